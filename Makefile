@@ -1,0 +1,83 @@
+# libtorchebm — the two commands of the README:
+#   make demo   sets everything up (libtorch included) and runs the demo
+#   make test   runs every test
+#
+# LIBTORCH=/path/to/libtorch (2.13.x) uses an existing libtorch instead of the shared cache.
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARNINGS := -std=c11 -Wall -Wextra -Wpedantic -Werror
+CARGO    ?= cargo
+PYTHON   ?= python3
+
+LIB_DIR   := $(CURDIR)/target/release
+LIBRARY   := $(LIB_DIR)/libtorchebm.so
+BUILD     := $(CURDIR)/build
+# Link exactly as a user would: the header, -ltorchebm, and an rpath to find the library.
+LINK      := -I$(CURDIR)/include -L$(LIB_DIR) -ltorchebm -Wl,-rpath,$(LIB_DIR)
+C_TESTS   := $(patsubst tests/c/%.c,$(BUILD)/c/%,$(wildcard tests/c/test_*.c))
+# Under valgrind each program takes over a minute (mostly loading libtorch), so the tests
+# that create and free every kind of handle run there; threads are exercised without it.
+VALGRIND_TESTS := $(BUILD)/c/test_energies $(BUILD)/c/test_callback $(BUILD)/c/test_errors
+VALGRIND  := valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
+             --errors-for-leak-kinds=definite,indirect --suppressions=$(CURDIR)/tests/valgrind/libtorch.supp
+
+.PHONY: demo test setup build header test-rust test-c test-valgrind test-parity clean
+
+demo: build $(BUILD)/demo
+	$(BUILD)/demo
+
+test: build test-rust test-c test-valgrind test-parity
+	@echo "all tests passed"
+
+setup:
+	@scripts/setup-libtorch.sh >/dev/null
+
+build: setup
+	$(CARGO) build --release
+
+# Regenerates include/torchebm.h from src/ffi (commit the result).
+header: setup
+	TORCHEBM_UPDATE_HEADER=1 $(CARGO) build --release
+
+$(BUILD)/demo: examples/demo.c include/torchebm.h $(LIBRARY) | $(BUILD)
+	$(CC) $(WARNINGS) $(CFLAGS) $< -o $@ $(LINK) -lm
+
+test-rust: build
+	$(CARGO) test --release
+
+$(BUILD)/c/%: tests/c/%.c tests/c/check.h include/torchebm.h $(LIBRARY) | $(BUILD)/c
+	$(CC) $(WARNINGS) $(CFLAGS) $< -o $@ $(LINK) -lm -pthread
+
+test-c: build $(C_TESTS) $(BUILD)/readme_quickstart
+	@set -e; for t in $(C_TESTS); do echo "== $$(basename $$t)"; $$t; done
+	@echo "== README quickstart"; $(BUILD)/readme_quickstart
+
+# The README's C quickstart, extracted and built as the README says.
+$(BUILD)/readme_quickstart: README.md include/torchebm.h $(LIBRARY) | $(BUILD)
+	awk '/^```c$$/{on=1; next} /^```$$/{if (on) exit} on' README.md > $(BUILD)/readme_quickstart.c
+	$(CC) $(WARNINGS) $(CFLAGS) $(BUILD)/readme_quickstart.c -o $@ $(LINK)
+
+# C tests again under valgrind: no error and no leak of ours (libtorch's one-time
+# allocations are suppressed in tests/valgrind/libtorch.supp); then a deliberate leak must
+# be caught, so that this check cannot pass vacuously.
+test-valgrind: build $(VALGRIND_TESTS) $(BUILD)/c/leak_control
+	@set -e; for t in $(VALGRIND_TESTS); do echo "== valgrind $$(basename $$t)"; \
+	  $(VALGRIND) --quiet $$t >/dev/null; done
+	@echo "== valgrind leak_control (must report a leak)"; \
+	  if $(VALGRIND) --quiet $(BUILD)/c/leak_control >/dev/null 2>&1; then \
+	    echo "valgrind missed a deliberate leak"; exit 1; fi
+
+$(BUILD)/c/leak_control: tests/valgrind/leak_control.c include/torchebm.h $(LIBRARY) | $(BUILD)/c
+	$(CC) $(WARNINGS) $(CFLAGS) $< -o $@ $(LINK)
+
+# Values and gradients against TorchEBM 0.8.9 itself, through the C ABI (ctypes).
+test-parity: build
+	"$$(scripts/setup-libtorch.sh --python)" tests/python/parity_torchebm.py $(LIBRARY)
+
+$(BUILD) $(BUILD)/c:
+	mkdir -p $@
+
+clean:
+	rm -rf $(BUILD)
+	$(CARGO) clean

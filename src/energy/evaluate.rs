@@ -1,0 +1,158 @@
+//! Evaluation of an energy on caller buffers: picks the host kernel or libtorch, and moves
+//! data to the requested device and back.
+
+use std::borrow::Cow;
+
+use tch::{Device, Tensor};
+
+use super::Energy;
+use crate::error::{Error, Result};
+use crate::tensor::{borrow_matrix, copy_to_slice, Real};
+
+/// CPU batches with at most this many elements (points × dim) use an energy's host kernel,
+/// where libtorch's per-operation overhead would dominate.
+pub const HOST_PATH_MAX_ELEMENTS: usize = 1 << 14;
+
+/// Evaluates `energy` on the row-major points `x` (each of length `dim`), writing energies
+/// into `energy_out` (one per point) and gradients ∇ₓE into `gradient_out` (`dim` per point)
+/// for whichever of the two is given, computing on `device`.
+pub fn evaluate<T: Real>(
+    energy: &dyn Energy,
+    device: Device,
+    x: &[T],
+    dim: usize,
+    energy_out: Option<&mut [T]>,
+    gradient_out: Option<&mut [T]>,
+) -> Result<()> {
+    if dim == 0 {
+        return Err(Error::invalid("dim", "must be >= 1"));
+    }
+    if x.len() % dim != 0 {
+        return Err(Error::LengthMismatch {
+            arg: "x",
+            reason: format!("has {} elements, not a whole number of points of dim {dim}", x.len()),
+        });
+    }
+    let n = x.len() / dim;
+    let expect_len = |arg: &'static str, got: usize, want: usize| {
+        if got == want {
+            Ok(())
+        } else {
+            Err(Error::LengthMismatch {
+                arg,
+                reason: format!("has {got} elements, {n} points need {want}"),
+            })
+        }
+    };
+    if let Some(out) = &energy_out {
+        expect_len("energy_out", out.len(), n)?;
+    }
+    if let Some(out) = &gradient_out {
+        expect_len("gradient_out", out.len(), x.len())?;
+    }
+    energy.dim_spec().check("dim", energy.name(), dim)?;
+    if n == 0 || (energy_out.is_none() && gradient_out.is_none()) {
+        return Ok(());
+    }
+    match energy.host_kernel() {
+        Some(kernel) if energy.prefers_host() || (device == Device::Cpu && x.len() <= HOST_PATH_MAX_ELEMENTS) => {
+            evaluate_on_host(kernel, x, dim, energy_out, gradient_out)
+        }
+        _ => evaluate_with_torch(energy, device, x, n, dim, energy_out, gradient_out),
+    }
+}
+
+fn evaluate_on_host<T: Real>(
+    kernel: &dyn super::HostKernel,
+    x: &[T],
+    dim: usize,
+    mut energy_out: Option<&mut [T]>,
+    mut gradient_out: Option<&mut [T]>,
+) -> Result<()> {
+    let n = x.len() / dim;
+    let points: Cow<[f64]> = match T::as_f64(x) {
+        Some(values) => Cow::Borrowed(values),
+        None => Cow::Owned(x.iter().map(|v| v.to_f64()).collect()),
+    };
+    let mut energy_scratch = Vec::new();
+    let mut gradient_scratch = Vec::new();
+    // Write straight into f64 caller buffers; go through scratch otherwise.
+    let energies: &mut [f64] = match energy_out.as_deref_mut().and_then(T::as_f64_mut) {
+        Some(out) => out,
+        None => {
+            energy_scratch.resize(n, 0.0);
+            &mut energy_scratch
+        }
+    };
+    let gradients: Option<&mut [f64]> = match gradient_out.as_deref_mut() {
+        None => None,
+        Some(out) => match T::as_f64_mut(out) {
+            Some(direct) => Some(direct),
+            None => {
+                gradient_scratch.resize(x.len(), 0.0);
+                Some(&mut gradient_scratch[..])
+            }
+        },
+    };
+    kernel.eval_host(&points, dim, energies, gradients)?;
+    narrow_into(&energy_scratch, energy_out);
+    narrow_into(&gradient_scratch, gradient_out);
+    Ok(())
+}
+
+/// Copies f64 scratch into a non-f64 caller buffer (no-op when the scratch was not used).
+fn narrow_into<T: Real>(scratch: &[f64], out: Option<&mut [T]>) {
+    if let Some(out) = out {
+        if !scratch.is_empty() {
+            for (o, v) in out.iter_mut().zip(scratch) {
+                *o = T::from_f64(*v);
+            }
+        }
+    }
+}
+
+fn evaluate_with_torch<T: Real>(
+    energy: &dyn Energy,
+    device: Device,
+    x: &[T],
+    n: usize,
+    dim: usize,
+    energy_out: Option<&mut [T]>,
+    gradient_out: Option<&mut [T]>,
+) -> Result<()> {
+    let points = borrow_matrix(x, n, dim)?;
+    let points = if device == Device::Cpu {
+        points
+    } else {
+        points.f_to_device(device)?
+    };
+    let (energies, gradients) = tch::no_grad(|| -> Result<(Tensor, Option<Tensor>)> {
+        if gradient_out.is_some() {
+            let (e, g) = energy.energy_and_gradient(&points)?;
+            Ok((e, Some(g)))
+        } else {
+            Ok((energy.energy(&points)?, None))
+        }
+    })?;
+    check_shape(energy, "energy", &energies, &[n as i64])?;
+    if let Some(out) = energy_out {
+        copy_to_slice(&energies, out)?;
+    }
+    if let (Some(gradients), Some(out)) = (gradients, gradient_out) {
+        check_shape(energy, "gradient", &gradients, &[n as i64, dim as i64])?;
+        copy_to_slice(&gradients, out)?;
+    }
+    Ok(())
+}
+
+fn check_shape(energy: &dyn Energy, what: &str, tensor: &Tensor, want: &[i64]) -> Result<()> {
+    let got = tensor.size();
+    if got == want {
+        Ok(())
+    } else {
+        Err(Error::Torch(tch::TchError::Shape(format!(
+            "energy '{}' produced a {what} of shape {got:?}, expected {want:?}",
+            energy.name()
+        ))))
+    }
+}

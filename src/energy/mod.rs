@@ -1,0 +1,88 @@
+//! Energy functions E: R^dim -> R, evaluated on batches of points together with their
+//! gradients ∇ₓE.
+//!
+//! Naming: the *gradient* here is always ∇ₓE(x). TorchEBM's documentation calls it a
+//! "score", but the usual score is ∇ₓ log p(x) = -∇ₓE(x); this crate never uses that word
+//! for ∇ₓE.
+//!
+//! Every energy has a tensor implementation (any device, f32 or f64, closed-form gradients)
+//! and most also have a host kernel: a plain f64 loop used for small CPU batches, where
+//! libtorch's per-operation dispatch would cost more than the arithmetic.
+
+mod ackley;
+mod booth;
+mod callback;
+mod composite;
+mod dim_spec;
+mod double_well;
+mod evaluate;
+mod gaussian;
+mod harmonic;
+mod himmelblau;
+mod mixture;
+mod rastrigin;
+mod rosenbrock;
+mod row_kernel;
+mod styblinski_tang;
+
+use tch::Tensor;
+
+use crate::error::Result;
+
+pub use ackley::Ackley;
+pub use booth::Booth;
+pub use callback::{CallbackEnergy, CallbackFailure, EnergyCallback, GradientCallback};
+pub use composite::Composite;
+pub use dim_spec::DimSpec;
+pub use double_well::DoubleWell;
+pub use evaluate::{evaluate, HOST_PATH_MAX_ELEMENTS};
+pub use gaussian::Gaussian;
+pub use harmonic::Harmonic;
+pub use himmelblau::Himmelblau;
+pub use mixture::GaussianMixture;
+pub use rastrigin::Rastrigin;
+pub use rosenbrock::Rosenbrock;
+pub use styblinski_tang::StyblinskiTang;
+
+/// An energy function over batches of points.
+///
+/// Implementations are immutable once built and safe to evaluate from several threads at once.
+pub trait Energy: Send + Sync {
+    /// A short lowercase identifier, e.g. `"double_well"`.
+    fn name(&self) -> &'static str;
+
+    /// The input dimensions this energy accepts.
+    fn dim_spec(&self) -> DimSpec;
+
+    /// Energies of the rows of `x` (shape `(n, dim)`, any device, f32 or f64): shape `(n,)`,
+    /// same device and kind. Built from differentiable tensor operations where the energy is
+    /// analytic, so autograd can check the closed-form gradients.
+    fn energy(&self, x: &Tensor) -> Result<Tensor>;
+
+    /// Energies `(n,)` and their gradients ∇ₓE `(n, dim)`, computed in closed form.
+    fn energy_and_gradient(&self, x: &Tensor) -> Result<(Tensor, Tensor)>;
+
+    /// The f64 host kernel of this energy, when it has one.
+    fn host_kernel(&self) -> Option<&dyn HostKernel> {
+        None
+    }
+
+    /// True when the host kernel is the energy's natural home (a user callback), so that even
+    /// large CPU batches should not go through tensors.
+    fn prefers_host(&self) -> bool {
+        false
+    }
+}
+
+/// Plain-Rust evaluation of an energy on row-major f64 points.
+pub trait HostKernel: Send + Sync {
+    /// Evaluates the `x.len() / dim` rows of `x`: writes `energy_out[i]` and, when given, the
+    /// gradient row `gradient_out[i * dim .. (i + 1) * dim]`. `dim` has been checked against
+    /// the energy's [`DimSpec`] and the slice lengths against each other.
+    fn eval_host(&self, x: &[f64], dim: usize, energy_out: &mut [f64], gradient_out: Option<&mut [f64]>) -> Result<()>;
+}
+
+/// Sum over dimension 1 of an `(n, dim)` tensor.
+pub(crate) fn sum_rows(t: &Tensor) -> Result<Tensor> {
+    Ok(t.f_sum_dim_intlist([1i64].as_slice(), false, None::<tch::Kind>)?)
+}

@@ -1,0 +1,53 @@
+use tch::Tensor;
+
+use super::row_kernel::RowEnergy;
+use super::{sum_rows, DimSpec, Energy, HostKernel};
+use crate::error::Result;
+
+/// TorchEBM 0.8.9's Styblinski–Tang function, E(x) = ½ Σᵢ (xᵢ⁴ − 16xᵢ² + 5xᵢ), any dimension.
+#[derive(Debug, Clone, Default)]
+pub struct StyblinskiTang;
+
+impl Energy for StyblinskiTang {
+    fn name(&self) -> &'static str {
+        "styblinski_tang"
+    }
+
+    fn dim_spec(&self) -> DimSpec {
+        DimSpec::ANY
+    }
+
+    fn energy(&self, x: &Tensor) -> Result<Tensor> {
+        let x2 = x.f_square()?;
+        let terms = x2
+            .f_square()?
+            .f_sub(&x2.f_mul_scalar(16.0)?)?
+            .f_add(&x.f_mul_scalar(5.0)?)?;
+        Ok(sum_rows(&terms)?.f_mul_scalar(0.5)?)
+    }
+
+    fn energy_and_gradient(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
+        // ∂/∂xᵢ = 2xᵢ³ − 16xᵢ + 5/2
+        let x2 = x.f_square()?;
+        let gradient = x.f_mul(&x2.f_mul_scalar(2.0)?.f_sub_scalar(16.0)?)?.f_add_scalar(2.5)?;
+        Ok((self.energy(x)?, gradient))
+    }
+
+    fn host_kernel(&self) -> Option<&dyn HostKernel> {
+        Some(self)
+    }
+}
+
+impl RowEnergy for StyblinskiTang {
+    fn row(&self, x: &[f64], gradient: Option<&mut [f64]>) -> f64 {
+        if let Some(g) = gradient {
+            for (xi, gi) in x.iter().zip(g) {
+                *gi = 2.0 * xi * xi * xi - 16.0 * xi + 2.5;
+            }
+        }
+        0.5 * x
+            .iter()
+            .map(|xi| xi * xi * xi * xi - 16.0 * xi * xi + 5.0 * xi)
+            .sum::<f64>()
+    }
+}

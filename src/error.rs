@@ -1,0 +1,98 @@
+//! The one error type of the library. Every message names the argument at fault and says
+//! what was wrong with it, without a "failed to" prefix, so wrappers can show it as is.
+
+use thiserror::Error as ThisError;
+
+/// What went wrong, and with which argument.
+#[derive(Debug, ThisError)]
+pub enum Error {
+    /// A required pointer or handle was absent (`element`: its index within an array).
+    #[error("{arg}{}: must not be NULL", element.map(|i| format!("[{i}]")).unwrap_or_default())]
+    NullPointer { arg: &'static str, element: Option<usize> },
+
+    /// A value outside its documented domain (a negative count, an unknown enum value, ...).
+    #[error("{arg}: {reason}")]
+    InvalidArgument { arg: &'static str, reason: String },
+
+    /// A parameter or input that must be finite holds NaN or an infinity.
+    #[error("{arg}: {reason}")]
+    NonFinite { arg: &'static str, reason: String },
+
+    /// An input's dimension does not match what the energy accepts.
+    #[error("{arg}: {reason}")]
+    DimensionMismatch { arg: &'static str, reason: String },
+
+    /// Two lists that must have the same length do not.
+    #[error("{arg}: {reason}")]
+    LengthMismatch { arg: &'static str, reason: String },
+
+    /// Sizes whose product or byte count does not fit in memory addressing.
+    #[error("{arg}: {reason}")]
+    SizeOverflow { arg: &'static str, reason: String },
+
+    /// A covariance matrix that is not symmetric positive definite.
+    #[error("{arg}: {reason}")]
+    NotPositiveDefinite { arg: &'static str, reason: String },
+
+    /// A device that this build or this machine does not have.
+    #[error("{arg}: {reason}")]
+    DeviceUnavailable { arg: &'static str, reason: String },
+
+    /// A user callback reported failure.
+    #[error("{arg}: callback returned {code}{}", detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    Callback {
+        arg: &'static str,
+        code: i32,
+        detail: Option<String>,
+    },
+
+    /// libtorch raised an error (out of memory, a CUDA error, ...).
+    #[error("libtorch: {0}")]
+    Torch(#[from] tch::TchError),
+}
+
+/// Shorthand used throughout the crate.
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    pub(crate) fn null(arg: &'static str) -> Self {
+        Error::NullPointer { arg, element: None }
+    }
+
+    pub(crate) fn invalid(arg: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidArgument {
+            arg,
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn dimension(arg: &'static str, reason: impl Into<String>) -> Self {
+        Error::DimensionMismatch {
+            arg,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Rejects a slice holding NaN or an infinity, naming the first bad index.
+pub(crate) fn ensure_finite(arg: &'static str, values: &[f64]) -> Result<()> {
+    match values.iter().position(|v| !v.is_finite()) {
+        None => Ok(()),
+        Some(i) => Err(Error::NonFinite {
+            arg,
+            reason: format!("element {i} is {}, parameters must be finite", values[i]),
+        }),
+    }
+}
+
+/// Rejects a non-finite scalar parameter.
+pub(crate) fn ensure_finite_scalar(arg: &'static str, value: f64) -> Result<()> {
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::NonFinite {
+            arg,
+            reason: format!("is {value}, parameters must be finite"),
+        })
+    }
+}

@@ -1,0 +1,143 @@
+//! Evaluation of energies into caller buffers, in float and double.
+
+use super::args::{count, dimension, disjoint, element_count, handle, input, output, span};
+use super::energy::ebm_energy;
+use super::guard::call;
+use super::status::ebm_status;
+use crate::energy::evaluate;
+use crate::error::Result;
+use crate::tensor::Real;
+
+/// Checks the C arguments of an evaluation and runs it. `energy_out` / `gradient_out` are
+/// NULL exactly when the function does not produce them.
+unsafe fn evaluate_ffi<T: Real>(
+    energy: *const ebm_energy,
+    x: *const T,
+    n: i64,
+    dim: i64,
+    energy_out: Option<*mut T>,
+    gradient_out: Option<*mut T>,
+) -> Result<()> {
+    let handle = unsafe { handle(energy, "energy")? };
+    let n = count("n", n)?;
+    let dim = dimension("dim", dim)?;
+    let len = element_count::<T>("n, dim", &[n, dim])?;
+    let mut spans = vec![span("x", x, len)];
+    spans.extend(energy_out.map(|p| span("energy_out", p, n)));
+    spans.extend(gradient_out.map(|p| span("gradient_out", p, len)));
+    if n > 0 {
+        disjoint(&spans)?;
+    }
+    let x = unsafe { input(x, "x", len)? };
+    let energies = match energy_out {
+        Some(p) => Some(unsafe { output(p, "energy_out", n)? }),
+        None => None,
+    };
+    let gradients = match gradient_out {
+        Some(p) => Some(unsafe { output(p, "gradient_out", len)? }),
+        None => None,
+    };
+    evaluate(handle.energy.as_ref(), handle.device, x, dim, energies, gradients)
+}
+
+/// Energies of n points: energy_out[i] = E(x[i*dim .. i*dim+dim-1]).
+///
+/// x: n*dim floats, row-major. energy_out: n floats. n = 0 does nothing.
+///
+/// Errors: EBM_ERR_NULL_POINTER (energy, x, energy_out), EBM_ERR_INVALID_ARGUMENT (n < 0,
+/// dim < 1, misaligned or overlapping buffers), EBM_ERR_SIZE_OVERFLOW (n*dim),
+/// EBM_ERR_DIMENSION_MISMATCH (dim not accepted by the energy), EBM_ERR_CALLBACK (a user
+/// energy failed), EBM_ERR_TORCH.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_energy_eval_f32(
+    energy: *const ebm_energy,
+    x: *const f32,
+    n: i64,
+    dim: i64,
+    energy_out: *mut f32,
+) -> ebm_status {
+    call("ebm_energy_eval_f32", || unsafe {
+        evaluate_ffi(energy, x, n, dim, Some(energy_out), None)
+    })
+}
+
+/// Double-precision ebm_energy_eval_f32: x has n*dim doubles, energy_out n doubles.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_energy_eval_f64(
+    energy: *const ebm_energy,
+    x: *const f64,
+    n: i64,
+    dim: i64,
+    energy_out: *mut f64,
+) -> ebm_status {
+    call("ebm_energy_eval_f64", || unsafe {
+        evaluate_ffi(energy, x, n, dim, Some(energy_out), None)
+    })
+}
+
+/// Gradients of the energy, grad_x E, at n points: gradient_out[i*dim + j] = dE/dx_j at point
+/// i. This is the gradient of the ENERGY; the score grad_x log p is its negative.
+///
+/// x and gradient_out: n*dim floats, row-major. n = 0 does nothing. Analytic energies use
+/// closed forms; a callback energy without gradient callback uses finite differences.
+///
+/// Errors: as ebm_energy_eval_f32, with gradient_out in place of energy_out.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_energy_gradient_f32(
+    energy: *const ebm_energy,
+    x: *const f32,
+    n: i64,
+    dim: i64,
+    gradient_out: *mut f32,
+) -> ebm_status {
+    call("ebm_energy_gradient_f32", || unsafe {
+        evaluate_ffi(energy, x, n, dim, None, Some(gradient_out))
+    })
+}
+
+/// Double-precision ebm_energy_gradient_f32.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_energy_gradient_f64(
+    energy: *const ebm_energy,
+    x: *const f64,
+    n: i64,
+    dim: i64,
+    gradient_out: *mut f64,
+) -> ebm_status {
+    call("ebm_energy_gradient_f64", || unsafe {
+        evaluate_ffi(energy, x, n, dim, None, Some(gradient_out))
+    })
+}
+
+/// Energies (n floats into energy_out) and energy gradients grad_x E (n*dim floats into
+/// gradient_out) in one pass, cheaper than the two separate calls.
+///
+/// Errors: as ebm_energy_eval_f32 and ebm_energy_gradient_f32.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_energy_eval_and_gradient_f32(
+    energy: *const ebm_energy,
+    x: *const f32,
+    n: i64,
+    dim: i64,
+    energy_out: *mut f32,
+    gradient_out: *mut f32,
+) -> ebm_status {
+    call("ebm_energy_eval_and_gradient_f32", || unsafe {
+        evaluate_ffi(energy, x, n, dim, Some(energy_out), Some(gradient_out))
+    })
+}
+
+/// Double-precision ebm_energy_eval_and_gradient_f32.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_energy_eval_and_gradient_f64(
+    energy: *const ebm_energy,
+    x: *const f64,
+    n: i64,
+    dim: i64,
+    energy_out: *mut f64,
+    gradient_out: *mut f64,
+) -> ebm_status {
+    call("ebm_energy_eval_and_gradient_f64", || unsafe {
+        evaluate_ffi(energy, x, n, dim, Some(energy_out), Some(gradient_out))
+    })
+}

@@ -1,0 +1,26 @@
+//! The C ABI: `ebm_`-prefixed functions over opaque handles, written into `torchebm.h` by
+//! cbindgen.
+//!
+//! This layer holds no numerics: it checks C arguments (NULL, sizes, alignment, overlap),
+//! turns pointers into slices, calls the safe core, contains panics and maps [`Error`]s to
+//! [`ebm_status`] codes with a thread-local message.
+//!
+//! [`Error`]: crate::Error
+#![allow(non_camel_case_types)]
+#![allow(clippy::missing_safety_doc)] // the header documents every contract
+
+// Declaration order is the header's order.
+mod args;
+mod callback;
+mod energy;
+mod energy_eval;
+mod guard;
+mod runtime;
+mod status;
+
+pub use callback::*;
+pub use energy::*;
+pub use energy_eval::*;
+pub use guard::ebm_last_error_message;
+pub use runtime::*;
+pub use status::*;

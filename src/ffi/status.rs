@@ -1,0 +1,76 @@
+use std::ffi::c_char;
+
+use crate::error::Error;
+
+/// Result of every fallible ebm_ function. EBM_OK is 0; every other value is an error whose
+/// details are in ebm_last_error_message(). New codes are only ever appended.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ebm_status {
+    /// Success.
+    EBM_OK = 0,
+    /// A required pointer or handle argument was NULL.
+    EBM_ERR_NULL_POINTER = 1,
+    /// An argument outside its documented domain (negative count, unknown code, overlapping
+    /// buffers, misaligned pointer, ...).
+    EBM_ERR_INVALID_ARGUMENT = 2,
+    /// A parameter that must be finite is NaN or infinite.
+    EBM_ERR_NON_FINITE = 3,
+    /// The points' dimension is not one the energy accepts, or energies of incompatible
+    /// dimensions were combined.
+    EBM_ERR_DIMENSION_MISMATCH = 4,
+    /// Two arrays that must have the same length do not.
+    EBM_ERR_LENGTH_MISMATCH = 5,
+    /// Sizes whose product, or byte count, does not fit in memory.
+    EBM_ERR_SIZE_OVERFLOW = 6,
+    /// A covariance matrix that is not symmetric positive definite.
+    EBM_ERR_NOT_POSITIVE_DEFINITE = 7,
+    /// A CUDA device was requested that this build or machine does not have.
+    EBM_ERR_DEVICE_UNAVAILABLE = 8,
+    /// A user callback returned nonzero.
+    EBM_ERR_CALLBACK = 9,
+    /// libtorch reported an error (out of memory, CUDA error, ...).
+    EBM_ERR_TORCH = 10,
+    /// An internal error (a bug in libtorchebm) was contained; the message says where.
+    EBM_ERR_PANIC = 11,
+}
+
+impl From<&Error> for ebm_status {
+    fn from(error: &Error) -> Self {
+        match error {
+            Error::NullPointer { .. } => ebm_status::EBM_ERR_NULL_POINTER,
+            Error::InvalidArgument { .. } => ebm_status::EBM_ERR_INVALID_ARGUMENT,
+            Error::NonFinite { .. } => ebm_status::EBM_ERR_NON_FINITE,
+            Error::DimensionMismatch { .. } => ebm_status::EBM_ERR_DIMENSION_MISMATCH,
+            Error::LengthMismatch { .. } => ebm_status::EBM_ERR_LENGTH_MISMATCH,
+            Error::SizeOverflow { .. } => ebm_status::EBM_ERR_SIZE_OVERFLOW,
+            Error::NotPositiveDefinite { .. } => ebm_status::EBM_ERR_NOT_POSITIVE_DEFINITE,
+            Error::DeviceUnavailable { .. } => ebm_status::EBM_ERR_DEVICE_UNAVAILABLE,
+            Error::Callback { .. } => ebm_status::EBM_ERR_CALLBACK,
+            Error::Torch(_) => ebm_status::EBM_ERR_TORCH,
+        }
+    }
+}
+
+/// A fixed, static description of a status code, e.g. "null pointer" for
+/// EBM_ERR_NULL_POINTER; "unknown status" for a value that is not a status. Never NULL;
+/// the string must not be freed.
+#[no_mangle]
+pub extern "C" fn ebm_status_string(status: i32) -> *const c_char {
+    let text: &'static [u8] = match status {
+        0 => b"ok\0",
+        1 => b"null pointer\0",
+        2 => b"invalid argument\0",
+        3 => b"non-finite value\0",
+        4 => b"dimension mismatch\0",
+        5 => b"length mismatch\0",
+        6 => b"size overflow\0",
+        7 => b"matrix not symmetric positive definite\0",
+        8 => b"device unavailable\0",
+        9 => b"callback failed\0",
+        10 => b"libtorch error\0",
+        11 => b"internal error\0",
+        _ => b"unknown status\0",
+    };
+    text.as_ptr() as *const c_char
+}

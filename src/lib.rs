@@ -1,0 +1,21 @@
+//! libtorchebm: TorchEBM's energy-based-model toolkit on libtorch, for Rust and, through
+//! [`ffi`], for every language that can call C.
+//!
+//! The crate has two layers. The safe core ([`energy`], [`runtime`], [`error`]) knows nothing
+//! of C: it works on tensors and slices and reports [`Error`]s. The [`ffi`] layer only
+//! validates C arguments, converts buffers, contains panics and maps errors to status codes.
+
+/// cbindgen:ignore
+pub mod energy;
+/// cbindgen:ignore
+pub mod error;
+/// cbindgen:ignore
+pub mod linalg;
+/// cbindgen:ignore
+pub mod runtime;
+/// cbindgen:ignore
+pub mod tensor;
+
+pub mod ffi;
+
+pub use error::{Error, Result};

@@ -1,0 +1,125 @@
+//! Process-wide facts and settings: versions, devices, libtorch's thread pool.
+
+use tch::Device;
+
+use crate::error::{Error, Result};
+
+/// This library's version, "major.minor.patch".
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The libtorch version this library was built against, "major.minor.patch".
+pub const LIBTORCH_VERSION: &str = env!("TORCHEBM_LIBTORCH_VERSION");
+
+/// major · 1 000 000 + minor · 1 000 + patch.
+pub fn version_number() -> u32 {
+    let part = |s: &str| s.parse::<u32>().expect("cargo versions are numeric");
+    part(env!("CARGO_PKG_VERSION_MAJOR")) * 1_000_000
+        + part(env!("CARGO_PKG_VERSION_MINOR")) * 1_000
+        + part(env!("CARGO_PKG_VERSION_PATCH"))
+}
+
+/// The device code of the CPU; codes k ≥ 0 are CUDA devices.
+pub const CPU_DEVICE_CODE: i32 = -1;
+
+/// Whether this library links libtorch's CUDA backend (libtorch_cuda), so that CUDA devices
+/// are usable wherever a driver and a GPU are present.
+pub fn cuda_compiled() -> bool {
+    env!("TORCHEBM_CUDA_LINKED") == "1"
+}
+
+/// Whether at least one CUDA device can be used now.
+pub fn cuda_is_available() -> bool {
+    tch::Cuda::is_available()
+}
+
+/// Number of usable CUDA devices (0 without CUDA).
+pub fn cuda_device_count() -> usize {
+    if cuda_is_available() {
+        usize::try_from(tch::Cuda::device_count()).unwrap_or(0)
+    } else {
+        0
+    }
+}
+
+/// The device for a device code (`-1` CPU, `k ≥ 0` CUDA device k), checked to exist.
+pub fn device_from_code(arg: &'static str, code: i32) -> Result<Device> {
+    match code {
+        CPU_DEVICE_CODE => Ok(Device::Cpu),
+        k if k >= 0 => {
+            let count = cuda_device_count();
+            if (k as usize) < count {
+                Ok(Device::Cuda(k as usize))
+            } else if count == 0 {
+                let why = if cuda_compiled() {
+                    "no CUDA device is available on this machine"
+                } else {
+                    "this libtorch was built without CUDA"
+                };
+                Err(Error::DeviceUnavailable {
+                    arg,
+                    reason: format!("CUDA device {k} requested but {why}"),
+                })
+            } else {
+                Err(Error::DeviceUnavailable {
+                    arg,
+                    reason: format!("CUDA device {k} requested but only {count} device(s) exist"),
+                })
+            }
+        }
+        other => Err(Error::invalid(
+            arg,
+            format!("must be -1 (CPU) or a CUDA device index >= 0, got {other}"),
+        )),
+    }
+}
+
+/// The code of a device (inverse of [`device_from_code`]).
+pub fn device_code(device: Device) -> i32 {
+    match device {
+        Device::Cuda(k) => k as i32,
+        _ => CPU_DEVICE_CODE,
+    }
+}
+
+/// Sets the size of libtorch's intra-op thread pool (process-wide).
+pub fn set_num_threads(threads: i32) -> Result<()> {
+    if threads < 1 {
+        return Err(Error::invalid("threads", format!("must be >= 1, got {threads}")));
+    }
+    tch::set_num_threads(threads);
+    Ok(())
+}
+
+/// The size of libtorch's intra-op thread pool.
+pub fn num_threads() -> i32 {
+    tch::get_num_threads()
+}
+
+/// Versions and capabilities of this build and machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildInfo {
+    /// This library's version.
+    pub version: &'static str,
+    /// The libtorch version it was built against.
+    pub libtorch_version: &'static str,
+    /// libtorch was built with CUDA.
+    pub cuda_compiled: bool,
+    /// A CUDA device is usable now.
+    pub cuda_available: bool,
+    /// Number of usable CUDA devices.
+    pub cuda_device_count: usize,
+    /// libtorch's intra-op thread count.
+    pub num_threads: i32,
+}
+
+/// Collects [`BuildInfo`].
+pub fn build_info() -> BuildInfo {
+    BuildInfo {
+        version: VERSION,
+        libtorch_version: LIBTORCH_VERSION,
+        cuda_compiled: cuda_compiled(),
+        cuda_available: cuda_is_available(),
+        cuda_device_count: cuda_device_count(),
+        num_threads: num_threads(),
+    }
+}

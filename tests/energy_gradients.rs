@@ -1,0 +1,230 @@
+//! Closed-form gradients against autograd and finite differences; host kernels against the
+//! tensor path; f32 against f64; small (host) batches against large (libtorch) ones.
+
+mod common;
+
+use common::{max_relative_error, points, zoo};
+use tch::{Device, Kind, Tensor};
+use torchebm::energy::{evaluate, Energy, HOST_PATH_MAX_ELEMENTS};
+
+fn tensor(values: &[f64], n: usize, dim: usize, kind: Kind) -> Tensor {
+    Tensor::from_slice(values).reshape([n as i64, dim as i64]).to_kind(kind)
+}
+
+fn to_vec(t: &Tensor) -> Vec<f64> {
+    Vec::<f64>::try_from(&t.to_kind(Kind::Double).flatten(0, -1)).unwrap()
+}
+
+/// Energies and gradients from the closed-form tensor path.
+fn closed_form(energy: &dyn Energy, x: &[f64], dim: usize) -> (Vec<f64>, Vec<f64>) {
+    let n = x.len() / dim;
+    let (e, g) = energy.energy_and_gradient(&tensor(x, n, dim, Kind::Double)).unwrap();
+    (to_vec(&e), to_vec(&g))
+}
+
+#[test]
+fn closed_form_gradients_match_autograd() {
+    for case in zoo() {
+        let x = points(9, case.dim, 1);
+        let input = tensor(&x, 9, case.dim, Kind::Double).set_requires_grad(true);
+        let energy = case.energy.energy(&input).unwrap();
+        let autograd = Tensor::run_backward(&[energy.sum(Kind::Double)], &[&input], false, false);
+        let (values, gradient) = closed_form(case.energy.as_ref(), &x, case.dim);
+        assert!(
+            max_relative_error(&values, &to_vec(&energy)) < 1e-12,
+            "{}: energies differ",
+            case.name
+        );
+        let err = max_relative_error(&gradient, &to_vec(&autograd[0]));
+        assert!(
+            err < 1e-10,
+            "{}: closed form vs autograd, relative error {err:e}",
+            case.name
+        );
+    }
+}
+
+#[test]
+fn closed_form_gradients_match_finite_differences() {
+    let h = 1e-6;
+    for case in zoo() {
+        let x = points(5, case.dim, 2);
+        let (_, gradient) = closed_form(case.energy.as_ref(), &x, case.dim);
+        let mut numeric = vec![0.0; x.len()];
+        for (i, value) in numeric.iter_mut().enumerate() {
+            let (mut up, mut down) = (x.clone(), x.clone());
+            up[i] += h;
+            down[i] -= h;
+            let row = i / case.dim;
+            let (e_up, _) = closed_form(case.energy.as_ref(), &up, case.dim);
+            let (e_down, _) = closed_form(case.energy.as_ref(), &down, case.dim);
+            *value = (e_up[row] - e_down[row]) / (2.0 * h);
+        }
+        let err = max_relative_error(&gradient, &numeric);
+        assert!(
+            err < 1e-5,
+            "{}: closed form vs finite differences, relative error {err:e}",
+            case.name
+        );
+    }
+}
+
+#[test]
+fn host_kernels_match_the_tensor_path() {
+    for case in zoo() {
+        let kernel = case
+            .energy
+            .host_kernel()
+            .unwrap_or_else(|| panic!("{} has a host kernel", case.name));
+        let x = points(11, case.dim, 3);
+        let mut energies = vec![0.0; 11];
+        let mut gradients = vec![0.0; x.len()];
+        kernel
+            .eval_host(&x, case.dim, &mut energies, Some(&mut gradients))
+            .unwrap();
+        let (values, gradient) = closed_form(case.energy.as_ref(), &x, case.dim);
+        assert!(
+            max_relative_error(&energies, &values) < 1e-12,
+            "{}: host energies",
+            case.name
+        );
+        assert!(
+            max_relative_error(&gradients, &gradient) < 1e-12,
+            "{}: host gradients",
+            case.name
+        );
+        let mut energies_only = vec![0.0; 11];
+        kernel.eval_host(&x, case.dim, &mut energies_only, None).unwrap();
+        assert_eq!(energies_only, energies, "{}: energies without gradients", case.name);
+    }
+}
+
+#[test]
+fn float32_tensor_path_agrees_with_float64() {
+    for case in zoo() {
+        let x = points(6, case.dim, 4);
+        let (e32, g32) = case
+            .energy
+            .energy_and_gradient(&tensor(&x, 6, case.dim, Kind::Float))
+            .unwrap();
+        assert_eq!(e32.kind(), Kind::Float, "{}", case.name);
+        assert_eq!(g32.kind(), Kind::Float, "{}", case.name);
+        let (e64, g64) = closed_form(case.energy.as_ref(), &x, case.dim);
+        // f32 rounding of inputs and parameters; Rosenbrock's b = 100 amplifies it.
+        let scale: f64 = g64.iter().fold(1.0, |m, v| m.max(v.abs()));
+        assert!(
+            max_relative_error(&to_vec(&e32), &e64) < 1e-4,
+            "{}: f32 energies",
+            case.name
+        );
+        let err = to_vec(&g32)
+            .iter()
+            .zip(&g64)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max)
+            / scale;
+        assert!(err < 1e-5, "{}: f32 gradients off by {err:e} of their scale", case.name);
+    }
+}
+
+#[test]
+fn small_and_large_batches_agree_in_both_precisions() {
+    for case in zoo() {
+        // Large enough for libtorch, then its first rows again as a small host batch.
+        let n_large = HOST_PATH_MAX_ELEMENTS / case.dim + 5;
+        let x = points(n_large, case.dim, 5);
+        let mut e_large = vec![0.0; n_large];
+        let mut g_large = vec![0.0; x.len()];
+        evaluate(
+            case.energy.as_ref(),
+            Device::Cpu,
+            &x,
+            case.dim,
+            Some(&mut e_large),
+            Some(&mut g_large),
+        )
+        .unwrap();
+        let n_small = 8;
+        let x_small = &x[..n_small * case.dim];
+        let mut e_small = vec![0.0; n_small];
+        let mut g_small = vec![0.0; x_small.len()];
+        evaluate(
+            case.energy.as_ref(),
+            Device::Cpu,
+            x_small,
+            case.dim,
+            Some(&mut e_small),
+            Some(&mut g_small),
+        )
+        .unwrap();
+        assert!(
+            max_relative_error(&e_small, &e_large[..n_small]) < 1e-12,
+            "{}",
+            case.name
+        );
+        assert!(
+            max_relative_error(&g_small, &g_large[..x_small.len()]) < 1e-12,
+            "{}",
+            case.name
+        );
+
+        let x32: Vec<f32> = x_small.iter().map(|v| *v as f32).collect();
+        let mut e32 = vec![0f32; n_small];
+        let mut g32 = vec![0f32; x32.len()];
+        evaluate(
+            case.energy.as_ref(),
+            Device::Cpu,
+            &x32,
+            case.dim,
+            Some(&mut e32),
+            Some(&mut g32),
+        )
+        .unwrap();
+        let widened = |v: &[f32]| v.iter().map(|x| f64::from(*x)).collect::<Vec<_>>();
+        assert!(
+            max_relative_error(&widened(&e32), &e_small) < 1e-4,
+            "{}: f32 buffers",
+            case.name
+        );
+    }
+}
+
+#[test]
+fn gradient_only_and_energy_only_requests_match_the_joint_one() {
+    for case in zoo() {
+        let x = points(4, case.dim, 6);
+        let mut energies = vec![0.0; 4];
+        let mut gradients = vec![0.0; x.len()];
+        evaluate(
+            case.energy.as_ref(),
+            Device::Cpu,
+            &x,
+            case.dim,
+            Some(&mut energies),
+            Some(&mut gradients),
+        )
+        .unwrap();
+        let mut only_energies = vec![0.0; 4];
+        evaluate(
+            case.energy.as_ref(),
+            Device::Cpu,
+            &x,
+            case.dim,
+            Some(&mut only_energies),
+            None,
+        )
+        .unwrap();
+        let mut only_gradients = vec![0.0; x.len()];
+        evaluate(
+            case.energy.as_ref(),
+            Device::Cpu,
+            &x,
+            case.dim,
+            None,
+            Some(&mut only_gradients),
+        )
+        .unwrap();
+        assert_eq!(only_energies, energies, "{}", case.name);
+        assert_eq!(only_gradients, gradients, "{}", case.name);
+    }
+}
