@@ -22,12 +22,12 @@ VALGRIND_TESTS := $(BUILD)/c/test_energies $(BUILD)/c/test_callback $(BUILD)/c/t
 VALGRIND  := valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
              --errors-for-leak-kinds=definite,indirect --suppressions=$(CURDIR)/tests/valgrind/libtorch.supp
 
-.PHONY: demo test setup build header test-rust test-c test-valgrind test-parity clean
+.PHONY: demo test setup build header test-rust test-library test-c test-valgrind test-parity clean
 
 demo: build $(BUILD)/demo
 	$(BUILD)/demo
 
-test: build test-rust test-c test-valgrind test-parity
+test: build test-rust test-library test-c test-valgrind test-parity
 	@echo "all tests passed"
 
 setup:
@@ -45,6 +45,10 @@ $(BUILD)/demo: examples/demo.c include/torchebm.h $(LIBRARY) | $(BUILD)
 
 test-rust: build
 	$(CARGO) test --release
+
+# Exports, RUNPATH and libtorch_cuda as the linker sees them.
+test-library: build
+	tests/check_library.sh $(LIBRARY) include/torchebm.h
 
 $(BUILD)/c/%: tests/c/%.c tests/c/check.h include/torchebm.h $(LIBRARY) | $(BUILD)/c
 	$(CC) $(WARNINGS) $(CFLAGS) $< -o $@ $(LINK) -lm -pthread

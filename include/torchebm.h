@@ -166,6 +166,11 @@ typedef enum ebm_status {
    * An internal error (a bug in libtorchebm) was contained; the message says where.
    */
   EBM_ERR_PANIC = 11,
+  /**
+   * Host memory for the call could not be allocated (libtorch's own allocation failures,
+   * including CUDA's, are EBM_ERR_TORCH).
+   */
+  EBM_ERR_OUT_OF_MEMORY = 12,
 } ebm_status;
 
 /**
@@ -447,7 +452,7 @@ enum ebm_status ebm_energy_get_device(const struct ebm_energy *energy, int32_t *
  * Errors: EBM_ERR_NULL_POINTER (energy, x, energy_out), EBM_ERR_INVALID_ARGUMENT (n < 0,
  * dim < 1, misaligned or overlapping buffers), EBM_ERR_SIZE_OVERFLOW (n*dim),
  * EBM_ERR_DIMENSION_MISMATCH (dim not accepted by the energy), EBM_ERR_CALLBACK (a user
- * energy failed), EBM_ERR_TORCH.
+ * energy failed), EBM_ERR_OUT_OF_MEMORY, EBM_ERR_TORCH.
  */
 enum ebm_status ebm_energy_eval_f32(const struct ebm_energy *energy,
                                     const float *x,
@@ -456,7 +461,11 @@ enum ebm_status ebm_energy_eval_f32(const struct ebm_energy *energy,
                                     float *energy_out);
 
 /**
- * Double-precision ebm_energy_eval_f32: x has n*dim doubles, energy_out n doubles.
+ * Energies of n points: energy_out[i] = E(x[i*dim .. i*dim+dim-1]).
+ *
+ * x: n*dim doubles, row-major. energy_out: n doubles. n = 0 does nothing.
+ *
+ * Errors: as ebm_energy_eval_f32.
  */
 enum ebm_status ebm_energy_eval_f64(const struct ebm_energy *energy,
                                     const double *x,
@@ -480,7 +489,12 @@ enum ebm_status ebm_energy_gradient_f32(const struct ebm_energy *energy,
                                         float *gradient_out);
 
 /**
- * Double-precision ebm_energy_gradient_f32.
+ * Gradients of the energy, grad_x E (not the score, which is its negative), at n points:
+ * gradient_out[i*dim + j] = dE/dx_j at point i.
+ *
+ * x and gradient_out: n*dim doubles, row-major. n = 0 does nothing.
+ *
+ * Errors: as ebm_energy_gradient_f32.
  */
 enum ebm_status ebm_energy_gradient_f64(const struct ebm_energy *energy,
                                         const double *x,
@@ -502,7 +516,10 @@ enum ebm_status ebm_energy_eval_and_gradient_f32(const struct ebm_energy *energy
                                                  float *gradient_out);
 
 /**
- * Double-precision ebm_energy_eval_and_gradient_f32.
+ * Energies (n doubles into energy_out) and energy gradients grad_x E (n*dim doubles into
+ * gradient_out, row-major) of the n points in x (n*dim doubles), in one pass.
+ *
+ * Errors: as ebm_energy_eval_f32 and ebm_energy_gradient_f32.
  */
 enum ebm_status ebm_energy_eval_and_gradient_f64(const struct ebm_energy *energy,
                                                  const double *x,

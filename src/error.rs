@@ -46,6 +46,10 @@ pub enum Error {
         detail: Option<String>,
     },
 
+    /// A host buffer sized by the caller's arguments could not be allocated.
+    #[error("{arg}: {reason}")]
+    OutOfMemory { arg: &'static str, reason: String },
+
     /// libtorch raised an error (out of memory, a CUDA error, ...).
     #[error("libtorch: {0}")]
     Torch(#[from] tch::TchError),

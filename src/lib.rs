@@ -10,6 +10,8 @@ pub mod energy;
 /// cbindgen:ignore
 pub mod error;
 /// cbindgen:ignore
+mod host;
+/// cbindgen:ignore
 pub mod linalg;
 /// cbindgen:ignore
 pub mod runtime;

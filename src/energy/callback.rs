@@ -2,6 +2,7 @@ use tch::Tensor;
 
 use super::{DimSpec, Energy, HostKernel};
 use crate::error::{Error, Result};
+use crate::host;
 use crate::tensor::{from_f64, to_f64_vec};
 
 /// Why a user callback failed: its nonzero return code and, optionally, its own message.
@@ -21,9 +22,10 @@ pub type EnergyCallback =
 pub type GradientCallback =
     Box<dyn Fn(&[f64], usize, &mut [f64], &mut [f64]) -> std::result::Result<(), CallbackFailure> + Send + Sync>;
 
-/// Upper bound on the points passed to one energy callback call by the finite-difference
-/// gradient, which evaluates 4·dim + 1 points per input point.
-const FINITE_DIFFERENCE_BATCH_POINTS: usize = 1 << 16;
+/// Upper bound on the values (points × dim) passed to one energy callback call by the
+/// finite-difference gradient, which evaluates 4·dim + 1 points per input point; at least one
+/// input point's probes go in each call whatever its dim.
+const FINITE_DIFFERENCE_BATCH_VALUES: usize = 1 << 20;
 
 /// The finite-difference step for a coordinate: ε^{1/5} · max(1, |x|), the size balancing
 /// the fourth-order truncation error against rounding, adjusted so that x + h is exact.
@@ -81,10 +83,11 @@ impl CallbackEnergy {
     fn finite_difference(&self, x: &[f64], energy_out: &mut [f64], gradient_out: &mut [f64]) -> Result<()> {
         let dim = self.dim;
         let probes_per_point = 1 + 4 * dim;
-        let rows_per_batch = (FINITE_DIFFERENCE_BATCH_POINTS / probes_per_point).max(1);
-        let mut probes = Vec::new();
-        let mut probe_energies = Vec::new();
-        let mut steps = Vec::new();
+        let rows_per_batch = (FINITE_DIFFERENCE_BATCH_VALUES / (probes_per_point * dim)).max(1);
+        let rows = rows_per_batch.min(energy_out.len());
+        let mut probes = host::with_capacity("x", rows * probes_per_point * dim)?;
+        let mut probe_energies = host::zeroed("x", rows * probes_per_point)?;
+        let mut steps = host::with_capacity("x", rows * dim)?;
         for ((points, energies), gradients) in x
             .chunks(rows_per_batch * dim)
             .zip(energy_out.chunks_mut(rows_per_batch))
@@ -104,8 +107,8 @@ impl CallbackEnergy {
                     steps.push(step);
                 }
             }
-            probe_energies.resize(probes.len() / dim, 0.0);
-            self.energies(&probes, &mut probe_energies)?;
+            let probe_count = probes.len() / dim;
+            self.energies(&probes, &mut probe_energies[..probe_count])?;
             for (row, energy) in energies.iter_mut().enumerate() {
                 let base = row * probes_per_point;
                 *energy = probe_energies[base];
@@ -123,8 +126,8 @@ impl CallbackEnergy {
     fn through_host(&self, x: &Tensor, with_gradient: bool) -> Result<(Tensor, Option<Tensor>)> {
         let values = to_f64_vec(x)?;
         let n = values.len() / self.dim;
-        let mut energies = vec![0.0; n];
-        let mut gradients = vec![0.0; if with_gradient { values.len() } else { 0 }];
+        let mut energies = host::zeroed("energy_out", n)?;
+        let mut gradients = host::zeroed("gradient_out", if with_gradient { values.len() } else { 0 })?;
         self.eval_host(
             &values,
             self.dim,

@@ -4,6 +4,7 @@ use tch::Tensor;
 
 use super::{DimSpec, Energy, HostKernel};
 use crate::error::{ensure_finite, Error, Result};
+use crate::host;
 
 /// The specification's composite energy, E(x) = Σᵢ wᵢ Eᵢ(x): a weighted sum of any energies,
 /// composites included. Its parts are shared, not copied.
@@ -121,8 +122,8 @@ impl HostKernel for Composite {
         if let Some(g) = gradient_out.as_deref_mut() {
             g.fill(0.0);
         }
-        let mut part_energy = vec![0.0; energy_out.len()];
-        let mut part_gradient = vec![0.0; if gradient_out.is_some() { x.len() } else { 0 }];
+        let mut part_energy = host::zeroed("energy_out", energy_out.len())?;
+        let mut part_gradient = host::zeroed("gradient_out", if gradient_out.is_some() { x.len() } else { 0 })?;
         for (weight, energy) in &self.parts {
             let kernel = energy.host_kernel().expect("checked when the composite was built");
             let want_gradient = gradient_out.is_some();

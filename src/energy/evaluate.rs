@@ -7,6 +7,7 @@ use tch::{Device, Tensor};
 
 use super::Energy;
 use crate::error::{Error, Result};
+use crate::host;
 use crate::tensor::{borrow_matrix, copy_to_slice, Real};
 
 /// CPU batches with at most this many elements (points × dim) use an energy's host kernel,
@@ -72,7 +73,11 @@ fn evaluate_on_host<T: Real>(
     let n = x.len() / dim;
     let points: Cow<[f64]> = match T::as_f64(x) {
         Some(values) => Cow::Borrowed(values),
-        None => Cow::Owned(x.iter().map(|v| v.to_f64()).collect()),
+        None => {
+            let mut widened = host::with_capacity("x", x.len())?;
+            widened.extend(x.iter().map(|v| v.to_f64()));
+            Cow::Owned(widened)
+        }
     };
     let mut energy_scratch = Vec::new();
     let mut gradient_scratch = Vec::new();
@@ -80,7 +85,7 @@ fn evaluate_on_host<T: Real>(
     let energies: &mut [f64] = match energy_out.as_deref_mut().and_then(T::as_f64_mut) {
         Some(out) => out,
         None => {
-            energy_scratch.resize(n, 0.0);
+            energy_scratch = host::zeroed("energy_out", n)?;
             &mut energy_scratch
         }
     };
@@ -89,7 +94,7 @@ fn evaluate_on_host<T: Real>(
         Some(out) => match T::as_f64_mut(out) {
             Some(direct) => Some(direct),
             None => {
-                gradient_scratch.resize(x.len(), 0.0);
+                gradient_scratch = host::zeroed("gradient_out", x.len())?;
                 Some(&mut gradient_scratch[..])
             }
         },

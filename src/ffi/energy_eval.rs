@@ -47,7 +47,7 @@ unsafe fn evaluate_ffi<T: Real>(
 /// Errors: EBM_ERR_NULL_POINTER (energy, x, energy_out), EBM_ERR_INVALID_ARGUMENT (n < 0,
 /// dim < 1, misaligned or overlapping buffers), EBM_ERR_SIZE_OVERFLOW (n*dim),
 /// EBM_ERR_DIMENSION_MISMATCH (dim not accepted by the energy), EBM_ERR_CALLBACK (a user
-/// energy failed), EBM_ERR_TORCH.
+/// energy failed), EBM_ERR_OUT_OF_MEMORY, EBM_ERR_TORCH.
 #[no_mangle]
 pub unsafe extern "C" fn ebm_energy_eval_f32(
     energy: *const ebm_energy,
@@ -61,7 +61,11 @@ pub unsafe extern "C" fn ebm_energy_eval_f32(
     })
 }
 
-/// Double-precision ebm_energy_eval_f32: x has n*dim doubles, energy_out n doubles.
+/// Energies of n points: energy_out[i] = E(x[i*dim .. i*dim+dim-1]).
+///
+/// x: n*dim doubles, row-major. energy_out: n doubles. n = 0 does nothing.
+///
+/// Errors: as ebm_energy_eval_f32.
 #[no_mangle]
 pub unsafe extern "C" fn ebm_energy_eval_f64(
     energy: *const ebm_energy,
@@ -95,7 +99,12 @@ pub unsafe extern "C" fn ebm_energy_gradient_f32(
     })
 }
 
-/// Double-precision ebm_energy_gradient_f32.
+/// Gradients of the energy, grad_x E (not the score, which is its negative), at n points:
+/// gradient_out[i*dim + j] = dE/dx_j at point i.
+///
+/// x and gradient_out: n*dim doubles, row-major. n = 0 does nothing.
+///
+/// Errors: as ebm_energy_gradient_f32.
 #[no_mangle]
 pub unsafe extern "C" fn ebm_energy_gradient_f64(
     energy: *const ebm_energy,
@@ -127,7 +136,10 @@ pub unsafe extern "C" fn ebm_energy_eval_and_gradient_f32(
     })
 }
 
-/// Double-precision ebm_energy_eval_and_gradient_f32.
+/// Energies (n doubles into energy_out) and energy gradients grad_x E (n*dim doubles into
+/// gradient_out, row-major) of the n points in x (n*dim doubles), in one pass.
+///
+/// Errors: as ebm_energy_eval_f32 and ebm_energy_gradient_f32.
 #[no_mangle]
 pub unsafe extern "C" fn ebm_energy_eval_and_gradient_f64(
     energy: *const ebm_energy,

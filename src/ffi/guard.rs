@@ -40,6 +40,14 @@ fn set_last_error(message: String) {
     LAST_ERROR.with(|e| *e.borrow_mut() = message);
 }
 
+fn clear_last_error() {
+    LAST_ERROR.with(|e| {
+        if !e.borrow().is_empty() {
+            *e.borrow_mut() = CString::default();
+        }
+    });
+}
+
 fn panic_text(payload: &(dyn Any + Send)) -> String {
     payload
         .downcast_ref::<&str>()
@@ -62,7 +70,7 @@ fn contained<T>(body: impl FnOnce() -> T) -> std::result::Result<T, String> {
 
 /// The body of a fallible exported function.
 pub(crate) fn call(function: &'static str, body: impl FnOnce() -> Result<()>) -> ebm_status {
-    set_last_error(String::new());
+    clear_last_error();
     match contained(body) {
         Ok(Ok(())) => ebm_status::EBM_OK,
         Ok(Err(error)) => {

@@ -33,6 +33,9 @@ pub enum ebm_status {
     EBM_ERR_TORCH = 10,
     /// An internal error (a bug in libtorchebm) was contained; the message says where.
     EBM_ERR_PANIC = 11,
+    /// Host memory for the call could not be allocated (libtorch's own allocation failures,
+    /// including CUDA's, are EBM_ERR_TORCH).
+    EBM_ERR_OUT_OF_MEMORY = 12,
 }
 
 impl From<&Error> for ebm_status {
@@ -48,6 +51,7 @@ impl From<&Error> for ebm_status {
             Error::DeviceUnavailable { .. } => ebm_status::EBM_ERR_DEVICE_UNAVAILABLE,
             Error::Callback { .. } => ebm_status::EBM_ERR_CALLBACK,
             Error::Torch(_) => ebm_status::EBM_ERR_TORCH,
+            Error::OutOfMemory { .. } => ebm_status::EBM_ERR_OUT_OF_MEMORY,
         }
     }
 }
@@ -70,6 +74,7 @@ pub extern "C" fn ebm_status_string(status: i32) -> *const c_char {
         9 => b"callback failed\0",
         10 => b"libtorch error\0",
         11 => b"internal error\0",
+        12 => b"out of memory\0",
         _ => b"unknown status\0",
     };
     text.as_ptr() as *const c_char
