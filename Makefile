@@ -18,11 +18,11 @@ LINK      := -I$(CURDIR)/include -L$(LIB_DIR) -ltorchebm -Wl,-rpath,$(LIB_DIR)
 C_TESTS   := $(patsubst tests/c/%.c,$(BUILD)/c/%,$(wildcard tests/c/test_*.c))
 # Under valgrind each program takes over a minute (mostly loading libtorch), so the tests
 # that create and free every kind of handle run there; threads are exercised without it.
-VALGRIND_TESTS := $(BUILD)/c/test_energies $(BUILD)/c/test_callback $(BUILD)/c/test_errors
+VALGRIND_TESTS := $(BUILD)/c/test_energies $(BUILD)/c/test_callback $(BUILD)/c/test_errors $(BUILD)/c/test_samplers
 VALGRIND  := valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
              --errors-for-leak-kinds=definite,indirect --suppressions=$(CURDIR)/tests/valgrind/libtorch.supp
 
-.PHONY: demo test setup build header test-rust test-library test-c test-valgrind test-parity clean
+.PHONY: demo test setup build header test-rust test-library test-c test-valgrind test-parity bench clean
 
 demo: build $(BUILD)/demo
 	$(BUILD)/demo
@@ -75,9 +75,19 @@ test-valgrind: build $(VALGRIND_TESTS) $(BUILD)/c/leak_control
 $(BUILD)/c/leak_control: tests/valgrind/leak_control.c include/torchebm.h $(LIBRARY) | $(BUILD)/c
 	$(CC) $(WARNINGS) $(CFLAGS) $< -o $@ $(LINK)
 
-# Values and gradients against TorchEBM 0.8.9 itself, through the C ABI (ctypes).
+# Against TorchEBM 0.8.9 itself, through the C ABI (ctypes): energies and gradients, and
+# seeded Langevin chains.
 test-parity: build
-	"$$(scripts/setup-libtorch.sh --python)" tests/python/parity_torchebm.py $(LIBRARY)
+	@python="$$(scripts/setup-libtorch.sh --python)"; set -e; \
+	  "$$python" tests/python/parity_torchebm.py $(LIBRARY); \
+	  "$$python" tests/python/parity_langevin.py $(LIBRARY)
+
+# Unadjusted Langevin against TorchEBM 0.8.9 in the same run (timings, not a test).
+bench: build $(BUILD)/langevin_bench
+	"$$(scripts/setup-libtorch.sh --python)" benchmarks/langevin_vs_torchebm.py $(BUILD)/langevin_bench
+
+$(BUILD)/langevin_bench: benchmarks/langevin.c include/torchebm.h $(LIBRARY) | $(BUILD)
+	$(CC) $(WARNINGS) -O2 $< -o $@ $(LINK)
 
 $(BUILD) $(BUILD)/c:
 	mkdir -p $@

@@ -18,7 +18,26 @@ fn main() {
     let version = libtorch_version(&lib_dir);
     println!("cargo:rustc-env=TORCHEBM_LIBTORCH_VERSION={version}");
     link_libtorch(&lib_dir);
+    compile_generator_shim(&lib_dir);
     generate_header();
+}
+
+/// Compiles the C++ shim giving each sampler handle its own libtorch generator.
+fn compile_generator_shim(lib_dir: &Path) {
+    let source = "src/sampler/torch_generator.cpp";
+    println!("cargo:rerun-if-changed={source}");
+    println!("cargo:rerun-if-env-changed=LIBTORCH_CXX11_ABI");
+    let include = lib_dir.parent().expect("libtorch lib dir has a parent").join("include");
+    let abi = env::var("LIBTORCH_CXX11_ABI").unwrap_or_else(|_| "1".to_owned());
+    cc::Build::new()
+        .cpp(true)
+        .pic(true)
+        .std("c++20")
+        .include(&include)
+        .define("_GLIBCXX_USE_CXX11_ABI", abi.as_str())
+        .flag_if_supported("-Wno-unused-parameter")
+        .file(source)
+        .compile("torchebm_generator");
 }
 
 /// The lib dir torch-sys linked against, with symlinks (such as ./.libtorch) resolved so that

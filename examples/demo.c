@@ -1,9 +1,11 @@
-/* libtorchebm demo: builds a composite energy from C and prints energies and gradients.
+/* libtorchebm demo: builds a composite energy from C, prints energies and gradients, then
+ * samples it with four samplers and prints what the chains found.
  *
  *   E(x) = 1.0 * DoubleWell(a=1, b=2)(x) + 0.5 * Gaussian(mean=(1, -1), cov=[[1, .5], [.5, 2]])(x)
  *
  * Build by hand:  cc demo.c -Iinclude -Ltarget/release -ltorchebm -Wl,-rpath,$PWD/target/release
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -14,6 +16,46 @@ static void check(ebm_status status) {
     if (status != EBM_OK) {
         fprintf(stderr, "error %d (%s): %s\n", (int)status, ebm_status_string(status), ebm_last_error_message());
         exit(1);
+    }
+}
+
+/* Runs 2000 chains of each sampler for 2000 steps and prints where they went. */
+static void sample_with_every_sampler(const ebm_energy *landscape) {
+    enum { CHAINS = 2000, DIM = 2, STEPS = 2000 };
+    static float samples[CHAINS * DIM];
+    ebm_sampler *samplers[4] = {NULL, NULL, NULL, NULL};
+    ebm_langevin_params langevin = ebm_langevin_default_params();
+    check(ebm_langevin_new(landscape, &langevin, &samplers[0]));
+    ebm_mala_params mala = ebm_mala_default_params();
+    mala.adapt_steps = 500; /* tune the step size toward 57.4% acceptance */
+    check(ebm_mala_new(landscape, &mala, &samplers[1]));
+    ebm_hmc_params hmc = ebm_hmc_default_params();
+    hmc.step_size = 0.05;
+    check(ebm_hmc_new(landscape, &hmc, &samplers[2]));
+    ebm_kinetic_langevin_params kinetic = ebm_kinetic_langevin_default_params();
+    kinetic.step_size = 0.05;
+    check(ebm_kinetic_langevin_new(landscape, &kinetic, &samplers[3]));
+
+    printf("\nsampling exp(-E) with %d chains x %d steps (seed 0):\n", CHAINS, STEPS);
+    printf("%-17s %20s %12s %11s %10s %8s\n", "sampler", "mean x", "P(x1 > 0)", "mean E", "step size", "accept");
+    for (int s = 0; s < 4; s++) {
+        check(ebm_sampler_sample_f32(samplers[s], CHAINS, DIM, STEPS, samples));
+        double mean[2] = {0, 0}, right = 0;
+        for (int i = 0; i < CHAINS; i++) {
+            mean[0] += samples[i * DIM] / CHAINS;
+            mean[1] += samples[i * DIM + 1] / CHAINS;
+            right += samples[i * DIM] > 0 ? 1.0 / CHAINS : 0.0;
+        }
+        ebm_sampler_stats stats;
+        check(ebm_sampler_get_stats(samplers[s], &stats, sizeof stats));
+        printf("%-17s   (%7.3f, %7.3f) %12.3f %11.4f %10.4f ", ebm_sampler_name(samplers[s]), mean[0], mean[1],
+               right, stats.mean_energy, stats.step_size);
+        if (isnan(stats.mean_acceptance)) {
+            printf("%8s\n", "-");
+        } else {
+            printf("%7.1f%%\n", 100 * stats.mean_acceptance);
+        }
+        ebm_sampler_free(samplers[s]);
     }
 }
 
@@ -59,6 +101,7 @@ int main(void) {
     ebm_status status = ebm_energy_eval_f64(landscape, x, 3, 3, energy);
     printf("\nasking for dim 3: %s: %s\n", ebm_status_string(status), ebm_last_error_message());
 
+    sample_with_every_sampler(landscape);
     ebm_energy_free(landscape);
     return 0;
 }

@@ -1,7 +1,7 @@
 /**
- * torchebm.h — libtorchebm's C API: TorchEBM's energy functions (and, in later releases, its
- * samplers, losses and neural energy models) on libtorch, for C, C++, Julia and any language
- * with a C FFI.
+ * torchebm.h — libtorchebm's C API: TorchEBM's energy functions and Markov-chain samplers
+ * (and, in later releases, its losses and neural energy models) on libtorch, for C, C++,
+ * Julia and any language with a C FFI.
  *
  * CONVENTIONS
  *
@@ -14,9 +14,13 @@
  *
  * Handles. Objects are opaque pointers created by ebm_*_new(..., T **out) and released by
  * the matching ebm_*_free(). *out is written only on success. Every _free accepts NULL. A
- * handle that uses another (a composite energy and its parts) keeps what it uses alive, so
- * handles may be freed in any order; freeing a handle twice, or using it after freeing it,
- * is undefined behaviour.
+ * handle that uses another (a composite and its parts, a sampler and its energy) keeps what
+ * it uses alive, so handles may be freed in any order; freeing a handle twice, or using it
+ * after freeing it, is undefined behaviour.
+ *
+ * Parameter structs. Samplers take a params struct filled by its ebm_*_default_params()
+ * (which sets struct_size, so that later versions can add fields); change the fields you
+ * need and pass a pointer. The struct is copied.
  *
  * Buffers. Points are row-major (n, dim) arrays: point i occupies x[i*dim .. i*dim+dim-1].
  * Every buffer is owned by the caller, must hold the number of elements stated for it, be
@@ -36,14 +40,29 @@
  * are copied there from the caller's host buffers and results copied back. Small CPU batches
  * of analytic energies skip libtorch and run as plain loops in double precision.
  *
+ * Sampling. A sampler advances n chains in parallel: ebm_sampler_init_* places them (given
+ * points, or N(0, I) draws), ebm_sampler_run advances them by k more steps (as often as
+ * needed, e.g. once per frame), ebm_sampler_get_samples_* reads them. The specification's
+ * sample_chain, sample and sample_step are ebm_sampler_sample_chain_*, ebm_sampler_sample_*
+ * and ebm_sampler_step_*. Chains whose state turns NaN or infinite are frozen at their last
+ * finite state and reported (ebm_sampler_get_stats, ebm_sampler_get_non_finite_chains),
+ * never propagated.
+ *
+ * Reproducibility. A sampler's random streams belong to it: the same parameters, seed,
+ * device, buffer type and sequence of calls give bit-identical results, whatever other
+ * samplers or threads do and however many CPU threads run. With EBM_RNG_TORCH the draws are
+ * exactly PyTorch's after torch.manual_seed(seed).
+ *
  * THREAD SAFETY
  *
  * Functions taking a const handle (const ebm_energy *) may be called concurrently from any
  * number of threads on the same handle. Functions taking a non-const handle need exclusive
- * access to it for the duration of the call. Distinct handles are independent. Process-wide
- * state: the libtorch intra-op thread pool size (ebm_set_num_threads) and CUDA device
- * initialisation; the last-error message is per thread. User callbacks may be invoked
- * concurrently when their energy is evaluated from several threads at once.
+ * access to it for the duration of the call (a sampler also serialises its calls
+ * internally, so misuse cannot corrupt it). Distinct handles are independent. Process-wide
+ * state: the CPU thread pools (ebm_set_num_threads) and CUDA device initialisation; the
+ * last-error message is per thread. User callbacks may be invoked concurrently when their
+ * energy is evaluated from several threads at once; a sampler's progress callback runs on
+ * the thread that called ebm_sampler_run.
  */
 
 #ifndef TORCHEBM_H
@@ -112,6 +131,41 @@
 #define EBM_RASTRIGIN_DEFAULT_A 10.0
 
 /**
+ * ebm_schedule.kind: the value stays the parameter's base value.
+ */
+#define EBM_SCHEDULE_CONSTANT 0
+
+/**
+ * ebm_schedule.kind: max(min_value, base * decay_rate^t).
+ */
+#define EBM_SCHEDULE_EXPONENTIAL_DECAY 1
+
+/**
+ * ebm_schedule.kind: from base to end_value linearly over n_steps steps, then end_value.
+ */
+#define EBM_SCHEDULE_LINEAR 2
+
+/**
+ * ebm_schedule.kind: end_value + (base - end_value) * (1 + cos(pi t / n_steps)) / 2, then
+ * end_value.
+ */
+#define EBM_SCHEDULE_COSINE 3
+
+/**
+ * Random numbers: on the CPU one xoshiro256++ stream per chain, seeded from (seed, chain
+ * index), so chain i's draws do not depend on the number of chains (the fastest choice); on
+ * CUDA, as EBM_RNG_TORCH.
+ */
+#define EBM_RNG_PER_CHAIN 0
+
+/**
+ * Random numbers from a private clone of libtorch's generator for the device, seeded with
+ * the seed: the draws PyTorch makes after torch.manual_seed(seed), so seeded TorchEBM runs
+ * can be reproduced. On the CPU the chains are then libtorch tensors of the buffers' type.
+ */
+#define EBM_RNG_TORCH 1
+
+/**
  * Result of every fallible ebm_ function. EBM_OK is 0; every other value is an error whose
  * details are in ebm_last_error_message(). New codes are only ever appended.
  */
@@ -171,6 +225,10 @@ typedef enum ebm_status {
    * including CUDA's, are EBM_ERR_TORCH).
    */
   EBM_ERR_OUT_OF_MEMORY = 12,
+  /**
+   * A progress callback cancelled a run; the chains hold the state reached.
+   */
+  EBM_ERR_CANCELLED = 13,
 } ebm_status;
 
 /**
@@ -181,35 +239,13 @@ typedef enum ebm_status {
 typedef struct ebm_energy ebm_energy;
 
 /**
- * Computes the energies of n points: energy_out[i] = E(x[i*dim .. i*dim+dim-1]).
- *
- * x holds n*dim doubles (row-major), energy_out n doubles; both are valid only during the
- * call. Return 0 on success, any other value on failure (optionally after
- * ebm_callback_set_error()); the library then fails with EBM_ERR_CALLBACK. Must not throw
- * C++ exceptions or longjmp. May be called concurrently when the energy is evaluated from
- * several threads.
+ * A Markov-chain sampler of exp(-E) advancing n chains in parallel, created by
+ * ebm_langevin_new, ebm_mala_new, ebm_hmc_new or ebm_kinetic_langevin_new and released with
+ * ebm_sampler_free(). It keeps its energy alive. Calls on one sampler are serialised
+ * internally, so a sampler shared between threads never corrupts; give each thread its own
+ * sampler for parallelism.
  */
-typedef int32_t (*ebm_energy_fn)(const double *x,
-                                 int64_t n,
-                                 int64_t dim,
-                                 double *energy_out,
-                                 void *user_data);
-
-/**
- * Computes energies (n doubles into energy_out) and their gradients grad_x E (n*dim doubles
- * into gradient_out) of n points. Same contract as ebm_energy_fn.
- */
-typedef int32_t (*ebm_energy_gradient_fn)(const double *x,
-                                          int64_t n,
-                                          int64_t dim,
-                                          double *energy_out,
-                                          double *gradient_out,
-                                          void *user_data);
-
-/**
- * Releases user_data when the last handle using it is freed.
- */
-typedef void (*ebm_free_fn)(void *user_data);
+typedef struct ebm_sampler ebm_sampler;
 
 /**
  * Versions and capabilities of the library and the machine, filled by ebm_get_build_info().
@@ -245,42 +281,378 @@ typedef struct ebm_build_info {
   int32_t num_threads;
 } ebm_build_info;
 
+/**
+ * Computes the energies of n points: energy_out[i] = E(x[i*dim .. i*dim+dim-1]).
+ *
+ * x holds n*dim doubles (row-major), energy_out n doubles; both are valid only during the
+ * call. Return 0 on success, any other value on failure (optionally after
+ * ebm_callback_set_error()); the library then fails with EBM_ERR_CALLBACK. Must not throw
+ * C++ exceptions or longjmp. May be called concurrently when the energy is evaluated from
+ * several threads.
+ */
+typedef int32_t (*ebm_energy_fn)(const double *x,
+                                 int64_t n,
+                                 int64_t dim,
+                                 double *energy_out,
+                                 void *user_data);
+
+/**
+ * Computes energies (n doubles into energy_out) and their gradients grad_x E (n*dim doubles
+ * into gradient_out) of n points. Same contract as ebm_energy_fn.
+ */
+typedef int32_t (*ebm_energy_gradient_fn)(const double *x,
+                                          int64_t n,
+                                          int64_t dim,
+                                          double *energy_out,
+                                          double *gradient_out,
+                                          void *user_data);
+
+/**
+ * Releases user_data when the last handle using it is freed.
+ */
+typedef void (*ebm_free_fn)(void *user_data);
+
+/**
+ * How a step size or noise scale evolves with t, the number of steps taken since the chains
+ * were initialised (t = 0 for the first step). The value at t = 0 is the parameter's base
+ * value (e.g. step_size). Formulas are TorchEBM's.
+ */
+typedef struct ebm_schedule {
+  /**
+   * EBM_SCHEDULE_CONSTANT (default), _EXPONENTIAL_DECAY, _LINEAR or _COSINE.
+   */
+  int32_t kind;
+  /**
+   * LINEAR, COSINE: the value reached after n_steps steps (> 0).
+   */
+  double end_value;
+  /**
+   * EXPONENTIAL_DECAY: the factor applied per step, in (0, 1].
+   */
+  double decay_rate;
+  /**
+   * EXPONENTIAL_DECAY: the lower bound (> 0).
+   */
+  double min_value;
+  /**
+   * LINEAR, COSINE: the number of steps to reach end_value (>= 1).
+   */
+  int64_t n_steps;
+} ebm_schedule;
+
+/**
+ * Parameters of unadjusted Langevin dynamics (ebm_langevin_new), as the specification
+ * writes it: x <- x - step_size * grad E(x) + sqrt(2 * step_size * noise_scale) * xi, xi ~
+ * N(0, I). noise_scale acts as a temperature: the chains approach exp(-E / noise_scale),
+ * with a bias of order step_size. (TorchEBM 0.8.9 multiplies the noise by noise_scale
+ * instead of sqrt(noise_scale): its noise_scale s is noise_scale = s^2 here.)
+ *
+ * Get defaults from ebm_langevin_default_params(), then change fields.
+ */
+typedef struct ebm_langevin_params {
+  /**
+   * sizeof(ebm_langevin_params); set by ebm_langevin_default_params().
+   */
+  size_t struct_size;
+  /**
+   * Step size h > 0. Default 0.01 (the specification's).
+   */
+  double step_size;
+  /**
+   * Temperature T > 0. Default 1 (the specification's).
+   */
+  double noise_scale;
+  /**
+   * Schedule of step_size. Default constant.
+   */
+  struct ebm_schedule step_size_schedule;
+  /**
+   * Schedule of noise_scale. Default constant.
+   */
+  struct ebm_schedule noise_scale_schedule;
+  /**
+   * Nonzero: clamp every coordinate to [clamp_min, clamp_max] after each step. Default 0.
+   */
+  int32_t clamp;
+  /**
+   * Lower clamp bound (finite, < clamp_max).
+   */
+  double clamp_min;
+  /**
+   * Upper clamp bound (finite).
+   */
+  double clamp_max;
+  /**
+   * Seed of the sampler's random streams. Default 0.
+   */
+  uint64_t seed;
+  /**
+   * EBM_DEVICE_CPU (default) or a CUDA device index.
+   */
+  int32_t device;
+  /**
+   * EBM_RNG_PER_CHAIN (default) or EBM_RNG_TORCH.
+   */
+  int32_t rng;
+} ebm_langevin_params;
+
+/**
+ * Parameters of the Metropolis-adjusted Langevin algorithm (ebm_mala_new): the Langevin
+ * proposal y = x - h grad E(x) + sqrt(2h) xi, accepted per chain with the Metropolis-Hastings
+ * probability, so the chains target exp(-E) exactly.
+ */
+typedef struct ebm_mala_params {
+  /**
+   * sizeof(ebm_mala_params); set by ebm_mala_default_params().
+   */
+  size_t struct_size;
+  /**
+   * Step size h > 0 (the initial one when adapting). Default 0.01.
+   */
+  double step_size;
+  /**
+   * Schedule of step_size; must be constant when adapt_steps > 0. Default constant.
+   */
+  struct ebm_schedule step_size_schedule;
+  /**
+   * Number of steps after each initialisation during which h is adapted by dual averaging
+   * (then fixed at its averaged value). Default 0: no adaptation.
+   */
+  int64_t adapt_steps;
+  /**
+   * Mean acceptance probability adaptation aims at, in (0, 1). Default 0.574 (optimal for
+   * MALA).
+   */
+  double target_accept;
+  /**
+   * Seed of the sampler's random streams. Default 0.
+   */
+  uint64_t seed;
+  /**
+   * EBM_DEVICE_CPU (default) or a CUDA device index.
+   */
+  int32_t device;
+  /**
+   * EBM_RNG_PER_CHAIN (default) or EBM_RNG_TORCH.
+   */
+  int32_t rng;
+} ebm_mala_params;
+
+/**
+ * Parameters of Hamiltonian Monte Carlo (ebm_hmc_new): momentum p ~ N(0, M), n_leapfrog_steps
+ * leapfrog steps of size step_size, accepted per chain with probability
+ * min(1, exp(H_start - H_end)), H = E(x) + p^T M^-1 p / 2.
+ */
+typedef struct ebm_hmc_params {
+  /**
+   * sizeof(ebm_hmc_params); set by ebm_hmc_default_params().
+   */
+  size_t struct_size;
+  /**
+   * Leapfrog step size > 0 (the initial one when adapting). Default 0.001 (TorchEBM 0.8.9's).
+   */
+  double step_size;
+  /**
+   * Leapfrog steps per proposal, >= 1. Default 10 (TorchEBM 0.8.9's).
+   */
+  int64_t n_leapfrog_steps;
+  /**
+   * The diagonal of the mass matrix M: NULL with mass_len 0 for the identity (default), one
+   * value for a multiple of the identity, or dim values. Copied by ebm_hmc_new; all > 0.
+   */
+  const double *mass;
+  /**
+   * Number of values at mass: 0, 1 or the chains' dim.
+   */
+  int64_t mass_len;
+  /**
+   * Schedule of step_size; must be constant when adapt_steps > 0. Default constant.
+   */
+  struct ebm_schedule step_size_schedule;
+  /**
+   * Steps after each initialisation during which step_size is adapted by dual averaging.
+   * Default 0: no adaptation.
+   */
+  int64_t adapt_steps;
+  /**
+   * Mean acceptance probability adaptation aims at, in (0, 1). Default 0.8 (Stan's).
+   */
+  double target_accept;
+  /**
+   * Seed of the sampler's random streams. Default 0.
+   */
+  uint64_t seed;
+  /**
+   * EBM_DEVICE_CPU (default) or a CUDA device index.
+   */
+  int32_t device;
+  /**
+   * EBM_RNG_PER_CHAIN (default) or EBM_RNG_TORCH.
+   */
+  int32_t rng;
+} ebm_hmc_params;
+
+/**
+ * Parameters of kinetic (underdamped) Langevin dynamics integrated by the BAOAB splitting
+ * (ebm_kinetic_langevin_new), at temperature 1 with velocities v ~ N(0, M^-1): the standard
+ * integrator of molecular dynamics; its positions sample exp(-E) with an O(step_size^2) bias
+ * (none for Gaussian energies).
+ */
+typedef struct ebm_kinetic_langevin_params {
+  /**
+   * sizeof(ebm_kinetic_langevin_params); set by ebm_kinetic_langevin_default_params().
+   */
+  size_t struct_size;
+  /**
+   * Time step h > 0. Default 0.01.
+   */
+  double step_size;
+  /**
+   * Friction gamma > 0, per unit time. Default 1.
+   */
+  double friction;
+  /**
+   * The diagonal of the mass matrix, as in ebm_hmc_params. Default NULL (identity).
+   */
+  const double *mass;
+  /**
+   * Number of values at mass: 0, 1 or the chains' dim.
+   */
+  int64_t mass_len;
+  /**
+   * Schedule of step_size. Default constant.
+   */
+  struct ebm_schedule step_size_schedule;
+  /**
+   * Seed of the sampler's random streams. Default 0.
+   */
+  uint64_t seed;
+  /**
+   * EBM_DEVICE_CPU (default) or a CUDA device index.
+   */
+  int32_t device;
+  /**
+   * EBM_RNG_PER_CHAIN (default) or EBM_RNG_TORCH.
+   */
+  int32_t rng;
+} ebm_kinetic_langevin_params;
+
+/**
+ * A summary of a sampler's chains since their initialisation (ebm_sampler_get_stats()).
+ */
+typedef struct ebm_sampler_stats {
+  /**
+   * Number of chains.
+   */
+  int64_t n_chains;
+  /**
+   * Their dimension.
+   */
+  int64_t dim;
+  /**
+   * Steps taken since initialisation.
+   */
+  int64_t steps;
+  /**
+   * Chains whose state became NaN or infinite. They are frozen at their last finite state
+   * and left out of mean_energy; ebm_sampler_get_non_finite_chains() says which.
+   */
+  int64_t non_finite_chains;
+  /**
+   * Accepted proposals over proposals, all chains together (MALA, HMC); NaN for samplers
+   * without accept/reject or before the first step.
+   */
+  double mean_acceptance;
+  /**
+   * The step size the next step will use (after schedules and adaptation).
+   */
+  double step_size;
+  /**
+   * Mean energy of the finite chains' current states.
+   */
+  double mean_energy;
+} ebm_sampler_stats;
+
+/**
+ * Reports progress during runs: steps_done and steps_total of the current run and the mean
+ * energy after the last step. Return 0 to continue, nonzero to cancel the run (which then
+ * fails with EBM_ERR_CANCELLED, the chains holding the state reached). Must not throw C++
+ * exceptions or longjmp.
+ */
+typedef int32_t (*ebm_progress_fn)(int64_t steps_done,
+                                   int64_t steps_total,
+                                   double mean_energy,
+                                   void *user_data);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
 
 /**
- * Called from inside a failing callback: records a message that the library adds to the
- * EBM_ERR_CALLBACK error it reports (e.g. "energy_fn: callback returned 3 (out of range)").
- * message is copied; NULL clears it. Applies to the callback running on the calling thread.
+ * A fixed, static description of a status code, e.g. "null pointer" for
+ * EBM_ERR_NULL_POINTER; "unknown status" for a value that is not a status. Never NULL;
+ * the string must not be freed.
  */
-void ebm_callback_set_error(const char *message);
+const char *ebm_status_string(int32_t status);
 
 /**
- * A user-defined energy in dimension dim computed by C callbacks.
- *
- * energy_fn (required) computes energies. gradient_fn (optional) computes energies and
- * gradients together; when it is NULL, gradients are computed from energy_fn by
- * fourth-order central finite differences,
- *   dE/dx_j ~ [8 (E(x + h e_j) - E(x - h e_j)) - (E(x + 2h e_j) - E(x - 2h e_j))] / (12 h),
- * h = DBL_EPSILON^(1/5) * max(1, |x_j|): 4*dim extra energy evaluations per point, batched
- * into few energy_fn calls. For smooth energies the absolute error is about
- * 1e-12 * max(1, |E(x)|). Because h grows with |x_j|, an energy varying on length scales
- * much shorter than |x_j| needs gradient_fn; supply it too when gradients are cheaper.
- *
- * Callbacks always receive double-precision host points, whatever the buffers' type and the
- * energy's device. user_data is passed to every callback; free_user_data (optional) is
- * called with it exactly once, when this energy and every composite using it have been
- * freed. If this function fails, free_user_data is not called: user_data stays the caller's.
- *
- * Errors: EBM_ERR_NULL_POINTER (energy_fn, out), EBM_ERR_INVALID_ARGUMENT (dim < 1).
+ * The message of the most recent failed ebm_ call on this thread: one line naming the
+ * function and the argument at fault. Empty after a successful fallible call. The pointer
+ * is never NULL and stays valid until the next ebm_ call on the same thread; do not free it.
  */
-enum ebm_status ebm_energy_callback_new(int64_t dim,
-                                        ebm_energy_fn energy_fn,
-                                        ebm_energy_gradient_fn gradient_fn,
-                                        void *user_data,
-                                        ebm_free_fn free_user_data,
-                                        struct ebm_energy **out);
+const char *ebm_last_error_message(void);
+
+/**
+ * This library's version, e.g. "0.1.0" (compare with EBM_VERSION from the header). Static;
+ * do not free.
+ */
+const char *ebm_version(void);
+
+/**
+ * This library's version as major * 1000000 + minor * 1000 + patch (compare with
+ * EBM_VERSION_NUMBER from the header).
+ */
+uint32_t ebm_version_number(void);
+
+/**
+ * The version of the libtorch this library was built against, e.g. "2.13.0". Static; do not
+ * free.
+ */
+const char *ebm_libtorch_version(void);
+
+/**
+ * Fills *out with the build and machine information.
+ *
+ * out_size must be sizeof(ebm_build_info) as seen by the caller (so that later versions can
+ * append fields without breaking older callers); at least the size of this version's struct.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (out), EBM_ERR_INVALID_ARGUMENT (out_size too small).
+ */
+enum ebm_status ebm_get_build_info(struct ebm_build_info *out, size_t out_size);
+
+/**
+ * Whether at least one CUDA device is usable. False on a machine without CUDA.
+ */
+bool ebm_cuda_is_available(void);
+
+/**
+ * Number of usable CUDA devices; 0 on a machine without CUDA.
+ */
+int32_t ebm_cuda_device_count(void);
+
+/**
+ * Sets the number of CPU threads used inside one operation, for the whole process: libtorch's
+ * intra-op pool and the library's own pool for large host-side batches (the default is the
+ * number of cores).
+ *
+ * Errors: EBM_ERR_INVALID_ARGUMENT (threads < 1).
+ */
+enum ebm_status ebm_set_num_threads(int32_t threads);
+
+/**
+ * The number of threads libtorch uses inside one operation.
+ */
+int32_t ebm_get_num_threads(void);
 
 /**
  * The specification's Gaussian energy E(x) = 1/2 (x - mean)^T cov^-1 (x - mean), without
@@ -529,68 +901,332 @@ enum ebm_status ebm_energy_eval_and_gradient_f64(const struct ebm_energy *energy
                                                  double *gradient_out);
 
 /**
- * The message of the most recent failed ebm_ call on this thread: one line naming the
- * function and the argument at fault. Empty after a successful fallible call. The pointer
- * is never NULL and stays valid until the next ebm_ call on the same thread; do not free it.
+ * Called from inside a failing callback: records a message that the library adds to the
+ * EBM_ERR_CALLBACK error it reports (e.g. "energy_fn: callback returned 3 (out of range)").
+ * message is copied; NULL clears it. Applies to the callback running on the calling thread.
  */
-const char *ebm_last_error_message(void);
+void ebm_callback_set_error(const char *message);
 
 /**
- * This library's version, e.g. "0.1.0" (compare with EBM_VERSION from the header). Static;
- * do not free.
- */
-const char *ebm_version(void);
-
-/**
- * This library's version as major * 1000000 + minor * 1000 + patch (compare with
- * EBM_VERSION_NUMBER from the header).
- */
-uint32_t ebm_version_number(void);
-
-/**
- * The version of the libtorch this library was built against, e.g. "2.13.0". Static; do not
- * free.
- */
-const char *ebm_libtorch_version(void);
-
-/**
- * Fills *out with the build and machine information.
+ * A user-defined energy in dimension dim computed by C callbacks.
  *
- * out_size must be sizeof(ebm_build_info) as seen by the caller (so that later versions can
- * append fields without breaking older callers); at least the size of this version's struct.
+ * energy_fn (required) computes energies. gradient_fn (optional) computes energies and
+ * gradients together; when it is NULL, gradients are computed from energy_fn by
+ * fourth-order central finite differences,
+ *   dE/dx_j ~ [8 (E(x + h e_j) - E(x - h e_j)) - (E(x + 2h e_j) - E(x - 2h e_j))] / (12 h),
+ * h = DBL_EPSILON^(1/5) * max(1, |x_j|): 4*dim extra energy evaluations per point, batched
+ * into few energy_fn calls. For smooth energies the absolute error is about
+ * 1e-12 * max(1, |E(x)|). Because h grows with |x_j|, an energy varying on length scales
+ * much shorter than |x_j| needs gradient_fn; supply it too when gradients are cheaper.
  *
- * Errors: EBM_ERR_NULL_POINTER (out), EBM_ERR_INVALID_ARGUMENT (out_size too small).
- */
-enum ebm_status ebm_get_build_info(struct ebm_build_info *out, size_t out_size);
-
-/**
- * Whether at least one CUDA device is usable. False on a machine without CUDA.
- */
-bool ebm_cuda_is_available(void);
-
-/**
- * Number of usable CUDA devices; 0 on a machine without CUDA.
- */
-int32_t ebm_cuda_device_count(void);
-
-/**
- * Sets the number of threads libtorch uses inside one operation, for the whole process.
+ * Callbacks always receive double-precision host points, whatever the buffers' type and the
+ * energy's device. user_data is passed to every callback; free_user_data (optional) is
+ * called with it exactly once, when this energy and every composite using it have been
+ * freed. If this function fails, free_user_data is not called: user_data stays the caller's.
  *
- * Errors: EBM_ERR_INVALID_ARGUMENT (threads < 1).
+ * Errors: EBM_ERR_NULL_POINTER (energy_fn, out), EBM_ERR_INVALID_ARGUMENT (dim < 1).
  */
-enum ebm_status ebm_set_num_threads(int32_t threads);
+enum ebm_status ebm_energy_callback_new(int64_t dim,
+                                        ebm_energy_fn energy_fn,
+                                        ebm_energy_gradient_fn gradient_fn,
+                                        void *user_data,
+                                        ebm_free_fn free_user_data,
+                                        struct ebm_energy **out);
 
 /**
- * The number of threads libtorch uses inside one operation.
+ * Default parameters for ebm_langevin_new(): the specification's step_size 0.01 and
+ * noise_scale 1, constant schedules, no clamp, seed 0, CPU, per-chain streams.
  */
-int32_t ebm_get_num_threads(void);
+struct ebm_langevin_params ebm_langevin_default_params(void);
 
 /**
- * A fixed, static description of a status code, e.g. "null pointer" for
- * EBM_ERR_NULL_POINTER; "unknown status" for a value that is not a status. Never NULL;
- * the string must not be freed.
+ * Default parameters for ebm_mala_new(): step_size 0.01, no adaptation (target 0.574 when
+ * enabled), seed 0, CPU, per-chain streams.
  */
-const char *ebm_status_string(int32_t status);
+struct ebm_mala_params ebm_mala_default_params(void);
+
+/**
+ * Default parameters for ebm_hmc_new(): TorchEBM 0.8.9's step_size 0.001 and 10 leapfrog
+ * steps, unit mass, no adaptation (target 0.8 when enabled), seed 0, CPU, per-chain streams.
+ */
+struct ebm_hmc_params ebm_hmc_default_params(void);
+
+/**
+ * Default parameters for ebm_kinetic_langevin_new(): step_size 0.01, friction 1, unit mass,
+ * seed 0, CPU, per-chain streams.
+ */
+struct ebm_kinetic_langevin_params ebm_kinetic_langevin_default_params(void);
+
+/**
+ * An unadjusted Langevin sampler of energy (see ebm_langevin_params). params is copied.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (energy, params, out), EBM_ERR_INVALID_ARGUMENT
+ * (params.struct_size, step_size or noise_scale <= 0, a bad schedule, clamp_min >= clamp_max,
+ * unknown rng), EBM_ERR_NON_FINITE (a NaN or infinite parameter),
+ * EBM_ERR_DEVICE_UNAVAILABLE (params.device), EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_langevin_new(const struct ebm_energy *energy,
+                                 const struct ebm_langevin_params *params,
+                                 struct ebm_sampler **out);
+
+/**
+ * A Metropolis-adjusted Langevin sampler of energy (see ebm_mala_params). params is copied.
+ *
+ * Errors: as ebm_langevin_new, plus EBM_ERR_INVALID_ARGUMENT for adapt_steps < 0, a
+ * target_accept outside (0, 1), or a non-constant schedule with adaptation.
+ */
+enum ebm_status ebm_mala_new(const struct ebm_energy *energy,
+                             const struct ebm_mala_params *params,
+                             struct ebm_sampler **out);
+
+/**
+ * A Hamiltonian Monte Carlo sampler of energy (see ebm_hmc_params). params, and the mass
+ * values it points to, are copied.
+ *
+ * Errors: as ebm_mala_new, plus EBM_ERR_INVALID_ARGUMENT for n_leapfrog_steps < 1, a
+ * negative mass_len or a mass <= 0, EBM_ERR_NULL_POINTER for mass NULL with mass_len > 0.
+ * A mass of the wrong length is reported when the chains are initialised
+ * (EBM_ERR_DIMENSION_MISMATCH).
+ */
+enum ebm_status ebm_hmc_new(const struct ebm_energy *energy,
+                            const struct ebm_hmc_params *params,
+                            struct ebm_sampler **out);
+
+/**
+ * A kinetic Langevin (BAOAB) sampler of energy (see ebm_kinetic_langevin_params). params,
+ * and the mass values it points to, are copied.
+ *
+ * Errors: as ebm_langevin_new, plus EBM_ERR_INVALID_ARGUMENT for friction <= 0, a negative
+ * mass_len or a mass <= 0.
+ */
+enum ebm_status ebm_kinetic_langevin_new(const struct ebm_energy *energy,
+                                         const struct ebm_kinetic_langevin_params *params,
+                                         struct ebm_sampler **out);
+
+/**
+ * Releases a sampler. NULL is a no-op. Its energy is released too unless still used elsewhere.
+ */
+void ebm_sampler_free(struct ebm_sampler *sampler);
+
+/**
+ * The sampler's kind as a static string: "langevin", "mala", "hmc" or "kinetic_langevin".
+ * NULL if sampler is NULL. Do not free.
+ */
+const char *ebm_sampler_name(const struct ebm_sampler *sampler);
+
+/**
+ * Starts n chains of dimension dim at initial (n*dim floats, row-major, copied), or at
+ * N(0, I) draws when initial is NULL. Resets the step count, the diagnostics and step-size
+ * adaptation; the random streams continue (see ebm_sampler_reseed()).
+ *
+ * Errors: EBM_ERR_NULL_POINTER (sampler), EBM_ERR_INVALID_ARGUMENT (n < 1, dim < 1),
+ * EBM_ERR_SIZE_OVERFLOW, EBM_ERR_DIMENSION_MISMATCH (dim not accepted by the energy, or a
+ * mass of another length), EBM_ERR_CALLBACK, EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_sampler_init_f32(struct ebm_sampler *sampler,
+                                     const float *initial,
+                                     int64_t n,
+                                     int64_t dim);
+
+/**
+ * ebm_sampler_init_f32 with initial as n*dim doubles. With EBM_RNG_TORCH or on CUDA the
+ * chains are then kept in double precision (in single precision after the _f32 call).
+ */
+enum ebm_status ebm_sampler_init_f64(struct ebm_sampler *sampler,
+                                     const double *initial,
+                                     int64_t n,
+                                     int64_t dim);
+
+/**
+ * Advances the chains by n_steps steps (0 does nothing). Can be called repeatedly: the
+ * chains, step count, schedules, adaptation and random streams continue where they were.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (sampler), EBM_ERR_INVALID_ARGUMENT (n_steps < 0, chains
+ * not initialised), EBM_ERR_CALLBACK, EBM_ERR_CANCELLED (by the progress callback; the chains
+ * hold the state reached), EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_sampler_run(struct ebm_sampler *sampler, int64_t n_steps);
+
+/**
+ * ebm_sampler_run, also writing every thin-th state into trajectory: after steps thin,
+ * 2*thin, ..., floor(n_steps / thin) states in all, laid out [kept][chain][coordinate]
+ * (row-major (kept, n, dim); a Julia (dim, n, kept) array). trajectory holds trajectory_len
+ * floats, at least floor(n_steps / thin) * n * dim.
+ *
+ * Errors: as ebm_sampler_run, plus EBM_ERR_INVALID_ARGUMENT (thin < 1, trajectory_len < 0),
+ * EBM_ERR_NULL_POINTER (trajectory), EBM_ERR_LENGTH_MISMATCH (trajectory too small).
+ */
+enum ebm_status ebm_sampler_run_trajectory_f32(struct ebm_sampler *sampler,
+                                               int64_t n_steps,
+                                               int64_t thin,
+                                               float *trajectory,
+                                               int64_t trajectory_len);
+
+/**
+ * ebm_sampler_run_trajectory_f32 with a trajectory of doubles.
+ */
+enum ebm_status ebm_sampler_run_trajectory_f64(struct ebm_sampler *sampler,
+                                               int64_t n_steps,
+                                               int64_t thin,
+                                               double *trajectory,
+                                               int64_t trajectory_len);
+
+/**
+ * Copies the chains' current states into samples_out (n*dim floats, row-major); n and dim
+ * must be the chains'.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (sampler, samples_out), EBM_ERR_INVALID_ARGUMENT (chains not
+ * initialised), EBM_ERR_LENGTH_MISMATCH (n, dim not the chains').
+ */
+enum ebm_status ebm_sampler_get_samples_f32(const struct ebm_sampler *sampler,
+                                            float *samples_out,
+                                            int64_t n,
+                                            int64_t dim);
+
+/**
+ * ebm_sampler_get_samples_f32 into n*dim doubles.
+ */
+enum ebm_status ebm_sampler_get_samples_f64(const struct ebm_sampler *sampler,
+                                            double *samples_out,
+                                            int64_t n,
+                                            int64_t dim);
+
+/**
+ * The specification's sample_chain: starts n chains of dimension dim at initial (n*dim
+ * floats; NULL for N(0, I)), runs n_steps steps, writes every thin-th state into trajectory
+ * (NULL for none; layout and size as ebm_sampler_run_trajectory_f32) and the final states
+ * into samples_out (n*dim floats). The chains remain in the sampler for further runs.
+ *
+ * Errors: those of ebm_sampler_init_f32, ebm_sampler_run_trajectory_f32 and
+ * ebm_sampler_get_samples_f32; buffers must not overlap (EBM_ERR_INVALID_ARGUMENT).
+ */
+enum ebm_status ebm_sampler_sample_chain_f32(struct ebm_sampler *sampler,
+                                             const float *initial,
+                                             int64_t n,
+                                             int64_t dim,
+                                             int64_t n_steps,
+                                             int64_t thin,
+                                             float *samples_out,
+                                             float *trajectory,
+                                             int64_t trajectory_len);
+
+/**
+ * ebm_sampler_sample_chain_f32 with double buffers.
+ */
+enum ebm_status ebm_sampler_sample_chain_f64(struct ebm_sampler *sampler,
+                                             const double *initial,
+                                             int64_t n,
+                                             int64_t dim,
+                                             int64_t n_steps,
+                                             int64_t thin,
+                                             double *samples_out,
+                                             double *trajectory,
+                                             int64_t trajectory_len);
+
+/**
+ * The specification's sample(n_samples, dim, n_steps): n_samples chains from N(0, I), run
+ * for n_steps steps; the final states into samples_out (n_samples*dim floats).
+ *
+ * Errors: as ebm_sampler_sample_chain_f32.
+ */
+enum ebm_status ebm_sampler_sample_f32(struct ebm_sampler *sampler,
+                                       int64_t n_samples,
+                                       int64_t dim,
+                                       int64_t n_steps,
+                                       float *samples_out);
+
+/**
+ * ebm_sampler_sample_f32 with samples_out as doubles.
+ */
+enum ebm_status ebm_sampler_sample_f64(struct ebm_sampler *sampler,
+                                       int64_t n_samples,
+                                       int64_t dim,
+                                       int64_t n_steps,
+                                       double *samples_out);
+
+/**
+ * The specification's sample_step: one step from the n points in x (n*dim floats), written
+ * back into x. The sampler's chains are re-initialised at x (diagnostics restart).
+ *
+ * Errors: as ebm_sampler_init_f32 and ebm_sampler_run (x NULL: EBM_ERR_NULL_POINTER).
+ */
+enum ebm_status ebm_sampler_step_f32(struct ebm_sampler *sampler, float *x, int64_t n, int64_t dim);
+
+/**
+ * ebm_sampler_step_f32 on n*dim doubles.
+ */
+enum ebm_status ebm_sampler_step_f64(struct ebm_sampler *sampler,
+                                     double *x,
+                                     int64_t n,
+                                     int64_t dim);
+
+/**
+ * Fills *out; out_size must be sizeof(ebm_sampler_stats) as seen by the caller (at least
+ * this version's).
+ *
+ * Errors: EBM_ERR_NULL_POINTER (sampler, out), EBM_ERR_INVALID_ARGUMENT (out_size too small,
+ * chains not initialised), EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_sampler_get_stats(const struct ebm_sampler *sampler,
+                                      struct ebm_sampler_stats *out,
+                                      size_t out_size);
+
+/**
+ * Writes, per chain, accepted proposals over proposals since initialisation into rates_out
+ * (n doubles, n the number of chains). NaN before the first step.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (sampler, rates_out), EBM_ERR_INVALID_ARGUMENT (a sampler
+ * without accept/reject, chains not initialised, n < 0), EBM_ERR_LENGTH_MISMATCH (n).
+ */
+enum ebm_status ebm_sampler_get_acceptance_rates(const struct ebm_sampler *sampler,
+                                                 double *rates_out,
+                                                 int64_t n);
+
+/**
+ * Writes, per chain, 1 if its state became non-finite (the chain is then frozen at its last
+ * finite state) and 0 otherwise into flags_out (n bytes, n the number of chains).
+ *
+ * Errors: EBM_ERR_NULL_POINTER (sampler, flags_out), EBM_ERR_INVALID_ARGUMENT (chains not
+ * initialised, n < 0), EBM_ERR_LENGTH_MISMATCH (n).
+ */
+enum ebm_status ebm_sampler_get_non_finite_chains(const struct ebm_sampler *sampler,
+                                                  uint8_t *flags_out,
+                                                  int64_t n);
+
+/**
+ * The mean energy of the finite chains after each step since initialisation: writes the
+ * first min(capacity, steps) values into trace_out and the number of steps into *length_out.
+ * Call with capacity 0 (trace_out may then be NULL) to learn the length.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (sampler, length_out, trace_out when capacity > 0),
+ * EBM_ERR_INVALID_ARGUMENT (capacity < 0, chains not initialised), EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_sampler_get_energy_trace(const struct ebm_sampler *sampler,
+                                             double *trace_out,
+                                             int64_t capacity,
+                                             int64_t *length_out);
+
+/**
+ * Restarts the sampler's random streams from seed; the chains keep their states. Two
+ * samplers with the same parameters, seed and calls produce bit-identical results on the
+ * same device and buffer type.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (sampler), EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_sampler_reseed(struct ebm_sampler *sampler, uint64_t seed);
+
+/**
+ * Installs progress_fn, called after every interval-th step of each run and after its last
+ * step, with user_data (which the caller keeps alive while installed). NULL progress_fn
+ * removes the callback.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (sampler), EBM_ERR_INVALID_ARGUMENT (interval < 1 with a
+ * callback).
+ */
+enum ebm_status ebm_sampler_set_progress_callback(struct ebm_sampler *sampler,
+                                                  ebm_progress_fn progress_fn,
+                                                  int64_t interval,
+                                                  void *user_data);
 
 #ifdef __cplusplus
 }  // extern "C"

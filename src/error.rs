@@ -46,6 +46,10 @@ pub enum Error {
         detail: Option<String>,
     },
 
+    /// A progress callback asked to stop.
+    #[error("{arg}: cancelled the run after {steps} of {total} steps")]
+    Cancelled { arg: &'static str, steps: u64, total: u64 },
+
     /// A host buffer sized by the caller's arguments could not be allocated.
     #[error("{arg}: {reason}")]
     OutOfMemory { arg: &'static str, reason: String },

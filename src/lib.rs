@@ -14,7 +14,11 @@ mod host;
 /// cbindgen:ignore
 pub mod linalg;
 /// cbindgen:ignore
+mod parallel;
+/// cbindgen:ignore
 pub mod runtime;
+/// cbindgen:ignore
+pub mod sampler;
 /// cbindgen:ignore
 pub mod tensor;
 

@@ -87,6 +87,7 @@ pub fn set_num_threads(threads: i32) -> Result<()> {
         return Err(Error::invalid("threads", format!("must be >= 1, got {threads}")));
     }
     tch::set_num_threads(threads);
+    crate::parallel::set_threads(threads as usize);
     Ok(())
 }
 

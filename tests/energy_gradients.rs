@@ -5,7 +5,7 @@ mod common;
 
 use common::{max_relative_error, points, zoo};
 use tch::{Device, Kind, Tensor};
-use torchebm::energy::{evaluate, Energy, HOST_PATH_MAX_ELEMENTS};
+use torchebm::energy::{evaluate, evaluate_with, Energy, EvalPath};
 
 fn tensor(values: &[f64], n: usize, dim: usize, kind: Kind) -> Tensor {
     Tensor::from_slice(values).reshape([n as i64, dim as i64]).to_kind(kind)
@@ -128,65 +128,73 @@ fn float32_tensor_path_agrees_with_float64() {
 }
 
 #[test]
-fn small_and_large_batches_agree_in_both_precisions() {
+fn host_and_torch_paths_agree_in_both_precisions() {
     for case in zoo() {
-        // Large enough for libtorch, then its first rows again as a small host batch.
-        let n_large = HOST_PATH_MAX_ELEMENTS / case.dim + 5;
-        let x = points(n_large, case.dim, 5);
-        let mut e_large = vec![0.0; n_large];
-        let mut g_large = vec![0.0; x.len()];
-        evaluate(
-            case.energy.as_ref(),
-            Device::Cpu,
-            &x,
-            case.dim,
-            Some(&mut e_large),
-            Some(&mut g_large),
-        )
-        .unwrap();
-        let n_small = 8;
-        let x_small = &x[..n_small * case.dim];
-        let mut e_small = vec![0.0; n_small];
-        let mut g_small = vec![0.0; x_small.len()];
-        evaluate(
-            case.energy.as_ref(),
-            Device::Cpu,
-            x_small,
-            case.dim,
-            Some(&mut e_small),
-            Some(&mut g_small),
-        )
-        .unwrap();
-        assert!(
-            max_relative_error(&e_small, &e_large[..n_small]) < 1e-12,
-            "{}",
-            case.name
-        );
-        assert!(
-            max_relative_error(&g_small, &g_large[..x_small.len()]) < 1e-12,
-            "{}",
-            case.name
-        );
+        let n = 50;
+        let x = points(n, case.dim, 5);
+        let run = |path: EvalPath| {
+            let mut e = vec![0.0; n];
+            let mut g = vec![0.0; x.len()];
+            evaluate_with(
+                path,
+                case.energy.as_ref(),
+                Device::Cpu,
+                &x,
+                case.dim,
+                Some(&mut e),
+                Some(&mut g),
+            )
+            .unwrap();
+            (e, g)
+        };
+        let (e_auto, g_auto) = run(EvalPath::Auto);
+        let (e_torch, g_torch) = run(EvalPath::Torch);
+        assert!(max_relative_error(&e_auto, &e_torch) < 1e-12, "{}", case.name);
+        assert!(max_relative_error(&g_auto, &g_torch) < 1e-12, "{}", case.name);
 
-        let x32: Vec<f32> = x_small.iter().map(|v| *v as f32).collect();
-        let mut e32 = vec![0f32; n_small];
-        let mut g32 = vec![0f32; x32.len()];
-        evaluate(
-            case.energy.as_ref(),
-            Device::Cpu,
-            &x32,
-            case.dim,
-            Some(&mut e32),
-            Some(&mut g32),
-        )
-        .unwrap();
+        // f32 buffers: libtorch computes in f32, the host kernel in f64 and rounds.
+        let x32: Vec<f32> = x.iter().map(|v| *v as f32).collect();
         let widened = |v: &[f32]| v.iter().map(|x| f64::from(*x)).collect::<Vec<_>>();
-        assert!(
-            max_relative_error(&widened(&e32), &e_small) < 1e-4,
-            "{}: f32 buffers",
-            case.name
-        );
+        for path in [EvalPath::Auto, EvalPath::Torch] {
+            let mut e32 = vec![0f32; n];
+            let mut g32 = vec![0f32; x32.len()];
+            evaluate_with(
+                path,
+                case.energy.as_ref(),
+                Device::Cpu,
+                &x32,
+                case.dim,
+                Some(&mut e32),
+                Some(&mut g32),
+            )
+            .unwrap();
+            assert!(
+                max_relative_error(&widened(&e32), &e_auto) < 1e-4,
+                "{} {path:?}: f32 buffers",
+                case.name
+            );
+        }
     }
+}
+
+#[test]
+fn cpu_routing_prefers_blas_only_for_large_matrix_work() {
+    let gaussian = common::gaussian_3d();
+    let kernel = gaussian.host_kernel().unwrap();
+    assert!(kernel.host_is_faster(1_000_000, 3), "low dimensions stay on the host");
+    let wide = torchebm::energy::Gaussian::new(&[0.0; 64], &identity(64)).unwrap();
+    let kernel = wide.host_kernel().unwrap();
+    assert!(kernel.host_is_faster(16, 64));
+    assert!(
+        !kernel.host_is_faster(1000, 64),
+        "1000 × 64 × 64 multiply-adds go to BLAS"
+    );
+}
+
+fn identity(dim: usize) -> Vec<f64> {
+    (0..dim * dim)
+        .map(|k| if k % (dim + 1) == 0 { 1.0 } else { 0.0 })
+        .collect()
 }
 
 #[test]

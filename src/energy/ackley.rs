@@ -2,7 +2,7 @@ use std::f64::consts::{E, PI};
 
 use tch::Tensor;
 
-use super::row_kernel::RowEnergy;
+use super::row_kernel::PointKernel;
 use super::{sum_rows, DimSpec, Energy, HostKernel};
 use crate::error::{ensure_finite_scalar, Result};
 
@@ -77,8 +77,8 @@ impl Energy for Ackley {
     }
 }
 
-impl RowEnergy for Ackley {
-    fn row(&self, x: &[f64], gradient: Option<&mut [f64]>) -> f64 {
+impl PointKernel for Ackley {
+    fn eval_point(&self, x: &[f64], gradient: Option<&mut [f64]>) -> f64 {
         let d = x.len() as f64;
         let radius = (x.iter().map(|xi| xi * xi).sum::<f64>() / d).sqrt();
         let decay = (-self.b * radius).exp();

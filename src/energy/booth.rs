@@ -1,6 +1,6 @@
 use tch::Tensor;
 
-use super::row_kernel::RowEnergy;
+use super::row_kernel::PointKernel;
 use super::{DimSpec, Energy, HostKernel};
 use crate::error::Result;
 
@@ -43,8 +43,8 @@ impl Energy for Booth {
     }
 }
 
-impl RowEnergy for Booth {
-    fn row(&self, x: &[f64], gradient: Option<&mut [f64]>) -> f64 {
+impl PointKernel for Booth {
+    fn eval_point(&self, x: &[f64], gradient: Option<&mut [f64]>) -> f64 {
         let u = x[0] + 2.0 * x[1] - 7.0;
         let v = 2.0 * x[0] + x[1] - 5.0;
         if let Some(g) = gradient {

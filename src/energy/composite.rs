@@ -111,6 +111,12 @@ impl Energy for Composite {
 }
 
 impl HostKernel for Composite {
+    fn host_is_faster(&self, points: usize, dim: usize) -> bool {
+        self.parts
+            .iter()
+            .all(|(_, e)| e.host_kernel().is_some_and(|k| k.host_is_faster(points, dim)))
+    }
+
     fn eval_host(
         &self,
         x: &[f64],

@@ -1,6 +1,6 @@
 use tch::Tensor;
 
-use super::row_kernel::RowEnergy;
+use super::row_kernel::{separable_sum, PointKernel};
 use super::{sum_rows, DimSpec, Energy, HostKernel};
 use crate::error::{ensure_finite_scalar, Result};
 
@@ -63,24 +63,13 @@ impl Energy for DoubleWell {
     }
 }
 
-impl RowEnergy for DoubleWell {
-    fn row(&self, x: &[f64], gradient: Option<&mut [f64]>) -> f64 {
-        let mut sum = 0.0;
-        match gradient {
-            Some(g) => {
-                for (xi, gi) in x.iter().zip(g) {
-                    let well = xi * xi - self.b;
-                    sum += well * well;
-                    *gi = 4.0 * self.a * xi * well;
-                }
-            }
-            None => {
-                for xi in x {
-                    let well = xi * xi - self.b;
-                    sum += well * well;
-                }
-            }
-        }
-        self.a * sum
+impl PointKernel for DoubleWell {
+    #[inline]
+    fn eval_point(&self, x: &[f64], gradient: Option<&mut [f64]>) -> f64 {
+        let (a, b) = (self.a, self.b);
+        separable_sum(x, gradient, |xi| {
+            let well = xi * xi - b;
+            (a * well * well, 4.0 * a * xi * well)
+        })
     }
 }

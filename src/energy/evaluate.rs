@@ -10,14 +10,45 @@ use crate::error::{Error, Result};
 use crate::host;
 use crate::tensor::{borrow_matrix, copy_to_slice, Real};
 
-/// CPU batches with at most this many elements (points × dim) use an energy's host kernel,
-/// where libtorch's per-operation overhead would dominate.
-pub const HOST_PATH_MAX_ELEMENTS: usize = 1 << 14;
+/// Matrix-vector host kernels (Gaussians, mixtures) beat libtorch's BLAS up to this many
+/// multiply-adds per call, or at any size for dimensions up to [`MATVEC_HOST_MAX_DIM`].
+pub const MATVEC_HOST_MAX_FLOPS: usize = 1 << 18;
+/// See [`MATVEC_HOST_MAX_FLOPS`].
+pub const MATVEC_HOST_MAX_DIM: usize = 16;
+
+/// Whether a host kernel doing `matrices` dim × dim matrix-vector products per point beats
+/// libtorch for `points` points.
+pub(crate) fn matvec_host_is_faster(points: usize, dim: usize, matrices: usize) -> bool {
+    dim <= MATVEC_HOST_MAX_DIM || points.saturating_mul(dim * dim * matrices) <= MATVEC_HOST_MAX_FLOPS
+}
+
+/// Which implementation evaluates an energy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvalPath {
+    /// The host kernel where it is the faster one on the CPU (or the energy's natural home,
+    /// a user callback); libtorch otherwise.
+    Auto,
+    /// libtorch's tensors, whatever the energy (callbacks still run on the host).
+    Torch,
+}
 
 /// Evaluates `energy` on the row-major points `x` (each of length `dim`), writing energies
 /// into `energy_out` (one per point) and gradients ∇ₓE into `gradient_out` (`dim` per point)
 /// for whichever of the two is given, computing on `device`.
 pub fn evaluate<T: Real>(
+    energy: &dyn Energy,
+    device: Device,
+    x: &[T],
+    dim: usize,
+    energy_out: Option<&mut [T]>,
+    gradient_out: Option<&mut [T]>,
+) -> Result<()> {
+    evaluate_with(EvalPath::Auto, energy, device, x, dim, energy_out, gradient_out)
+}
+
+/// [`evaluate`] on a chosen implementation.
+pub fn evaluate_with<T: Real>(
+    path: EvalPath,
     energy: &dyn Energy,
     device: Device,
     x: &[T],
@@ -56,7 +87,10 @@ pub fn evaluate<T: Real>(
         return Ok(());
     }
     match energy.host_kernel() {
-        Some(kernel) if energy.prefers_host() || (device == Device::Cpu && x.len() <= HOST_PATH_MAX_ELEMENTS) => {
+        Some(kernel)
+            if energy.prefers_host()
+                || (path == EvalPath::Auto && device == Device::Cpu && kernel.host_is_faster(n, dim)) =>
+        {
             evaluate_on_host(kernel, x, dim, energy_out, gradient_out)
         }
         _ => evaluate_with_torch(energy, device, x, n, dim, energy_out, gradient_out),

@@ -1,6 +1,7 @@
 use tch::Tensor;
 
-use super::row_kernel::RowEnergy;
+use super::evaluate::matvec_host_is_faster;
+use super::row_kernel::PointKernel;
 use super::{sum_rows, DimSpec, Energy, HostKernel};
 use crate::error::{ensure_finite, Error, Result};
 use crate::linalg::spd_inverse;
@@ -81,8 +82,12 @@ impl Energy for Gaussian {
     }
 }
 
-impl RowEnergy for Gaussian {
-    fn row(&self, x: &[f64], mut gradient: Option<&mut [f64]>) -> f64 {
+impl PointKernel for Gaussian {
+    fn host_is_faster(&self, points: usize, dim: usize) -> bool {
+        matvec_host_is_faster(points, dim, 1)
+    }
+
+    fn eval_point(&self, x: &[f64], mut gradient: Option<&mut [f64]>) -> f64 {
         let d = self.dim;
         let mut twice_energy = 0.0;
         for i in 0..d {

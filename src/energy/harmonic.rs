@@ -1,6 +1,6 @@
 use tch::Tensor;
 
-use super::row_kernel::RowEnergy;
+use super::row_kernel::{separable_sum, PointKernel};
 use super::{sum_rows, DimSpec, Energy, HostKernel};
 use crate::error::{ensure_finite_scalar, Result};
 
@@ -43,13 +43,10 @@ impl Energy for Harmonic {
     }
 }
 
-impl RowEnergy for Harmonic {
-    fn row(&self, x: &[f64], gradient: Option<&mut [f64]>) -> f64 {
-        if let Some(g) = gradient {
-            for (xi, gi) in x.iter().zip(g) {
-                *gi = self.k * xi;
-            }
-        }
-        0.5 * self.k * x.iter().map(|xi| xi * xi).sum::<f64>()
+impl PointKernel for Harmonic {
+    #[inline]
+    fn eval_point(&self, x: &[f64], gradient: Option<&mut [f64]>) -> f64 {
+        let k = self.k;
+        separable_sum(x, gradient, |xi| (0.5 * k * xi * xi, k * xi))
     }
 }

@@ -1,6 +1,6 @@
 use tch::Tensor;
 
-use super::row_kernel::RowEnergy;
+use super::row_kernel::PointKernel;
 use super::{DimSpec, Energy, HostKernel};
 use crate::error::Result;
 
@@ -43,8 +43,8 @@ impl Energy for Himmelblau {
     }
 }
 
-impl RowEnergy for Himmelblau {
-    fn row(&self, x: &[f64], gradient: Option<&mut [f64]>) -> f64 {
+impl PointKernel for Himmelblau {
+    fn eval_point(&self, x: &[f64], gradient: Option<&mut [f64]>) -> f64 {
         let (x1, x2) = (x[0], x[1]);
         let u = x1 * x1 + x2 - 11.0;
         let v = x1 + x2 * x2 - 7.0;

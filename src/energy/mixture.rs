@@ -2,6 +2,7 @@ use std::f64::consts::PI;
 
 use tch::Tensor;
 
+use super::evaluate::matvec_host_is_faster;
 use super::{DimSpec, Energy, HostKernel};
 use crate::error::{ensure_finite, Error, Result};
 use crate::linalg::spd_inverse;
@@ -130,6 +131,10 @@ impl Energy for GaussianMixture {
 }
 
 impl HostKernel for GaussianMixture {
+    fn host_is_faster(&self, points: usize, dim: usize) -> bool {
+        matvec_host_is_faster(points, dim, self.components)
+    }
+
     fn eval_host(
         &self,
         x: &[f64],

@@ -35,13 +35,14 @@ pub use callback::{CallbackEnergy, CallbackFailure, EnergyCallback, GradientCall
 pub use composite::Composite;
 pub use dim_spec::DimSpec;
 pub use double_well::DoubleWell;
-pub use evaluate::{evaluate, HOST_PATH_MAX_ELEMENTS};
+pub use evaluate::{evaluate, evaluate_with, EvalPath, MATVEC_HOST_MAX_DIM, MATVEC_HOST_MAX_FLOPS};
 pub use gaussian::Gaussian;
 pub use harmonic::Harmonic;
 pub use himmelblau::Himmelblau;
 pub use mixture::GaussianMixture;
 pub use rastrigin::Rastrigin;
 pub use rosenbrock::Rosenbrock;
+pub use row_kernel::{LangevinRows, PointKernel};
 pub use styblinski_tang::StyblinskiTang;
 
 /// An energy function over batches of points.
@@ -80,6 +81,19 @@ pub trait HostKernel: Send + Sync {
     /// gradient row `gradient_out[i * dim .. (i + 1) * dim]`. `dim` has been checked against
     /// the energy's [`DimSpec`] and the slice lengths against each other.
     fn eval_host(&self, x: &[f64], dim: usize, energy_out: &mut [f64], gradient_out: Option<&mut [f64]>) -> Result<()>;
+
+    /// Whether this kernel beats libtorch on the CPU for `points` points of dimension `dim`.
+    /// Element-wise energies always do (one pass over memory instead of one per operation);
+    /// matrix-vector energies lose to BLAS on large batches of high dimension.
+    fn host_is_faster(&self, points: usize, dim: usize) -> bool {
+        let _ = (points, dim);
+        true
+    }
+
+    /// The single-point kernel, when the energy has one.
+    fn point_kernel(&self) -> Option<&dyn PointKernel> {
+        None
+    }
 }
 
 /// Sum over dimension 1 of an `(n, dim)` tensor.

@@ -2,7 +2,7 @@ use std::f64::consts::PI;
 
 use tch::Tensor;
 
-use super::row_kernel::RowEnergy;
+use super::row_kernel::{separable_sum, PointKernel};
 use super::{sum_rows, DimSpec, Energy, HostKernel};
 use crate::error::{ensure_finite_scalar, Result};
 
@@ -52,14 +52,14 @@ impl Energy for Rastrigin {
     }
 }
 
-impl RowEnergy for Rastrigin {
-    fn row(&self, x: &[f64], gradient: Option<&mut [f64]>) -> f64 {
-        if let Some(g) = gradient {
-            for (xi, gi) in x.iter().zip(g) {
-                *gi = 2.0 * xi + 2.0 * PI * self.a * (2.0 * PI * xi).sin();
-            }
-        }
-        let sum: f64 = x.iter().map(|xi| xi * xi - self.a * (2.0 * PI * xi).cos()).sum();
-        self.a * x.len() as f64 + sum
+impl PointKernel for Rastrigin {
+    #[inline]
+    fn eval_point(&self, x: &[f64], gradient: Option<&mut [f64]>) -> f64 {
+        let a = self.a;
+        let sum = separable_sum(x, gradient, |xi| {
+            let (sine, cosine) = (2.0 * PI * xi).sin_cos();
+            (xi * xi - a * cosine, 2.0 * xi + 2.0 * PI * a * sine)
+        });
+        a * x.len() as f64 + sum
     }
 }

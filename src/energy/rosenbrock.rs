@@ -1,6 +1,6 @@
 use tch::Tensor;
 
-use super::row_kernel::RowEnergy;
+use super::row_kernel::PointKernel;
 use super::{sum_rows, DimSpec, Energy, HostKernel};
 use crate::error::{ensure_finite_scalar, Result};
 
@@ -72,8 +72,8 @@ impl Energy for Rosenbrock {
     }
 }
 
-impl RowEnergy for Rosenbrock {
-    fn row(&self, x: &[f64], gradient: Option<&mut [f64]>) -> f64 {
+impl PointKernel for Rosenbrock {
+    fn eval_point(&self, x: &[f64], gradient: Option<&mut [f64]>) -> f64 {
         let mut energy = 0.0;
         match gradient {
             Some(g) => {

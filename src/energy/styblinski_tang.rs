@@ -1,6 +1,6 @@
 use tch::Tensor;
 
-use super::row_kernel::RowEnergy;
+use super::row_kernel::{separable_sum, PointKernel};
 use super::{sum_rows, DimSpec, Energy, HostKernel};
 use crate::error::Result;
 
@@ -38,16 +38,12 @@ impl Energy for StyblinskiTang {
     }
 }
 
-impl RowEnergy for StyblinskiTang {
-    fn row(&self, x: &[f64], gradient: Option<&mut [f64]>) -> f64 {
-        if let Some(g) = gradient {
-            for (xi, gi) in x.iter().zip(g) {
-                *gi = 2.0 * xi * xi * xi - 16.0 * xi + 2.5;
-            }
-        }
-        0.5 * x
-            .iter()
-            .map(|xi| xi * xi * xi * xi - 16.0 * xi * xi + 5.0 * xi)
-            .sum::<f64>()
+impl PointKernel for StyblinskiTang {
+    #[inline]
+    fn eval_point(&self, x: &[f64], gradient: Option<&mut [f64]>) -> f64 {
+        separable_sum(x, gradient, |xi| {
+            let x2 = xi * xi;
+            (0.5 * (x2 * x2 - 16.0 * x2 + 5.0 * xi), 2.0 * x2 * xi - 16.0 * xi + 2.5)
+        })
     }
 }

@@ -290,7 +290,7 @@ pub unsafe extern "C" fn ebm_energy_name(energy: *const ebm_energy) -> *const c_
 }
 
 /// A NUL-terminated copy of a static name, made once per name and kept for the process.
-fn static_cstr(name: &'static str) -> *const c_char {
+pub(crate) fn static_cstr(name: &'static str) -> *const c_char {
     static NAMES: Lazy<Mutex<HashMap<&'static str, CString>>> = Lazy::new(|| Mutex::new(HashMap::new()));
     let mut names = NAMES.lock().unwrap_or_else(|p| p.into_inner());
     names

@@ -10,17 +10,23 @@
 #![allow(clippy::missing_safety_doc)] // the header documents every contract
 
 // Declaration order is the header's order.
-mod args;
-mod callback;
-mod energy;
-mod energy_eval;
+mod status;
 mod guard;
 mod runtime;
-mod status;
+mod energy;
+mod energy_eval;
+mod callback;
+mod sampler_params;
+mod sampler;
+mod sampler_run;
+mod args;
 
 pub use callback::*;
 pub use energy::*;
 pub use energy_eval::*;
 pub use guard::ebm_last_error_message;
 pub use runtime::*;
+pub use sampler::*;
+pub use sampler_params::*;
+pub use sampler_run::*;
 pub use status::*;

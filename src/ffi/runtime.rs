@@ -96,7 +96,9 @@ pub extern "C" fn ebm_cuda_device_count() -> i32 {
     call_infallible(0, || i32::try_from(runtime::cuda_device_count()).unwrap_or(i32::MAX))
 }
 
-/// Sets the number of threads libtorch uses inside one operation, for the whole process.
+/// Sets the number of CPU threads used inside one operation, for the whole process: libtorch's
+/// intra-op pool and the library's own pool for large host-side batches (the default is the
+/// number of cores).
 ///
 /// Errors: EBM_ERR_INVALID_ARGUMENT (threads < 1).
 #[no_mangle]

@@ -36,6 +36,8 @@ pub enum ebm_status {
     /// Host memory for the call could not be allocated (libtorch's own allocation failures,
     /// including CUDA's, are EBM_ERR_TORCH).
     EBM_ERR_OUT_OF_MEMORY = 12,
+    /// A progress callback cancelled a run; the chains hold the state reached.
+    EBM_ERR_CANCELLED = 13,
 }
 
 impl From<&Error> for ebm_status {
@@ -52,6 +54,7 @@ impl From<&Error> for ebm_status {
             Error::Callback { .. } => ebm_status::EBM_ERR_CALLBACK,
             Error::Torch(_) => ebm_status::EBM_ERR_TORCH,
             Error::OutOfMemory { .. } => ebm_status::EBM_ERR_OUT_OF_MEMORY,
+            Error::Cancelled { .. } => ebm_status::EBM_ERR_CANCELLED,
         }
     }
 }
@@ -75,6 +78,7 @@ pub extern "C" fn ebm_status_string(status: i32) -> *const c_char {
         10 => b"libtorch error\0",
         11 => b"internal error\0",
         12 => b"out of memory\0",
+        13 => b"cancelled\0",
         _ => b"unknown status\0",
     };
     text.as_ptr() as *const c_char

@@ -189,9 +189,14 @@ static void composite_sums_with_weights_and_nests(void) {
 }
 
 static void batches_small_and_large_agree(void) {
-    /* 100000 points go through libtorch, their first 10 through the host kernel. */
-    enum { N = 100000, DIM = 2, SMALL = 10 };
-    double mean[2] = {0.3, -0.1}, cov[4] = {2, 0.4, 0.4, 1};
+    /* A 32-D Gaussian: 2000 points go through libtorch's BLAS, their first 4 through the host
+     * kernel. */
+    enum { N = 2000, DIM = 32, SMALL = 4 };
+    double mean[DIM], cov[DIM * DIM];
+    for (int i = 0; i < DIM; i++) {
+        mean[i] = 0.1 * i;
+        for (int j = 0; j < DIM; j++) cov[i * DIM + j] = (i == j ? 2.0 : 0.0) + (abs(i - j) == 1 ? 0.5 : 0.0);
+    }
     ebm_energy *g = NULL;
     CHECK_OK(ebm_energy_gaussian_new(mean, cov, DIM, &g));
     double *x = malloc(sizeof(double) * N * DIM), *e = malloc(sizeof(double) * N), *grad = malloc(sizeof(double) * N * DIM);

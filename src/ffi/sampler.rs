@@ -1,0 +1,170 @@
+//! Sampler handles: creation from an energy and a params struct, and release.
+
+use std::ffi::c_char;
+use std::sync::{Mutex, MutexGuard};
+
+use super::args::{handle, out_pointer, store};
+use super::energy::{ebm_energy, static_cstr};
+use super::guard::{call, call_infallible};
+use super::sampler_params::{ebm_hmc_params, ebm_kinetic_langevin_params, ebm_langevin_params, ebm_mala_params, read};
+use super::status::ebm_status;
+use crate::error::Result;
+use crate::sampler::{Method, Sampler, SamplerOptions};
+
+/// A Markov-chain sampler of exp(-E) advancing n chains in parallel, created by
+/// ebm_langevin_new, ebm_mala_new, ebm_hmc_new or ebm_kinetic_langevin_new and released with
+/// ebm_sampler_free(). It keeps its energy alive. Calls on one sampler are serialised
+/// internally, so a sampler shared between threads never corrupts; give each thread its own
+/// sampler for parallelism.
+pub struct ebm_sampler {
+    pub(crate) sampler: Mutex<Sampler>,
+}
+
+impl ebm_sampler {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Sampler> {
+        // A panic inside a call is contained and reported; the sampler stays usable.
+        self.sampler.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+unsafe fn new_sampler(
+    function: &'static str,
+    energy: *const ebm_energy,
+    out: *mut *mut ebm_sampler,
+    method: impl FnOnce() -> Result<(Method, SamplerOptions)>,
+) -> ebm_status {
+    call(function, || {
+        out_pointer(out, "out")?;
+        let energy = unsafe { handle(energy, "energy")? };
+        let (method, options) = method()?;
+        let sampler = Sampler::new(energy.energy.clone(), method, options)?;
+        // SAFETY: `out` checked above.
+        unsafe {
+            store(
+                out,
+                ebm_sampler {
+                    sampler: Mutex::new(sampler),
+                },
+            )
+        };
+        Ok(())
+    })
+}
+
+/// Default parameters for ebm_langevin_new(): the specification's step_size 0.01 and
+/// noise_scale 1, constant schedules, no clamp, seed 0, CPU, per-chain streams.
+#[no_mangle]
+pub extern "C" fn ebm_langevin_default_params() -> ebm_langevin_params {
+    ebm_langevin_params::defaults()
+}
+
+/// Default parameters for ebm_mala_new(): step_size 0.01, no adaptation (target 0.574 when
+/// enabled), seed 0, CPU, per-chain streams.
+#[no_mangle]
+pub extern "C" fn ebm_mala_default_params() -> ebm_mala_params {
+    ebm_mala_params::defaults()
+}
+
+/// Default parameters for ebm_hmc_new(): TorchEBM 0.8.9's step_size 0.001 and 10 leapfrog
+/// steps, unit mass, no adaptation (target 0.8 when enabled), seed 0, CPU, per-chain streams.
+#[no_mangle]
+pub extern "C" fn ebm_hmc_default_params() -> ebm_hmc_params {
+    ebm_hmc_params::defaults()
+}
+
+/// Default parameters for ebm_kinetic_langevin_new(): step_size 0.01, friction 1, unit mass,
+/// seed 0, CPU, per-chain streams.
+#[no_mangle]
+pub extern "C" fn ebm_kinetic_langevin_default_params() -> ebm_kinetic_langevin_params {
+    ebm_kinetic_langevin_params::defaults()
+}
+
+/// An unadjusted Langevin sampler of energy (see ebm_langevin_params). params is copied.
+///
+/// Errors: EBM_ERR_NULL_POINTER (energy, params, out), EBM_ERR_INVALID_ARGUMENT
+/// (params.struct_size, step_size or noise_scale <= 0, a bad schedule, clamp_min >= clamp_max,
+/// unknown rng), EBM_ERR_NON_FINITE (a NaN or infinite parameter),
+/// EBM_ERR_DEVICE_UNAVAILABLE (params.device), EBM_ERR_TORCH.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_langevin_new(
+    energy: *const ebm_energy,
+    params: *const ebm_langevin_params,
+    out: *mut *mut ebm_sampler,
+) -> ebm_status {
+    new_sampler("ebm_langevin_new", energy, out, || {
+        let (params, options) = unsafe { read(params)? }.to_core()?;
+        Ok((Method::Langevin(params), options))
+    })
+}
+
+/// A Metropolis-adjusted Langevin sampler of energy (see ebm_mala_params). params is copied.
+///
+/// Errors: as ebm_langevin_new, plus EBM_ERR_INVALID_ARGUMENT for adapt_steps < 0, a
+/// target_accept outside (0, 1), or a non-constant schedule with adaptation.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_mala_new(
+    energy: *const ebm_energy,
+    params: *const ebm_mala_params,
+    out: *mut *mut ebm_sampler,
+) -> ebm_status {
+    new_sampler("ebm_mala_new", energy, out, || {
+        let (params, options) = unsafe { read(params)? }.to_core()?;
+        Ok((Method::Mala(params), options))
+    })
+}
+
+/// A Hamiltonian Monte Carlo sampler of energy (see ebm_hmc_params). params, and the mass
+/// values it points to, are copied.
+///
+/// Errors: as ebm_mala_new, plus EBM_ERR_INVALID_ARGUMENT for n_leapfrog_steps < 1, a
+/// negative mass_len or a mass <= 0, EBM_ERR_NULL_POINTER for mass NULL with mass_len > 0.
+/// A mass of the wrong length is reported when the chains are initialised
+/// (EBM_ERR_DIMENSION_MISMATCH).
+#[no_mangle]
+pub unsafe extern "C" fn ebm_hmc_new(
+    energy: *const ebm_energy,
+    params: *const ebm_hmc_params,
+    out: *mut *mut ebm_sampler,
+) -> ebm_status {
+    new_sampler("ebm_hmc_new", energy, out, || {
+        let (params, options) = unsafe { read(params)?.to_core()? };
+        Ok((Method::Hmc(params), options))
+    })
+}
+
+/// A kinetic Langevin (BAOAB) sampler of energy (see ebm_kinetic_langevin_params). params,
+/// and the mass values it points to, are copied.
+///
+/// Errors: as ebm_langevin_new, plus EBM_ERR_INVALID_ARGUMENT for friction <= 0, a negative
+/// mass_len or a mass <= 0.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_kinetic_langevin_new(
+    energy: *const ebm_energy,
+    params: *const ebm_kinetic_langevin_params,
+    out: *mut *mut ebm_sampler,
+) -> ebm_status {
+    new_sampler("ebm_kinetic_langevin_new", energy, out, || {
+        let (params, options) = unsafe { read(params)?.to_core()? };
+        Ok((Method::KineticLangevin(params), options))
+    })
+}
+
+/// Releases a sampler. NULL is a no-op. Its energy is released too unless still used elsewhere.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_sampler_free(sampler: *mut ebm_sampler) {
+    if !sampler.is_null() {
+        // SAFETY: a handle from an ebm_*_new, not freed before (header contract).
+        call_infallible((), || drop(unsafe { Box::from_raw(sampler) }));
+    }
+}
+
+/// The sampler's kind as a static string: "langevin", "mala", "hmc" or "kinetic_langevin".
+/// NULL if sampler is NULL. Do not free.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_sampler_name(sampler: *const ebm_sampler) -> *const c_char {
+    // SAFETY: a handle from an ebm_*_new or NULL.
+    match unsafe { sampler.as_ref() } {
+        None => std::ptr::null(),
+        Some(s) => call_infallible(std::ptr::null(), || static_cstr(s.lock().method().name())),
+    }
+}

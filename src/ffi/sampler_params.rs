@@ -1,0 +1,401 @@
+//! Sampler parameter structs, their defaults, and their conversion to the core's types.
+
+use std::mem::size_of;
+
+use super::args::{count, input};
+use crate::error::{Error, Result};
+use crate::runtime;
+use crate::sampler::{
+    Adaptation, HmcParams, KineticLangevinParams, LangevinParams, MalaParams, Mass, RngKind, SamplerOptions, Schedule,
+};
+
+/// ebm_schedule.kind: the value stays the parameter's base value.
+pub const EBM_SCHEDULE_CONSTANT: i32 = 0;
+/// ebm_schedule.kind: max(min_value, base * decay_rate^t).
+pub const EBM_SCHEDULE_EXPONENTIAL_DECAY: i32 = 1;
+/// ebm_schedule.kind: from base to end_value linearly over n_steps steps, then end_value.
+pub const EBM_SCHEDULE_LINEAR: i32 = 2;
+/// ebm_schedule.kind: end_value + (base - end_value) * (1 + cos(pi t / n_steps)) / 2, then
+/// end_value.
+pub const EBM_SCHEDULE_COSINE: i32 = 3;
+
+/// Random numbers: on the CPU one xoshiro256++ stream per chain, seeded from (seed, chain
+/// index), so chain i's draws do not depend on the number of chains (the fastest choice); on
+/// CUDA, as EBM_RNG_TORCH.
+pub const EBM_RNG_PER_CHAIN: i32 = 0;
+/// Random numbers from a private clone of libtorch's generator for the device, seeded with
+/// the seed: the draws PyTorch makes after torch.manual_seed(seed), so seeded TorchEBM runs
+/// can be reproduced. On the CPU the chains are then libtorch tensors of the buffers' type.
+pub const EBM_RNG_TORCH: i32 = 1;
+
+/// How a step size or noise scale evolves with t, the number of steps taken since the chains
+/// were initialised (t = 0 for the first step). The value at t = 0 is the parameter's base
+/// value (e.g. step_size). Formulas are TorchEBM's.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct ebm_schedule {
+    /// EBM_SCHEDULE_CONSTANT (default), _EXPONENTIAL_DECAY, _LINEAR or _COSINE.
+    pub kind: i32,
+    /// LINEAR, COSINE: the value reached after n_steps steps (> 0).
+    pub end_value: f64,
+    /// EXPONENTIAL_DECAY: the factor applied per step, in (0, 1].
+    pub decay_rate: f64,
+    /// EXPONENTIAL_DECAY: the lower bound (> 0).
+    pub min_value: f64,
+    /// LINEAR, COSINE: the number of steps to reach end_value (>= 1).
+    pub n_steps: i64,
+}
+
+/// Parameters of unadjusted Langevin dynamics (ebm_langevin_new), as the specification
+/// writes it: x <- x - step_size * grad E(x) + sqrt(2 * step_size * noise_scale) * xi, xi ~
+/// N(0, I). noise_scale acts as a temperature: the chains approach exp(-E / noise_scale),
+/// with a bias of order step_size. (TorchEBM 0.8.9 multiplies the noise by noise_scale
+/// instead of sqrt(noise_scale): its noise_scale s is noise_scale = s^2 here.)
+///
+/// Get defaults from ebm_langevin_default_params(), then change fields.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct ebm_langevin_params {
+    /// sizeof(ebm_langevin_params); set by ebm_langevin_default_params().
+    pub struct_size: usize,
+    /// Step size h > 0. Default 0.01 (the specification's).
+    pub step_size: f64,
+    /// Temperature T > 0. Default 1 (the specification's).
+    pub noise_scale: f64,
+    /// Schedule of step_size. Default constant.
+    pub step_size_schedule: ebm_schedule,
+    /// Schedule of noise_scale. Default constant.
+    pub noise_scale_schedule: ebm_schedule,
+    /// Nonzero: clamp every coordinate to [clamp_min, clamp_max] after each step. Default 0.
+    pub clamp: i32,
+    /// Lower clamp bound (finite, < clamp_max).
+    pub clamp_min: f64,
+    /// Upper clamp bound (finite).
+    pub clamp_max: f64,
+    /// Seed of the sampler's random streams. Default 0.
+    pub seed: u64,
+    /// EBM_DEVICE_CPU (default) or a CUDA device index.
+    pub device: i32,
+    /// EBM_RNG_PER_CHAIN (default) or EBM_RNG_TORCH.
+    pub rng: i32,
+}
+
+/// Parameters of the Metropolis-adjusted Langevin algorithm (ebm_mala_new): the Langevin
+/// proposal y = x - h grad E(x) + sqrt(2h) xi, accepted per chain with the Metropolis-Hastings
+/// probability, so the chains target exp(-E) exactly.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct ebm_mala_params {
+    /// sizeof(ebm_mala_params); set by ebm_mala_default_params().
+    pub struct_size: usize,
+    /// Step size h > 0 (the initial one when adapting). Default 0.01.
+    pub step_size: f64,
+    /// Schedule of step_size; must be constant when adapt_steps > 0. Default constant.
+    pub step_size_schedule: ebm_schedule,
+    /// Number of steps after each initialisation during which h is adapted by dual averaging
+    /// (then fixed at its averaged value). Default 0: no adaptation.
+    pub adapt_steps: i64,
+    /// Mean acceptance probability adaptation aims at, in (0, 1). Default 0.574 (optimal for
+    /// MALA).
+    pub target_accept: f64,
+    /// Seed of the sampler's random streams. Default 0.
+    pub seed: u64,
+    /// EBM_DEVICE_CPU (default) or a CUDA device index.
+    pub device: i32,
+    /// EBM_RNG_PER_CHAIN (default) or EBM_RNG_TORCH.
+    pub rng: i32,
+}
+
+/// Parameters of Hamiltonian Monte Carlo (ebm_hmc_new): momentum p ~ N(0, M), n_leapfrog_steps
+/// leapfrog steps of size step_size, accepted per chain with probability
+/// min(1, exp(H_start - H_end)), H = E(x) + p^T M^-1 p / 2.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct ebm_hmc_params {
+    /// sizeof(ebm_hmc_params); set by ebm_hmc_default_params().
+    pub struct_size: usize,
+    /// Leapfrog step size > 0 (the initial one when adapting). Default 0.001 (TorchEBM 0.8.9's).
+    pub step_size: f64,
+    /// Leapfrog steps per proposal, >= 1. Default 10 (TorchEBM 0.8.9's).
+    pub n_leapfrog_steps: i64,
+    /// The diagonal of the mass matrix M: NULL with mass_len 0 for the identity (default), one
+    /// value for a multiple of the identity, or dim values. Copied by ebm_hmc_new; all > 0.
+    pub mass: *const f64,
+    /// Number of values at mass: 0, 1 or the chains' dim.
+    pub mass_len: i64,
+    /// Schedule of step_size; must be constant when adapt_steps > 0. Default constant.
+    pub step_size_schedule: ebm_schedule,
+    /// Steps after each initialisation during which step_size is adapted by dual averaging.
+    /// Default 0: no adaptation.
+    pub adapt_steps: i64,
+    /// Mean acceptance probability adaptation aims at, in (0, 1). Default 0.8 (Stan's).
+    pub target_accept: f64,
+    /// Seed of the sampler's random streams. Default 0.
+    pub seed: u64,
+    /// EBM_DEVICE_CPU (default) or a CUDA device index.
+    pub device: i32,
+    /// EBM_RNG_PER_CHAIN (default) or EBM_RNG_TORCH.
+    pub rng: i32,
+}
+
+/// Parameters of kinetic (underdamped) Langevin dynamics integrated by the BAOAB splitting
+/// (ebm_kinetic_langevin_new), at temperature 1 with velocities v ~ N(0, M^-1): the standard
+/// integrator of molecular dynamics; its positions sample exp(-E) with an O(step_size^2) bias
+/// (none for Gaussian energies).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct ebm_kinetic_langevin_params {
+    /// sizeof(ebm_kinetic_langevin_params); set by ebm_kinetic_langevin_default_params().
+    pub struct_size: usize,
+    /// Time step h > 0. Default 0.01.
+    pub step_size: f64,
+    /// Friction gamma > 0, per unit time. Default 1.
+    pub friction: f64,
+    /// The diagonal of the mass matrix, as in ebm_hmc_params. Default NULL (identity).
+    pub mass: *const f64,
+    /// Number of values at mass: 0, 1 or the chains' dim.
+    pub mass_len: i64,
+    /// Schedule of step_size. Default constant.
+    pub step_size_schedule: ebm_schedule,
+    /// Seed of the sampler's random streams. Default 0.
+    pub seed: u64,
+    /// EBM_DEVICE_CPU (default) or a CUDA device index.
+    pub device: i32,
+    /// EBM_RNG_PER_CHAIN (default) or EBM_RNG_TORCH.
+    pub rng: i32,
+}
+
+impl From<Schedule> for ebm_schedule {
+    fn from(schedule: Schedule) -> Self {
+        let blank = ebm_schedule {
+            kind: EBM_SCHEDULE_CONSTANT,
+            end_value: 0.0,
+            decay_rate: 1.0,
+            min_value: 0.0,
+            n_steps: 1,
+        };
+        match schedule {
+            Schedule::Constant => blank,
+            Schedule::ExponentialDecay { decay_rate, min_value } => ebm_schedule {
+                kind: EBM_SCHEDULE_EXPONENTIAL_DECAY,
+                decay_rate,
+                min_value,
+                ..blank
+            },
+            Schedule::Linear { end_value, n_steps } => ebm_schedule {
+                kind: EBM_SCHEDULE_LINEAR,
+                end_value,
+                n_steps: n_steps as i64,
+                ..blank
+            },
+            Schedule::Cosine { end_value, n_steps } => ebm_schedule {
+                kind: EBM_SCHEDULE_COSINE,
+                end_value,
+                n_steps: n_steps as i64,
+                ..blank
+            },
+        }
+    }
+}
+
+fn schedule(arg: &'static str, raw: &ebm_schedule) -> Result<Schedule> {
+    let steps = || {
+        u64::try_from(raw.n_steps)
+            .map_err(|_| Error::invalid(arg, format!("n_steps must be >= 1, got {}", raw.n_steps)))
+    };
+    match raw.kind {
+        EBM_SCHEDULE_CONSTANT => Ok(Schedule::Constant),
+        EBM_SCHEDULE_EXPONENTIAL_DECAY => Ok(Schedule::ExponentialDecay {
+            decay_rate: raw.decay_rate,
+            min_value: raw.min_value,
+        }),
+        EBM_SCHEDULE_LINEAR => Ok(Schedule::Linear {
+            end_value: raw.end_value,
+            n_steps: steps()?,
+        }),
+        EBM_SCHEDULE_COSINE => Ok(Schedule::Cosine {
+            end_value: raw.end_value,
+            n_steps: steps()?,
+        }),
+        other => Err(Error::invalid(
+            arg,
+            format!("kind {other} is not an EBM_SCHEDULE_* value"),
+        )),
+    }
+}
+
+fn options(seed: u64, device: i32, rng: i32) -> Result<SamplerOptions> {
+    let rng = match rng {
+        EBM_RNG_PER_CHAIN => RngKind::PerChain,
+        EBM_RNG_TORCH => RngKind::Torch,
+        other => {
+            return Err(Error::invalid(
+                "params.rng",
+                format!("{other} is not an EBM_RNG_* value"),
+            ))
+        }
+    };
+    Ok(SamplerOptions {
+        seed,
+        device: runtime::device_from_code("params.device", device)?,
+        rng,
+    })
+}
+
+fn adaptation(steps: i64, target_accept: f64) -> Result<Adaptation> {
+    Ok(Adaptation {
+        steps: count("params.adapt_steps", steps)? as u64,
+        target_accept,
+    })
+}
+
+unsafe fn mass(ptr: *const f64, len: i64) -> Result<Mass> {
+    let len = count("params.mass_len", len)?;
+    let values = unsafe { input(ptr, "params.mass", len)? };
+    Ok(match values {
+        [] => Mass::Unit,
+        [m] => Mass::Scalar(*m),
+        many => Mass::Diagonal(many.to_vec()),
+    })
+}
+
+/// A copy of the caller's params struct, after checking its struct_size.
+pub(crate) unsafe fn read<P: Copy>(params: *const P) -> Result<P> {
+    if params.is_null() {
+        return Err(Error::null("params"));
+    }
+    // SAFETY: every params struct starts with its size_t struct_size.
+    let declared = unsafe { *(params as *const usize) };
+    if declared < size_of::<P>() {
+        return Err(Error::invalid(
+            "params.struct_size",
+            format!(
+                "is {declared}, expected {}: initialise params with the matching _default_params()",
+                size_of::<P>()
+            ),
+        ));
+    }
+    // SAFETY: the caller's struct holds at least size_of::<P>() bytes.
+    Ok(unsafe { std::ptr::read_unaligned(params) })
+}
+
+impl ebm_langevin_params {
+    pub(crate) fn defaults() -> Self {
+        let d = LangevinParams::default();
+        let o = SamplerOptions::default();
+        ebm_langevin_params {
+            struct_size: size_of::<Self>(),
+            step_size: d.step_size,
+            noise_scale: d.noise_scale,
+            step_size_schedule: d.step_size_schedule.into(),
+            noise_scale_schedule: d.noise_scale_schedule.into(),
+            clamp: 0,
+            clamp_min: -1.0,
+            clamp_max: 1.0,
+            seed: o.seed,
+            device: runtime::device_code(o.device),
+            rng: EBM_RNG_PER_CHAIN,
+        }
+    }
+
+    pub(crate) fn to_core(self) -> Result<(LangevinParams, SamplerOptions)> {
+        let params = LangevinParams {
+            step_size: self.step_size,
+            noise_scale: self.noise_scale,
+            step_size_schedule: schedule("params.step_size_schedule", &self.step_size_schedule)?,
+            noise_scale_schedule: schedule("params.noise_scale_schedule", &self.noise_scale_schedule)?,
+            clamp: (self.clamp != 0).then_some((self.clamp_min, self.clamp_max)),
+        };
+        Ok((params, options(self.seed, self.device, self.rng)?))
+    }
+}
+
+impl ebm_mala_params {
+    pub(crate) fn defaults() -> Self {
+        let d = MalaParams::default();
+        let o = SamplerOptions::default();
+        ebm_mala_params {
+            struct_size: size_of::<Self>(),
+            step_size: d.step_size,
+            step_size_schedule: d.step_size_schedule.into(),
+            adapt_steps: d.adaptation.steps as i64,
+            target_accept: d.adaptation.target_accept,
+            seed: o.seed,
+            device: runtime::device_code(o.device),
+            rng: EBM_RNG_PER_CHAIN,
+        }
+    }
+
+    pub(crate) fn to_core(self) -> Result<(MalaParams, SamplerOptions)> {
+        let params = MalaParams {
+            step_size: self.step_size,
+            step_size_schedule: schedule("params.step_size_schedule", &self.step_size_schedule)?,
+            adaptation: adaptation(self.adapt_steps, self.target_accept)?,
+        };
+        Ok((params, options(self.seed, self.device, self.rng)?))
+    }
+}
+
+impl ebm_hmc_params {
+    pub(crate) fn defaults() -> Self {
+        let d = HmcParams::default();
+        let o = SamplerOptions::default();
+        ebm_hmc_params {
+            struct_size: size_of::<Self>(),
+            step_size: d.step_size,
+            n_leapfrog_steps: d.n_leapfrog_steps as i64,
+            mass: std::ptr::null(),
+            mass_len: 0,
+            step_size_schedule: d.step_size_schedule.into(),
+            adapt_steps: d.adaptation.steps as i64,
+            target_accept: d.adaptation.target_accept,
+            seed: o.seed,
+            device: runtime::device_code(o.device),
+            rng: EBM_RNG_PER_CHAIN,
+        }
+    }
+
+    pub(crate) unsafe fn to_core(self) -> Result<(HmcParams, SamplerOptions)> {
+        let params = HmcParams {
+            step_size: self.step_size,
+            n_leapfrog_steps: u64::try_from(self.n_leapfrog_steps).map_err(|_| {
+                Error::invalid(
+                    "params.n_leapfrog_steps",
+                    format!("must be >= 1, got {}", self.n_leapfrog_steps),
+                )
+            })?,
+            mass: unsafe { mass(self.mass, self.mass_len)? },
+            step_size_schedule: schedule("params.step_size_schedule", &self.step_size_schedule)?,
+            adaptation: adaptation(self.adapt_steps, self.target_accept)?,
+        };
+        Ok((params, options(self.seed, self.device, self.rng)?))
+    }
+}
+
+impl ebm_kinetic_langevin_params {
+    pub(crate) fn defaults() -> Self {
+        let d = KineticLangevinParams::default();
+        let o = SamplerOptions::default();
+        ebm_kinetic_langevin_params {
+            struct_size: size_of::<Self>(),
+            step_size: d.step_size,
+            friction: d.friction,
+            mass: std::ptr::null(),
+            mass_len: 0,
+            step_size_schedule: d.step_size_schedule.into(),
+            seed: o.seed,
+            device: runtime::device_code(o.device),
+            rng: EBM_RNG_PER_CHAIN,
+        }
+    }
+
+    pub(crate) unsafe fn to_core(self) -> Result<(KineticLangevinParams, SamplerOptions)> {
+        let params = KineticLangevinParams {
+            step_size: self.step_size,
+            friction: self.friction,
+            mass: unsafe { mass(self.mass, self.mass_len)? },
+            step_size_schedule: schedule("params.step_size_schedule", &self.step_size_schedule)?,
+        };
+        Ok((params, options(self.seed, self.device, self.rng)?))
+    }
+}

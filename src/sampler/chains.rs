@@ -1,0 +1,258 @@
+//! The state of n chains and the four update rules, written once over [`Backend`].
+
+use super::backend::{commit_finite, Backend, ChainState};
+use super::dual_averaging::DualAveraging;
+use super::params::{Adaptation, Method};
+use crate::error::Result;
+
+/// Chains and everything cached or counted about them since their initialisation.
+pub(crate) struct Chains<B: Backend> {
+    pub(crate) x: B::Batch,
+    /// E(x) and ∇E(x), kept so that no step evaluates the current state twice.
+    pub(crate) energy: B::Column,
+    pub(crate) gradient: B::Batch,
+    /// Kinetic Langevin's velocities.
+    pub(crate) velocity: Option<B::Batch>,
+    /// Chains whose state has stayed finite; the others are frozen at their last finite state.
+    pub(crate) alive: B::Mask,
+    /// Accepted proposals per chain (samplers with accept/reject).
+    pub(crate) accepted: Option<B::Column>,
+    /// Mean energy over live chains after each step.
+    pub(crate) energy_trace: Vec<B::Scalar>,
+    /// Steps taken since initialisation.
+    pub(crate) steps: u64,
+    /// Step-size adaptation, while it runs.
+    pub(crate) adaptation: Option<DualAveraging>,
+    /// The step size adaptation settled on.
+    pub(crate) adapted_step: Option<f64>,
+    /// Mass diagonal (HMC, kinetic Langevin) and its derived vectors.
+    pub(crate) mass: Option<MassVectors>,
+    /// The chains' dimension.
+    dim: usize,
+}
+
+/// The diagonal mass m and the per-dimension factors the updates use.
+pub(crate) struct MassVectors {
+    pub(crate) inverse: Vec<f64>,
+    pub(crate) sqrt: Vec<f64>,
+    pub(crate) inverse_sqrt: Vec<f64>,
+}
+
+impl MassVectors {
+    fn new(mass: &[f64]) -> Self {
+        MassVectors {
+            inverse: mass.iter().map(|m| 1.0 / m).collect(),
+            sqrt: mass.iter().map(|m| m.sqrt()).collect(),
+            inverse_sqrt: mass.iter().map(|m| 1.0 / m.sqrt()).collect(),
+        }
+    }
+}
+
+fn adaptation_of(method: &Method) -> Option<(f64, Adaptation)> {
+    match method {
+        Method::Mala(p) if p.adaptation.steps > 0 => Some((p.step_size, p.adaptation)),
+        Method::Hmc(p) if p.adaptation.steps > 0 => Some((p.step_size, p.adaptation)),
+        _ => None,
+    }
+}
+
+impl<B: Backend> Chains<B> {
+    /// Chains starting at `x`, with everything derived from it evaluated.
+    pub(crate) fn start(backend: &mut B, method: &Method, x: B::Batch, dim: usize) -> Result<Self> {
+        let (energy, gradient) = backend.eval(&x)?;
+        let alive = backend.finite_rows(&x, &energy)?;
+        let mass_diagonal = match method {
+            Method::Hmc(p) => Some(p.mass.diagonal(dim)?),
+            Method::KineticLangevin(p) => Some(p.mass.diagonal(dim)?),
+            _ => None,
+        };
+        let mass = mass_diagonal.as_deref().map(MassVectors::new);
+        let velocity = match (method, &mass) {
+            // v ~ N(0, M⁻¹): the velocities' stationary law at temperature 1.
+            (Method::KineticLangevin(_), Some(mass)) => Some(backend.perturb(&[], &mass.inverse_sqrt, false)?.0),
+            _ => None,
+        };
+        let accepted = if method.has_accept_reject() {
+            Some(backend.zeros_column()?)
+        } else {
+            None
+        };
+        let adaptation = adaptation_of(method).map(|(step, a)| DualAveraging::new(step, a.target_accept));
+        Ok(Chains {
+            x,
+            energy,
+            gradient,
+            velocity,
+            alive,
+            accepted,
+            energy_trace: Vec::new(),
+            steps: 0,
+            adaptation,
+            adapted_step: None,
+            mass,
+            dim,
+        })
+    }
+
+    /// The step size for the next step: adapted, adaptation's result, or the schedule's.
+    pub(crate) fn step_size(&self, method: &Method) -> f64 {
+        if let Some(adaptation) = &self.adaptation {
+            return adaptation.step_size();
+        }
+        if let Some(step) = self.adapted_step {
+            return step;
+        }
+        let t = self.steps;
+        match method {
+            Method::Langevin(p) => p.step_size_schedule.value(p.step_size, t),
+            Method::Mala(p) => p.step_size_schedule.value(p.step_size, t),
+            Method::Hmc(p) => p.step_size_schedule.value(p.step_size, t),
+            Method::KineticLangevin(p) => p.step_size_schedule.value(p.step_size, t),
+        }
+    }
+
+    /// Advances every chain by one step of `method`.
+    pub(crate) fn step(&mut self, backend: &mut B, method: &Method) -> Result<()> {
+        let h = self.step_size(method);
+        let acceptance = match method {
+            Method::Langevin(p) => {
+                let temperature = p.noise_scale_schedule.value(p.noise_scale, self.steps);
+                self.langevin_step(backend, h, temperature, p.clamp)?;
+                None
+            }
+            Method::Mala(_) => Some(self.mala_step(backend, h)?),
+            Method::Hmc(p) => Some(self.hmc_step(backend, h, p.n_leapfrog_steps)?),
+            Method::KineticLangevin(p) => {
+                self.baoab_step(backend, h, p.friction)?;
+                None
+            }
+        };
+        if let (Some(probabilities), Some(adaptation)) = (&acceptance, &mut self.adaptation) {
+            let probabilities = backend.column_to_host(probabilities)?;
+            adaptation.update(probabilities.iter().sum::<f64>() / probabilities.len().max(1) as f64);
+        }
+        self.steps += 1;
+        if let Some((_, settings)) = adaptation_of(method) {
+            if self.steps == settings.steps {
+                self.adapted_step = self.adaptation.take().map(|a| a.final_step_size());
+            }
+        }
+        self.energy_trace.push(backend.masked_mean(&self.energy, &self.alive)?);
+        Ok(())
+    }
+
+    /// dim copies of `value`: a uniform noise scale.
+    fn uniform_factors(&self, value: f64) -> Vec<f64> {
+        vec![value; self.dim]
+    }
+
+    fn state(&mut self) -> ChainState<'_, B> {
+        ChainState {
+            x: &mut self.x,
+            energy: &mut self.energy,
+            gradient: &mut self.gradient,
+            alive: &mut self.alive,
+        }
+    }
+
+    /// Records a Metropolis decision: accepted rows take the proposal.
+    fn accept(
+        &mut self,
+        backend: &mut B,
+        log_alpha: &B::Column,
+        proposal: (B::Batch, B::Column, B::Batch),
+    ) -> Result<B::Column> {
+        let (x, energy, gradient) = proposal;
+        let (accept, probability) = backend.metropolis(log_alpha)?;
+        self.x = backend.select(&accept, x, &self.x)?;
+        self.energy = backend.select_column(&accept, energy, &self.energy)?;
+        self.gradient = backend.select(&accept, gradient, &self.gradient)?;
+        if let Some(accepted) = &self.accepted {
+            let indicator = backend.indicator(&accept)?;
+            self.accepted = Some(backend.combine_columns(&[(1.0, accepted), (1.0, &indicator)])?);
+        }
+        Ok(probability)
+    }
+
+    /// x ← x − h∇E(x) + √(2hT) ξ, then the optional clamp.
+    fn langevin_step(&mut self, backend: &mut B, h: f64, temperature: f64, clamp: Option<(f64, f64)>) -> Result<()> {
+        let dim = self.dim;
+        backend.langevin_update(self.state(), h, (2.0 * h * temperature).sqrt(), clamp, dim)
+    }
+
+    /// The Langevin proposal y = x − h∇E(x) + √(2h) ξ, accepted with probability
+    /// min(1, exp(E(x) − E(y)) q(x | y) / q(y | x)).
+    fn mala_step(&mut self, backend: &mut B, h: f64) -> Result<B::Column> {
+        let noise = self.uniform_factors((2.0 * h).sqrt());
+        let (y, forward_norm) = backend.perturb(&[(1.0, &self.x), (-h, &self.gradient)], &noise, true)?;
+        let forward_norm = forward_norm.expect("requested");
+        let (energy_y, gradient_y) = backend.eval(&y)?;
+        // log q(y | x) = −|ξ|²/2 and log q(x | y) = −|x − y + h∇E(y)|² / (4h), up to the same constant.
+        let reverse = backend.combine(&[(1.0, &self.x), (-1.0, &y), (h, &gradient_y)])?;
+        let ones = self.uniform_factors(1.0);
+        let reverse_norm = backend.weighted_square_norms(&reverse, &ones)?;
+        let log_alpha = backend.combine_columns(&[
+            (1.0, &self.energy),
+            (-1.0, &energy_y),
+            (0.5, &forward_norm),
+            (-0.25 / h, &reverse_norm),
+        ])?;
+        self.accept(backend, &log_alpha, (y, energy_y, gradient_y))
+    }
+
+    /// L leapfrog steps of size ε from a fresh momentum p = M^{1/2} ξ, accepted with
+    /// probability min(1, exp(H(x, p) − H(x', p'))), H = E + ½ pᵀM⁻¹p.
+    fn hmc_step(&mut self, backend: &mut B, epsilon: f64, leapfrog_steps: u64) -> Result<B::Column> {
+        let mass = self.mass.as_ref().expect("HMC chains carry a mass");
+        let (inverse, sqrt) = (mass.inverse.clone(), mass.sqrt.clone());
+        // pᵀM⁻¹p = |ξ|² for p = M^{1/2} ξ.
+        let (momentum, noise_norm) = backend.perturb(&[], &sqrt, true)?;
+        let kinetic_start = noise_norm.expect("requested");
+        let mut p = backend.combine(&[(1.0, &momentum), (-0.5 * epsilon, &self.gradient)])?;
+        let mut x = backend.combine(&[(1.0, &self.x)])?;
+        let mut evaluated = None;
+        for l in 0..leapfrog_steps {
+            let velocity = backend.scale_dims(&p, &inverse)?;
+            x = backend.combine(&[(1.0, &x), (epsilon, &velocity)])?;
+            let (energy, gradient) = backend.eval(&x)?;
+            let kick = if l + 1 == leapfrog_steps {
+                0.5 * epsilon
+            } else {
+                epsilon
+            };
+            p = backend.combine(&[(1.0, &p), (-kick, &gradient)])?;
+            evaluated = Some((energy, gradient));
+        }
+        let (energy, gradient) = evaluated.expect("at least one leapfrog step");
+        let kinetic_end = backend.weighted_square_norms(&p, &inverse)?;
+        let log_alpha = backend.combine_columns(&[
+            (1.0, &self.energy),
+            (0.5, &kinetic_start),
+            (-1.0, &energy),
+            (-0.5, &kinetic_end),
+        ])?;
+        self.accept(backend, &log_alpha, (x, energy, gradient))
+    }
+
+    /// One BAOAB step of kinetic Langevin at temperature 1 with friction γ:
+    /// B: v ← v − (h/2)M⁻¹∇E; A: x ← x + (h/2)v; O: v ← c v + √(1 − c²) M^{-1/2} ξ with
+    /// c = e^{−γh}; A; then ∇E at the new x and B again.
+    fn baoab_step(&mut self, backend: &mut B, h: f64, friction: f64) -> Result<()> {
+        let mass = self.mass.as_ref().expect("kinetic Langevin chains carry a mass");
+        let inverse = mass.inverse.clone();
+        let c = (-friction * h).exp();
+        let thermal: Vec<f64> = mass.inverse_sqrt.iter().map(|s| (1.0 - c * c).sqrt() * s).collect();
+        let velocity = self.velocity.take().expect("kinetic Langevin chains carry velocities");
+        let force = backend.scale_dims(&self.gradient, &inverse)?;
+        let v = backend.combine(&[(1.0, &velocity), (-0.5 * h, &force)])?;
+        let x = backend.combine(&[(1.0, &self.x), (0.5 * h, &v)])?;
+        let (v, _) = backend.perturb(&[(c, &v)], &thermal, false)?;
+        let x = backend.combine(&[(1.0, &x), (0.5 * h, &v)])?;
+        let (energy, gradient) = backend.eval(&x)?;
+        let force = backend.scale_dims(&gradient, &inverse)?;
+        let v = backend.combine(&[(1.0, &v), (-0.5 * h, &force)])?;
+        let keep = commit_finite(backend, self.state(), x, energy, gradient)?;
+        self.velocity = Some(backend.select(&keep, v, &velocity)?);
+        Ok(())
+    }
+}

@@ -1,0 +1,430 @@
+//! The sampler object: an energy, a method, chains, and the operations on them.
+
+use std::sync::Arc;
+
+use tch::Device;
+
+use super::backend::Backend;
+use super::chains::Chains;
+use super::host_backend::HostBackend;
+use super::params::{Method, RngKind, SamplerOptions};
+use super::tensor_backend::TensorBackend;
+use crate::energy::Energy;
+use crate::error::{Error, Result};
+use crate::runtime;
+use crate::tensor::Real;
+
+/// What a progress callback is told.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    /// Steps done in the current run.
+    pub steps_done: u64,
+    /// Steps the current run was asked for.
+    pub steps_total: u64,
+    /// Mean energy over the live chains after the last step.
+    pub mean_energy: f64,
+}
+
+/// Called every `interval` steps; returning false cancels the run.
+pub type ProgressCallback = Box<dyn FnMut(&Progress) -> bool + Send>;
+
+/// A summary of the chains since their initialisation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SamplerStats {
+    /// Number of chains.
+    pub chains: usize,
+    /// Their dimension.
+    pub dim: usize,
+    /// Steps taken since initialisation.
+    pub steps: u64,
+    /// Chains whose state became non-finite (frozen at their last finite state).
+    pub non_finite_chains: usize,
+    /// Accepted proposals over all proposals (NaN for samplers without accept/reject, or
+    /// before the first step).
+    pub mean_acceptance: f64,
+    /// The step size of the next step (after schedules and adaptation).
+    pub step_size: f64,
+    /// Mean energy over the live chains now.
+    pub mean_energy: f64,
+}
+
+/// A backend and, once initialised, its chains.
+struct Run<B: Backend> {
+    backend: B,
+    chains: Option<Chains<B>>,
+    n: usize,
+    dim: usize,
+}
+
+enum Engine {
+    Host(Run<HostBackend>),
+    Tensor(Run<TensorBackend>),
+}
+
+/// Runs `$body` with `$run` bound to the engine's `Run`, whichever backend it has.
+macro_rules! with_run {
+    ($engine:expr, $run:ident => $body:expr) => {
+        match $engine {
+            Engine::Host($run) => $body,
+            Engine::Tensor($run) => $body,
+        }
+    };
+}
+
+fn not_initialised() -> Error {
+    Error::invalid(
+        "sampler",
+        "has no chains yet: initialise them first (init, sample or sample_chain)",
+    )
+}
+
+impl<B: Backend> Run<B> {
+    fn chains(&self) -> Result<&Chains<B>> {
+        self.chains.as_ref().ok_or_else(not_initialised)
+    }
+
+    fn init<T: Real>(&mut self, method: &Method, initial: Option<&[T]>, n: usize, dim: usize) -> Result<()> {
+        self.backend.prepare(n, dim, T::KIND);
+        (self.n, self.dim) = (n, dim);
+        let x = match initial {
+            Some(values) => self.backend.batch_from(values)?,
+            None => self.backend.perturb(&[], &vec![1.0; dim], false)?.0,
+        };
+        self.chains = Some(Chains::start(&mut self.backend, method, x, dim)?);
+        Ok(())
+    }
+
+    fn run<T: Real>(
+        &mut self,
+        method: &Method,
+        n_steps: u64,
+        thin: u64,
+        mut trajectory: Option<&mut [T]>,
+        progress: &mut Option<(ProgressCallback, u64)>,
+    ) -> Result<()> {
+        let chains = self.chains.as_mut().ok_or_else(not_initialised)?;
+        let frame = self.n * self.dim;
+        for done in 1..=n_steps {
+            chains.step(&mut self.backend, method)?;
+            if done % thin == 0 {
+                if let Some(trajectory) = trajectory.as_deref_mut() {
+                    let kept = (done / thin - 1) as usize;
+                    self.backend
+                        .write_batch(&chains.x, &mut trajectory[kept * frame..(kept + 1) * frame])?;
+                }
+            }
+            if let Some((callback, interval)) = progress.as_mut() {
+                if done % *interval == 0 || done == n_steps {
+                    let last = chains.energy_trace.last().map(std::slice::from_ref).unwrap_or(&[]);
+                    let mean_energy = self.backend.scalars_to_host(last)?.first().copied().unwrap_or(f64::NAN);
+                    let report = Progress {
+                        steps_done: done,
+                        steps_total: n_steps,
+                        mean_energy,
+                    };
+                    if !callback(&report) {
+                        return Err(Error::Cancelled {
+                            arg: "progress_fn",
+                            steps: done,
+                            total: n_steps,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn write_samples<T: Real>(&self, out: &mut [T]) -> Result<()> {
+        self.backend.write_batch(&self.chains()?.x, out)
+    }
+
+    fn stats(&self, method: &Method) -> Result<SamplerStats> {
+        let chains = self.chains()?;
+        let alive = self.backend.mask_to_host(&chains.alive)?;
+        let mean_acceptance = match (&chains.accepted, chains.steps) {
+            (Some(accepted), steps) if steps > 0 => {
+                let accepted = self.backend.column_to_host(accepted)?;
+                accepted.iter().sum::<f64>() / (accepted.len() as f64 * steps as f64)
+            }
+            _ => f64::NAN,
+        };
+        let mean_energy = self.backend.masked_mean(&chains.energy, &chains.alive)?;
+        Ok(SamplerStats {
+            chains: self.n,
+            dim: self.dim,
+            steps: chains.steps,
+            non_finite_chains: alive.iter().filter(|a| !**a).count(),
+            mean_acceptance,
+            step_size: chains.step_size(method),
+            mean_energy: self.backend.scalars_to_host(std::slice::from_ref(&mean_energy))?[0],
+        })
+    }
+
+    fn acceptance_rates(&self, method: &Method) -> Result<Vec<f64>> {
+        let chains = self.chains()?;
+        match &chains.accepted {
+            None => Err(Error::invalid(
+                "sampler",
+                format!("'{}' has no accept/reject step, so no acceptance rates", method.name()),
+            )),
+            Some(accepted) => {
+                let steps = chains.steps as f64;
+                Ok(self
+                    .backend
+                    .column_to_host(accepted)?
+                    .into_iter()
+                    .map(|a| a / steps)
+                    .collect())
+            }
+        }
+    }
+
+    fn energy_trace(&self) -> Result<Vec<f64>> {
+        self.backend.scalars_to_host(&self.chains()?.energy_trace)
+    }
+
+    fn non_finite_chains(&self) -> Result<Vec<bool>> {
+        Ok(self
+            .backend
+            .mask_to_host(&self.chains()?.alive)?
+            .into_iter()
+            .map(|alive| !alive)
+            .collect())
+    }
+}
+
+/// A Markov-chain sampler of exp(−E) running n chains in parallel.
+///
+/// Reproducibility: the same seed, device, buffer type and sequence of calls give
+/// bit-identical results; one sampler's draws never depend on other samplers or threads.
+pub struct Sampler {
+    energy: Arc<dyn Energy>,
+    method: Method,
+    options: SamplerOptions,
+    engine: Engine,
+    progress: Option<(ProgressCallback, u64)>,
+}
+
+impl Sampler {
+    /// A sampler of `energy` by `method`, with its chains not yet initialised.
+    pub fn new(energy: Arc<dyn Energy>, method: Method, options: SamplerOptions) -> Result<Self> {
+        method.validate()?;
+        if let Device::Cuda(index) = options.device {
+            runtime::device_from_code("device", i32::try_from(index).unwrap_or(i32::MAX))?;
+        }
+        let engine = if options.device == Device::Cpu && options.rng == RngKind::PerChain {
+            Engine::Host(Run {
+                backend: HostBackend::new(energy.clone(), options.seed),
+                chains: None,
+                n: 0,
+                dim: 0,
+            })
+        } else {
+            let backend = TensorBackend::new(energy.clone(), options.device, options.seed)?;
+            Engine::Tensor(Run {
+                backend,
+                chains: None,
+                n: 0,
+                dim: 0,
+            })
+        };
+        Ok(Sampler {
+            energy,
+            method,
+            options,
+            engine,
+            progress: None,
+        })
+    }
+
+    /// The method and its parameters.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The options the sampler was built with (the seed as last set).
+    pub fn options(&self) -> &SamplerOptions {
+        &self.options
+    }
+
+    /// Whether the chains run as f64 host loops (true) or as libtorch tensors.
+    pub fn runs_on_host(&self) -> bool {
+        matches!(self.engine, Engine::Host(_))
+    }
+
+    /// Starts `n` chains of dimension `dim` at `initial` (n × dim values, row-major) or,
+    /// without it, at N(0, I) draws. Resets step counts, statistics and adaptation; the
+    /// random streams continue.
+    pub fn init<T: Real>(&mut self, initial: Option<&[T]>, n: usize, dim: usize) -> Result<()> {
+        if n == 0 {
+            return Err(Error::invalid("n", "must be >= 1"));
+        }
+        if dim == 0 {
+            return Err(Error::invalid("dim", "must be >= 1"));
+        }
+        self.energy.dim_spec().check("dim", self.energy.name(), dim)?;
+        if let Some(values) = initial {
+            if values.len() != n * dim {
+                return Err(Error::LengthMismatch {
+                    arg: "initial",
+                    reason: format!("has {} values, {n} chains of dim {dim} need {}", values.len(), n * dim),
+                });
+            }
+        }
+        let method = &self.method;
+        with_run!(&mut self.engine, run => run.init(method, initial, n, dim))
+    }
+
+    /// Advances the chains by `n_steps` steps. Every `thin`-th state (after steps thin,
+    /// 2·thin, …) is written to `trajectory`, which must then hold at least
+    /// (n_steps / thin) × n × dim values, laid out [kept step][chain][coordinate].
+    pub fn run<T: Real>(&mut self, n_steps: u64, thin: u64, trajectory: Option<&mut [T]>) -> Result<()> {
+        if thin == 0 {
+            return Err(Error::invalid("thin", "must be >= 1"));
+        }
+        let (n, dim) = self.shape()?;
+        if let Some(trajectory) = &trajectory {
+            let needed = trajectory_len(n_steps, thin, n, dim)?;
+            if trajectory.len() < needed {
+                return Err(Error::LengthMismatch {
+                    arg: "trajectory",
+                    reason: format!(
+                        "holds {} values, {} kept steps of {n} chains of dim {dim} need {needed}",
+                        trajectory.len(),
+                        n_steps / thin
+                    ),
+                });
+            }
+        }
+        let method = &self.method;
+        let progress = &mut self.progress;
+        with_run!(&mut self.engine, run => run.run(method, n_steps, thin, trajectory, progress))
+    }
+
+    /// The chains' current states (n × dim values, row-major) into `out`.
+    pub fn samples<T: Real>(&self, out: &mut [T]) -> Result<()> {
+        let (n, dim) = self.shape()?;
+        if out.len() != n * dim {
+            return Err(Error::LengthMismatch {
+                arg: "samples_out",
+                reason: format!("has {} values, {n} chains of dim {dim} need {}", out.len(), n * dim),
+            });
+        }
+        with_run!(&self.engine, run => run.write_samples(out))
+    }
+
+    /// (n, dim) of the initialised chains.
+    pub fn shape(&self) -> Result<(usize, usize)> {
+        with_run!(&self.engine, run => run.chains().map(|_| (run.n, run.dim)))
+    }
+
+    /// A summary of the chains since initialisation.
+    pub fn stats(&self) -> Result<SamplerStats> {
+        let method = &self.method;
+        with_run!(&self.engine, run => run.stats(method))
+    }
+
+    /// Per chain, accepted proposals over proposals since initialisation (MALA and HMC).
+    pub fn acceptance_rates(&self) -> Result<Vec<f64>> {
+        let method = &self.method;
+        with_run!(&self.engine, run => run.acceptance_rates(method))
+    }
+
+    /// Mean energy over the live chains after each step since initialisation.
+    pub fn energy_trace(&self) -> Result<Vec<f64>> {
+        with_run!(&self.engine, run => run.energy_trace())
+    }
+
+    /// Per chain, whether its state became non-finite (it is then frozen).
+    pub fn non_finite_chains(&self) -> Result<Vec<bool>> {
+        with_run!(&self.engine, run => run.non_finite_chains())
+    }
+
+    /// Restarts the random streams from `seed` (the chains keep their states).
+    pub fn reseed(&mut self, seed: u64) -> Result<()> {
+        self.options.seed = seed;
+        with_run!(&mut self.engine, run => run.backend.reseed(seed))
+    }
+
+    /// Installs (or, with None, removes) a callback run every `interval` steps.
+    pub fn set_progress(&mut self, callback: Option<ProgressCallback>, interval: u64) -> Result<()> {
+        if callback.is_some() && interval == 0 {
+            return Err(Error::invalid("interval", "must be >= 1"));
+        }
+        self.progress = callback.map(|c| (c, interval));
+        Ok(())
+    }
+
+    /// The specification's `sample_chain`: chains started at `initial` (or N(0, I)), run for
+    /// `n_steps` with thinning into `trajectory`, final states into `samples_out`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn sample_chain<T: Real>(
+        &mut self,
+        initial: Option<&[T]>,
+        n: usize,
+        dim: usize,
+        n_steps: u64,
+        thin: u64,
+        samples_out: &mut [T],
+        trajectory: Option<&mut [T]>,
+    ) -> Result<()> {
+        if thin == 0 {
+            return Err(Error::invalid("thin", "must be >= 1"));
+        }
+        if samples_out.len() != n * dim {
+            return Err(Error::LengthMismatch {
+                arg: "samples_out",
+                reason: format!(
+                    "has {} values, {n} chains of dim {dim} need {}",
+                    samples_out.len(),
+                    n * dim
+                ),
+            });
+        }
+        if let Some(trajectory) = &trajectory {
+            let needed = trajectory_len(n_steps, thin, n, dim)?;
+            if trajectory.len() < needed {
+                return Err(Error::LengthMismatch {
+                    arg: "trajectory",
+                    reason: format!("holds {} values, {needed} are needed", trajectory.len()),
+                });
+            }
+        }
+        self.init(initial, n, dim)?;
+        self.run(n_steps, thin, trajectory)?;
+        self.samples(samples_out)
+    }
+
+    /// The specification's `sample`: `n_samples` chains from N(0, I) run for `n_steps`.
+    pub fn sample<T: Real>(&mut self, n_samples: usize, dim: usize, n_steps: u64, samples_out: &mut [T]) -> Result<()> {
+        self.sample_chain(None, n_samples, dim, n_steps, 1, samples_out, None)
+    }
+
+    /// The specification's `sample_step`: one step from the points `x` (n × dim values),
+    /// written back into `x`. Re-initialises the chains at `x`.
+    pub fn step<T: Real>(&mut self, x: &mut [T], dim: usize) -> Result<()> {
+        if dim == 0 || x.len() % dim != 0 {
+            return Err(Error::invalid(
+                "dim",
+                format!("must be >= 1 and divide the {} values of x", x.len()),
+            ));
+        }
+        let n = x.len() / dim;
+        self.init(Some(&*x), n, dim)?;
+        self.run::<T>(1, 1, None)?;
+        self.samples(x)
+    }
+}
+
+/// Values a trajectory of `n_steps / thin` kept states of n × dim needs.
+fn trajectory_len(n_steps: u64, thin: u64, n: usize, dim: usize) -> Result<usize> {
+    usize::try_from(n_steps / thin)
+        .ok()
+        .and_then(|kept| kept.checked_mul(n))
+        .and_then(|v| v.checked_mul(dim))
+        .ok_or_else(|| Error::SizeOverflow {
+            arg: "n_steps",
+            reason: "the trajectory would not fit in memory".into(),
+        })
+}

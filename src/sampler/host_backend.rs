@@ -1,0 +1,350 @@
+//! The CPU backend: chains as row-major f64 vectors, one xoshiro256++ stream per chain,
+//! energies through their host kernels (or libtorch where BLAS wins), no tensor dispatch
+//! per operation. Arithmetic is in double precision whatever the caller's buffer type.
+
+use std::sync::Arc;
+
+use rand::{Rng, SeedableRng};
+use rand_distr::{Distribution, StandardNormal};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
+use tch::{Device, Kind};
+
+use super::backend::{langevin_update_by_parts, Backend, ChainState};
+use crate::energy::{evaluate, Energy, LangevinRows};
+use crate::error::Result;
+use crate::host;
+use crate::parallel;
+use crate::tensor::Real;
+
+/// Chains sharing one random stream. Blocks are fixed by chain index, so results do not
+/// depend on how the work is split between threads; each block draws in a tight loop.
+const CHAINS_PER_STREAM: usize = 256;
+
+/// The golden-ratio increment of SplitMix64, separating the blocks' seeds.
+const STREAM_SEED_STRIDE: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// The stream of chain block `index` for `seed`: xoshiro256++ seeded (through SplitMix64)
+/// from a value unique to the pair.
+fn block_stream(seed: u64, index: usize) -> Xoshiro256PlusPlus {
+    let mixed: u64 = Xoshiro256PlusPlus::seed_from_u64(seed).random();
+    Xoshiro256PlusPlus::seed_from_u64(mixed.wrapping_add((index as u64).wrapping_mul(STREAM_SEED_STRIDE)))
+}
+
+/// One task of the fused Langevin step: ((x, gradient), draws) and (energies, live flags).
+type RowsTask<'a> = (
+    ((&'a mut [f64], &'a mut [f64]), &'a mut [f64]),
+    (&'a mut [f64], &'a mut [bool]),
+);
+
+pub(crate) struct HostBackend {
+    energy: Arc<dyn Energy>,
+    n: usize,
+    dim: usize,
+    seed: u64,
+    /// Streams of chain blocks 0, 1, …; kept across re-initialisations so that each draws anew.
+    streams: Vec<Xoshiro256PlusPlus>,
+    /// Reused buffer for the fused Langevin step's draws: large per-step allocations would
+    /// each cost fresh pages.
+    draws: Vec<f64>,
+}
+
+impl HostBackend {
+    pub(crate) fn new(energy: Arc<dyn Energy>, seed: u64) -> Self {
+        HostBackend {
+            energy,
+            n: 0,
+            dim: 0,
+            seed,
+            streams: Vec::new(),
+            draws: Vec::new(),
+        }
+    }
+
+    fn blocks(&self) -> usize {
+        self.n.div_ceil(CHAINS_PER_STREAM)
+    }
+
+    fn add_streams(&mut self) {
+        while self.streams.len() < self.blocks() {
+            self.streams.push(block_stream(self.seed, self.streams.len()));
+        }
+    }
+
+    /// Runs `fill(stream, rows)` on each block of chains (its rows of `width` values in `out`),
+    /// in parallel when `out` is large.
+    fn for_each_block(
+        &mut self,
+        out: &mut [f64],
+        width: usize,
+        fill: impl Fn(&mut Xoshiro256PlusPlus, usize, &mut [f64]) + Sync,
+    ) {
+        let blocks = self.blocks();
+        let streams = &mut self.streams[..blocks];
+        let block_len = CHAINS_PER_STREAM * width;
+        parallel::run(out.len(), |parallel| {
+            if parallel {
+                streams
+                    .par_iter_mut()
+                    .zip(out.par_chunks_mut(block_len))
+                    .enumerate()
+                    .for_each(|(b, (s, rows))| fill(s, b * CHAINS_PER_STREAM, rows));
+            } else {
+                for (b, (s, rows)) in streams.iter_mut().zip(out.chunks_mut(block_len)).enumerate() {
+                    fill(s, b * CHAINS_PER_STREAM, rows);
+                }
+            }
+        });
+    }
+}
+
+impl Backend for HostBackend {
+    type Batch = Vec<f64>;
+    type Column = Vec<f64>;
+    type Mask = Vec<bool>;
+    type Scalar = f64;
+
+    /// Chains are f64 on the host whatever the buffers' kind.
+    fn prepare(&mut self, n: usize, dim: usize, _kind: Kind) {
+        self.n = n;
+        self.dim = dim;
+        self.add_streams();
+    }
+
+    fn reseed(&mut self, seed: u64) -> Result<()> {
+        self.seed = seed;
+        self.streams.clear();
+        self.add_streams();
+        Ok(())
+    }
+
+    fn eval(&mut self, x: &Vec<f64>) -> Result<(Vec<f64>, Vec<f64>)> {
+        let mut energy = host::zeroed("chains", self.n)?;
+        let mut gradient = host::zeroed("chains", x.len())?;
+        evaluate(
+            self.energy.as_ref(),
+            Device::Cpu,
+            x,
+            self.dim,
+            Some(&mut energy),
+            Some(&mut gradient),
+        )?;
+        Ok((energy, gradient))
+    }
+
+    fn perturb(
+        &mut self,
+        terms: &[(f64, &Vec<f64>)],
+        noise_factors: &[f64],
+        with_norms: bool,
+    ) -> Result<(Vec<f64>, Option<Vec<f64>>)> {
+        let dim = self.dim;
+        let mut out = host::zeroed("chains", self.n * dim)?;
+        // Draws first, block by block in tight loops; then the deterministic combination.
+        self.for_each_block(&mut out, dim, |stream, _, rows| {
+            rows.iter_mut().for_each(|v| *v = StandardNormal.sample(stream));
+        });
+        let norms = if with_norms {
+            Some(out.chunks(dim).map(|row| row.iter().map(|xi| xi * xi).sum()).collect())
+        } else {
+            None
+        };
+        if noise_factors.iter().all(|f| *f == noise_factors[0]) {
+            let factor = noise_factors[0];
+            if factor != 1.0 {
+                out.iter_mut().for_each(|v| *v *= factor);
+            }
+        } else {
+            out.chunks_mut(dim)
+                .for_each(|row| row.iter_mut().zip(noise_factors).for_each(|(v, f)| *v *= f));
+        }
+        for (weight, term) in terms {
+            out.iter_mut().zip(term.iter()).for_each(|(v, t)| *v += weight * t);
+        }
+        Ok((out, norms))
+    }
+
+    fn uniform(&mut self) -> Result<Vec<f64>> {
+        let mut out = host::zeroed("chains", self.n)?;
+        self.for_each_block(&mut out, 1, |stream, _, rows| {
+            rows.iter_mut().for_each(|u| *u = stream.random::<f64>())
+        });
+        Ok(out)
+    }
+
+    fn combine(&self, terms: &[(f64, &Vec<f64>)]) -> Result<Vec<f64>> {
+        let (first_weight, first) = terms[0];
+        let mut out = host::with_capacity("chains", first.len())?;
+        out.extend(first.iter().map(|v| first_weight * v));
+        for (weight, term) in &terms[1..] {
+            out.iter_mut().zip(term.iter()).for_each(|(o, v)| *o += weight * v);
+        }
+        Ok(out)
+    }
+
+    fn scale_dims(&mut self, x: &Vec<f64>, factors: &[f64]) -> Result<Vec<f64>> {
+        let mut out = x.clone();
+        out.chunks_mut(self.dim)
+            .for_each(|row| row.iter_mut().zip(factors).for_each(|(v, f)| *v *= f));
+        Ok(out)
+    }
+
+    fn weighted_square_norms(&mut self, x: &Vec<f64>, weights: &[f64]) -> Result<Vec<f64>> {
+        Ok(x.chunks(self.dim)
+            .map(|row| row.iter().zip(weights).map(|(v, w)| w * v * v).sum())
+            .collect())
+    }
+
+    fn combine_columns(&self, terms: &[(f64, &Vec<f64>)]) -> Result<Vec<f64>> {
+        self.combine(terms)
+    }
+
+    fn clamp(&self, x: &Vec<f64>, lo: f64, hi: f64) -> Result<Vec<f64>> {
+        Ok(x.iter().map(|v| v.clamp(lo, hi)).collect())
+    }
+
+    fn finite_rows(&self, x: &Vec<f64>, energy: &Vec<f64>) -> Result<Vec<bool>> {
+        Ok(x.chunks(self.dim)
+            .zip(energy)
+            .map(|(row, e)| e.is_finite() && row.iter().all(|v| v.is_finite()))
+            .collect())
+    }
+
+    fn and(&self, a: &Vec<bool>, b: &Vec<bool>) -> Result<Vec<bool>> {
+        Ok(a.iter().zip(b).map(|(p, q)| *p && *q).collect())
+    }
+
+    fn metropolis(&mut self, log_alpha: &Vec<f64>) -> Result<(Vec<bool>, Vec<f64>)> {
+        let uniforms = self.uniform()?;
+        let accept = uniforms.iter().zip(log_alpha).map(|(u, la)| u.ln() < *la).collect();
+        let probability = log_alpha
+            .iter()
+            .map(|la| if la.is_nan() { 0.0 } else { la.min(0.0).exp() })
+            .collect();
+        Ok((accept, probability))
+    }
+
+    fn select(&self, mask: &Vec<bool>, if_true: Vec<f64>, if_false: &Vec<f64>) -> Result<Vec<f64>> {
+        let width = if_true.len() / mask.len().max(1);
+        let mut out = if_true;
+        for ((keep, row), old) in mask.iter().zip(out.chunks_mut(width)).zip(if_false.chunks(width)) {
+            if !*keep {
+                row.copy_from_slice(old);
+            }
+        }
+        Ok(out)
+    }
+
+    fn select_column(&self, mask: &Vec<bool>, if_true: Vec<f64>, if_false: &Vec<f64>) -> Result<Vec<f64>> {
+        self.select(mask, if_true, if_false)
+    }
+
+    fn indicator(&self, mask: &Vec<bool>) -> Result<Vec<f64>> {
+        Ok(mask.iter().map(|m| if *m { 1.0 } else { 0.0 }).collect())
+    }
+
+    fn masked_mean(&self, values: &Vec<f64>, mask: &Vec<bool>) -> Result<f64> {
+        // Branch-free selection, so the loop does not stall on the mask.
+        let (sum, count) = values.iter().zip(mask).fold((0.0, 0usize), |(s, c), (v, m)| {
+            (s + if *m { *v } else { 0.0 }, c + usize::from(*m))
+        });
+        Ok(if count == 0 { f64::NAN } else { sum / count as f64 })
+    }
+
+    fn scalars_to_host(&self, scalars: &[f64]) -> Result<Vec<f64>> {
+        Ok(scalars.to_vec())
+    }
+
+    fn column_to_host(&self, column: &Vec<f64>) -> Result<Vec<f64>> {
+        Ok(column.clone())
+    }
+
+    fn mask_to_host(&self, mask: &Vec<bool>) -> Result<Vec<bool>> {
+        Ok(mask.clone())
+    }
+
+    fn zeros_column(&self) -> Result<Vec<f64>> {
+        host::zeroed("chains", self.n)
+    }
+
+    fn batch_from<T: Real>(&self, values: &[T]) -> Result<Vec<f64>> {
+        let mut out = host::with_capacity("initial", values.len())?;
+        out.extend(values.iter().map(|v| v.to_f64()));
+        Ok(out)
+    }
+
+    fn write_batch<T: Real>(&self, batch: &Vec<f64>, out: &mut [T]) -> Result<()> {
+        out.iter_mut().zip(batch).for_each(|(o, v)| *o = T::from_f64(*v));
+        Ok(())
+    }
+
+    /// Fused when the energy has a single-point kernel that beats BLAS here: after the draws,
+    /// each live chain moves, is evaluated and is checked in one pass, in place.
+    fn langevin_update(
+        &mut self,
+        state: ChainState<'_, Self>,
+        h: f64,
+        sigma: f64,
+        clamp: Option<(f64, f64)>,
+        dim: usize,
+    ) -> Result<()> {
+        let energy = Arc::clone(&self.energy);
+        let kernel = match energy.host_kernel() {
+            Some(kernel) if kernel.host_is_faster(self.n, dim) => kernel.point_kernel(),
+            _ => None,
+        };
+        let Some(kernel) = kernel else {
+            return langevin_update_by_parts(self, state, h, sigma, clamp, dim);
+        };
+        let (lo, hi) = clamp.unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
+        // Draws first (a tight loop per chain's stream), then the fused move-and-evaluate.
+        let mut noise = std::mem::take(&mut self.draws);
+        if noise.len() != self.n * dim {
+            noise = host::zeroed("chains", self.n * dim)?;
+        }
+        self.for_each_block(&mut noise, dim, |stream, _, rows| {
+            rows.iter_mut().for_each(|v| *v = StandardNormal.sample(stream));
+        });
+        let ChainState {
+            x,
+            energy,
+            gradient,
+            alive,
+        } = state;
+        let rows_per_task = CHAINS_PER_STREAM;
+        parallel::run(x.len(), |parallel| {
+            let task = |(((x, gradient), noise), (energy, alive)): RowsTask<'_>| {
+                kernel.langevin_rows(LangevinRows {
+                    x,
+                    gradient,
+                    energy,
+                    alive,
+                    noise,
+                    h,
+                    sigma,
+                    lo,
+                    hi,
+                    dim,
+                })
+            };
+            if parallel {
+                x.par_chunks_mut(dim * rows_per_task)
+                    .zip(gradient.par_chunks_mut(dim * rows_per_task))
+                    .zip(noise.par_chunks_mut(dim * rows_per_task))
+                    .zip(
+                        energy
+                            .par_chunks_mut(rows_per_task)
+                            .zip(alive.par_chunks_mut(rows_per_task)),
+                    )
+                    .for_each(task);
+            } else {
+                task((
+                    ((x.as_mut_slice(), gradient.as_mut_slice()), noise.as_mut_slice()),
+                    (energy.as_mut_slice(), alive.as_mut_slice()),
+                ));
+            }
+        });
+        self.draws = noise;
+        Ok(())
+    }
+}

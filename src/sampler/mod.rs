@@ -1,0 +1,20 @@
+//! Markov-chain samplers of exp(−E): the specification's unadjusted Langevin dynamics,
+//! Metropolis-adjusted Langevin (MALA), Hamiltonian Monte Carlo and kinetic Langevin (BAOAB),
+//! over any [`Energy`](crate::energy::Energy), with n chains in parallel on the CPU or CUDA.
+
+mod backend;
+mod chains;
+mod dual_averaging;
+mod host_backend;
+mod params;
+mod driver;
+mod schedule;
+mod tensor_backend;
+mod torch_generator;
+
+pub use driver::{Progress, ProgressCallback, Sampler, SamplerStats};
+pub use dual_averaging::DualAveraging;
+pub use params::{
+    Adaptation, HmcParams, KineticLangevinParams, LangevinParams, MalaParams, Mass, Method, RngKind, SamplerOptions,
+};
+pub use schedule::Schedule;

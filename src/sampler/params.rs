@@ -1,0 +1,304 @@
+//! Sampler configurations, with their defaults and validation.
+
+use tch::Device;
+
+use super::schedule::Schedule;
+use crate::error::{ensure_finite, ensure_finite_scalar, Error, Result};
+
+/// Where random numbers come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RngKind {
+    /// On the CPU, one xoshiro256++ stream per chain, seeded from (seed, chain index): the
+    /// fastest choice, and chain i's draws do not depend on how many chains run. On CUDA,
+    /// the same as `Torch`.
+    #[default]
+    PerChain,
+    /// A private clone of libtorch's generator for the device, seeded with the seed: draws
+    /// exactly what PyTorch draws after `torch.manual_seed(seed)` for the same calls, so
+    /// seeded TorchEBM runs can be reproduced.
+    Torch,
+}
+
+/// Options shared by every sampler.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SamplerOptions {
+    /// Seed of the sampler's random streams.
+    pub seed: u64,
+    /// Where the chains live and are advanced.
+    pub device: Device,
+    /// Source of random numbers.
+    pub rng: RngKind,
+}
+
+impl Default for SamplerOptions {
+    fn default() -> Self {
+        SamplerOptions {
+            seed: 0,
+            device: Device::Cpu,
+            rng: RngKind::PerChain,
+        }
+    }
+}
+
+/// Step-size adaptation by dual averaging during the first `steps` steps after each
+/// initialisation, toward the mean acceptance probability `target_accept`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Adaptation {
+    /// Number of adapted steps (0: off).
+    pub steps: u64,
+    /// Target mean acceptance probability, in (0, 1).
+    pub target_accept: f64,
+}
+
+/// The mass matrix of HMC and kinetic Langevin: diagonal.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Mass {
+    /// The identity.
+    #[default]
+    Unit,
+    /// m times the identity.
+    Scalar(f64),
+    /// diag(m₁, …, m_d); its length must equal the chains' dim.
+    Diagonal(Vec<f64>),
+}
+
+impl Mass {
+    fn validate(&self, arg: &'static str) -> Result<()> {
+        let values: &[f64] = match self {
+            Mass::Unit => return Ok(()),
+            Mass::Scalar(m) => std::slice::from_ref(m),
+            Mass::Diagonal(values) => values,
+        };
+        ensure_finite(arg, values)?;
+        match values.iter().position(|m| *m <= 0.0) {
+            Some(i) => Err(Error::invalid(
+                arg,
+                format!("element {i} is {}, masses must be > 0", values[i]),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// The diagonal for dimension `dim`.
+    pub(crate) fn diagonal(&self, dim: usize) -> Result<Vec<f64>> {
+        match self {
+            Mass::Unit => Ok(vec![1.0; dim]),
+            Mass::Scalar(m) => Ok(vec![*m; dim]),
+            Mass::Diagonal(values) if values.len() == dim => Ok(values.clone()),
+            Mass::Diagonal(values) => Err(Error::dimension(
+                "mass",
+                format!("has {} elements but the chains have dim {dim}", values.len()),
+            )),
+        }
+    }
+}
+
+/// The specification's unadjusted Langevin dynamics:
+/// x ← x − h∇E(x) + √(2·h·noise_scale)·ξ, so noise_scale acts as a temperature.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LangevinParams {
+    /// h; the specification's default 0.01.
+    pub step_size: f64,
+    /// The temperature T; the specification's default 1.
+    pub noise_scale: f64,
+    /// How h evolves with the step count.
+    pub step_size_schedule: Schedule,
+    /// How T evolves with the step count.
+    pub noise_scale_schedule: Schedule,
+    /// A box [min, max] every coordinate is clamped to after each step.
+    pub clamp: Option<(f64, f64)>,
+}
+
+impl Default for LangevinParams {
+    fn default() -> Self {
+        LangevinParams {
+            step_size: 0.01,
+            noise_scale: 1.0,
+            step_size_schedule: Schedule::Constant,
+            noise_scale_schedule: Schedule::Constant,
+            clamp: None,
+        }
+    }
+}
+
+/// Metropolis-adjusted Langevin: the Langevin proposal, accepted or rejected per chain so
+/// that the chains target exp(−E) exactly.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MalaParams {
+    /// h, default 0.01.
+    pub step_size: f64,
+    /// How h evolves with the step count (constant when adapting).
+    pub step_size_schedule: Schedule,
+    /// Dual-averaging adaptation (target 0.574, the optimal MALA acceptance).
+    pub adaptation: Adaptation,
+}
+
+impl Default for MalaParams {
+    fn default() -> Self {
+        MalaParams {
+            step_size: 0.01,
+            step_size_schedule: Schedule::Constant,
+            adaptation: Adaptation {
+                steps: 0,
+                target_accept: 0.574,
+            },
+        }
+    }
+}
+
+/// Hamiltonian Monte Carlo with leapfrog integration and a diagonal mass.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HmcParams {
+    /// Leapfrog step ε; TorchEBM 0.8.9's default 1e-3.
+    pub step_size: f64,
+    /// Leapfrog steps per proposal; TorchEBM 0.8.9's default 10.
+    pub n_leapfrog_steps: u64,
+    /// The mass matrix.
+    pub mass: Mass,
+    /// How ε evolves with the step count (constant when adapting).
+    pub step_size_schedule: Schedule,
+    /// Dual-averaging adaptation (target 0.8, Stan's default).
+    pub adaptation: Adaptation,
+}
+
+impl Default for HmcParams {
+    fn default() -> Self {
+        HmcParams {
+            step_size: 1e-3,
+            n_leapfrog_steps: 10,
+            mass: Mass::Unit,
+            step_size_schedule: Schedule::Constant,
+            adaptation: Adaptation {
+                steps: 0,
+                target_accept: 0.8,
+            },
+        }
+    }
+}
+
+/// Kinetic (underdamped) Langevin dynamics integrated by the BAOAB splitting, at
+/// temperature 1: its positions sample exp(−E) up to an O(h²) bias (none for Gaussians).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KineticLangevinParams {
+    /// h, default 0.01.
+    pub step_size: f64,
+    /// The friction γ (per unit time), default 1.
+    pub friction: f64,
+    /// The mass matrix.
+    pub mass: Mass,
+    /// How h evolves with the step count.
+    pub step_size_schedule: Schedule,
+}
+
+impl Default for KineticLangevinParams {
+    fn default() -> Self {
+        KineticLangevinParams {
+            step_size: 0.01,
+            friction: 1.0,
+            mass: Mass::Unit,
+            step_size_schedule: Schedule::Constant,
+        }
+    }
+}
+
+/// Which sampler, with its parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Method {
+    /// Unadjusted Langevin.
+    Langevin(LangevinParams),
+    /// Metropolis-adjusted Langevin.
+    Mala(MalaParams),
+    /// Hamiltonian Monte Carlo.
+    Hmc(HmcParams),
+    /// Kinetic Langevin (BAOAB).
+    KineticLangevin(KineticLangevinParams),
+}
+
+fn positive(arg: &'static str, value: f64) -> Result<()> {
+    ensure_finite_scalar(arg, value)?;
+    if value > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::invalid(arg, format!("must be > 0, got {value}")))
+    }
+}
+
+fn validate_adaptation(adaptation: &Adaptation, schedule: &Schedule) -> Result<()> {
+    if adaptation.steps == 0 {
+        return Ok(());
+    }
+    ensure_finite_scalar("params.target_accept", adaptation.target_accept)?;
+    if !(adaptation.target_accept > 0.0 && adaptation.target_accept < 1.0) {
+        return Err(Error::invalid(
+            "params.target_accept",
+            format!("must be in (0, 1), got {}", adaptation.target_accept),
+        ));
+    }
+    if *schedule != Schedule::Constant {
+        return Err(Error::invalid(
+            "params.step_size_schedule",
+            "must be constant when the step size is adapted (adapt_steps > 0)",
+        ));
+    }
+    Ok(())
+}
+
+impl Method {
+    /// The sampler's name: "langevin", "mala", "hmc" or "kinetic_langevin".
+    pub fn name(&self) -> &'static str {
+        match self {
+            Method::Langevin(_) => "langevin",
+            Method::Mala(_) => "mala",
+            Method::Hmc(_) => "hmc",
+            Method::KineticLangevin(_) => "kinetic_langevin",
+        }
+    }
+
+    /// Whether proposals are accepted or rejected (so acceptance rates exist).
+    pub fn has_accept_reject(&self) -> bool {
+        matches!(self, Method::Mala(_) | Method::Hmc(_))
+    }
+
+    /// Checks every parameter; errors name them as "params.<field>".
+    pub fn validate(&self) -> Result<()> {
+        match self {
+            Method::Langevin(p) => {
+                positive("params.step_size", p.step_size)?;
+                positive("params.noise_scale", p.noise_scale)?;
+                p.step_size_schedule.validate("params.step_size_schedule", true)?;
+                p.noise_scale_schedule.validate("params.noise_scale_schedule", true)?;
+                if let Some((lo, hi)) = p.clamp {
+                    ensure_finite_scalar("params.clamp_min", lo)?;
+                    ensure_finite_scalar("params.clamp_max", hi)?;
+                    if lo >= hi {
+                        return Err(Error::invalid(
+                            "params.clamp_min",
+                            format!("must be < clamp_max, got [{lo}, {hi}]"),
+                        ));
+                    }
+                }
+                Ok(())
+            }
+            Method::Mala(p) => {
+                positive("params.step_size", p.step_size)?;
+                p.step_size_schedule.validate("params.step_size_schedule", true)?;
+                validate_adaptation(&p.adaptation, &p.step_size_schedule)
+            }
+            Method::Hmc(p) => {
+                positive("params.step_size", p.step_size)?;
+                if p.n_leapfrog_steps == 0 {
+                    return Err(Error::invalid("params.n_leapfrog_steps", "must be >= 1, got 0"));
+                }
+                p.mass.validate("params.mass")?;
+                p.step_size_schedule.validate("params.step_size_schedule", true)?;
+                validate_adaptation(&p.adaptation, &p.step_size_schedule)
+            }
+            Method::KineticLangevin(p) => {
+                positive("params.step_size", p.step_size)?;
+                positive("params.friction", p.friction)?;
+                p.mass.validate("params.mass")?;
+                p.step_size_schedule.validate("params.step_size_schedule", true)
+            }
+        }
+    }
+}
