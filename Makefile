@@ -18,14 +18,15 @@ LINK      := -I$(CURDIR)/include -L$(LIB_DIR) -ltorchebm -Wl,-rpath,$(LIB_DIR)
 C_TESTS   := $(patsubst tests/c/%.c,$(BUILD)/c/%,$(wildcard tests/c/test_*.c))
 # Under valgrind each program takes over a minute (mostly loading libtorch), so the tests
 # that create and free every kind of handle run there; threads are exercised without it.
-VALGRIND_TESTS := $(BUILD)/c/test_energies $(BUILD)/c/test_callback $(BUILD)/c/test_errors $(BUILD)/c/test_samplers
+VALGRIND_TESTS := $(BUILD)/c/test_energies $(BUILD)/c/test_callback $(BUILD)/c/test_errors $(BUILD)/c/test_samplers \
+                  $(BUILD)/c/test_training
 VALGRIND  := valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
              --errors-for-leak-kinds=definite,indirect --suppressions=$(CURDIR)/tests/valgrind/libtorch.supp
 
 .PHONY: demo test setup build header test-rust test-library test-c test-valgrind test-parity bench clean
 
 demo: build $(BUILD)/demo
-	$(BUILD)/demo
+	$(BUILD)/demo $(BUILD)
 
 test: build test-rust test-library test-c test-valgrind test-parity
 	@echo "all tests passed"
@@ -75,18 +76,25 @@ test-valgrind: build $(VALGRIND_TESTS) $(BUILD)/c/leak_control
 $(BUILD)/c/leak_control: tests/valgrind/leak_control.c include/torchebm.h $(LIBRARY) | $(BUILD)/c
 	$(CC) $(WARNINGS) $(CFLAGS) $< -o $@ $(LINK)
 
-# Against TorchEBM 0.8.9 itself, through the C ABI (ctypes): energies and gradients, and
-# seeded Langevin chains.
+# Against TorchEBM 0.8.9 and PyTorch, through the C ABI (ctypes): energies and gradients,
+# seeded Langevin chains, models, losses, optimizers and datasets.
 test-parity: build
 	@python="$$(scripts/setup-libtorch.sh --python)"; set -e; \
 	  "$$python" tests/python/parity_torchebm.py $(LIBRARY); \
-	  "$$python" tests/python/parity_langevin.py $(LIBRARY)
+	  "$$python" tests/python/parity_langevin.py $(LIBRARY); \
+	  "$$python" tests/python/parity_training.py $(LIBRARY)
 
-# Unadjusted Langevin against TorchEBM 0.8.9 in the same run (timings, not a test).
-bench: build $(BUILD)/langevin_bench
-	"$$(scripts/setup-libtorch.sh --python)" benchmarks/langevin_vs_torchebm.py $(BUILD)/langevin_bench
+# Against TorchEBM 0.8.9 in the same run (timings, not tests): unadjusted Langevin, and a
+# CD-10 training step.
+bench: build $(BUILD)/langevin_bench $(BUILD)/cd_step_bench
+	@python="$$(scripts/setup-libtorch.sh --python)"; set -e; \
+	  "$$python" benchmarks/langevin_vs_torchebm.py $(BUILD)/langevin_bench; echo; \
+	  "$$python" benchmarks/cd_vs_torchebm.py $(BUILD)/cd_step_bench
 
 $(BUILD)/langevin_bench: benchmarks/langevin.c include/torchebm.h $(LIBRARY) | $(BUILD)
+	$(CC) $(WARNINGS) -O2 $< -o $@ $(LINK)
+
+$(BUILD)/cd_step_bench: benchmarks/cd_step.c include/torchebm.h $(LIBRARY) | $(BUILD)
 	$(CC) $(WARNINGS) -O2 $< -o $@ $(LINK)
 
 $(BUILD) $(BUILD)/c:

@@ -24,7 +24,7 @@ fn main() {
 
 /// Compiles the C++ shim giving each sampler handle its own libtorch generator.
 fn compile_generator_shim(lib_dir: &Path) {
-    let source = "src/sampler/torch_generator.cpp";
+    let source = "src/torch_generator.cpp";
     println!("cargo:rerun-if-changed={source}");
     println!("cargo:rerun-if-env-changed=LIBTORCH_CXX11_ABI");
     let include = lib_dir.parent().expect("libtorch lib dir has a parent").join("include");

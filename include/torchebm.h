@@ -166,6 +166,124 @@
 #define EBM_RNG_TORCH 1
 
 /**
+ * ebm_mlp_params.activation: x * sigmoid(x).
+ */
+#define EBM_ACTIVATION_SILU 0
+
+/**
+ * ebm_mlp_params.activation: max(0, x).
+ */
+#define EBM_ACTIVATION_RELU 1
+
+/**
+ * ebm_mlp_params.activation: tanh(x).
+ */
+#define EBM_ACTIVATION_TANH 2
+
+/**
+ * ebm_mlp_params.activation: log(1 + exp(x)).
+ */
+#define EBM_ACTIVATION_SOFTPLUS 3
+
+/**
+ * ebm_mlp_params.activation: x if x > 0 else exp(x) - 1.
+ */
+#define EBM_ACTIVATION_ELU 4
+
+/**
+ * Parameter element type: float.
+ */
+#define EBM_DTYPE_F32 0
+
+/**
+ * Parameter element type: double.
+ */
+#define EBM_DTYPE_F64 1
+
+/**
+ * ebm_cd_params.start: chains start from N(0, I) (the specification's choice).
+ */
+#define EBM_CD_START_NOISE 0
+
+/**
+ * ebm_cd_params.start: chains start at the data batch (classic CD-k).
+ */
+#define EBM_CD_START_DATA 1
+
+/**
+ * ebm_cd_params.start: chains start from a persistent replay buffer (PCD).
+ */
+#define EBM_CD_START_PERSISTENT 2
+
+/**
+ * ebm_score_matching_params.method: exact score matching (Hessian trace by autograd; dim
+ * backward passes, for small dimensions).
+ */
+#define EBM_SCORE_MATCHING_EXACT 0
+
+/**
+ * ebm_score_matching_params.method: sliced score matching with random projections.
+ */
+#define EBM_SCORE_MATCHING_SLICED 1
+
+/**
+ * ebm_score_matching_params.method: denoising score matching.
+ */
+#define EBM_SCORE_MATCHING_DENOISING 2
+
+/**
+ * ebm_score_matching_params.projection: entries +-1.
+ */
+#define EBM_PROJECTION_RADEMACHER 0
+
+/**
+ * ebm_score_matching_params.projection: entries N(0, 1).
+ */
+#define EBM_PROJECTION_GAUSSIAN 1
+
+/**
+ * ebm_dataset_params.kind: Gaussians on a circle (n_components, std, radius).
+ */
+#define EBM_DATASET_GAUSSIAN_MIXTURE 0
+
+/**
+ * ebm_dataset_params.kind: eight Gaussians at the compass points (std, scale).
+ */
+#define EBM_DATASET_EIGHT_GAUSSIANS 1
+
+/**
+ * ebm_dataset_params.kind: two interleaved half circles (noise).
+ */
+#define EBM_DATASET_TWO_MOONS 2
+
+/**
+ * ebm_dataset_params.kind: a standardised 2-D Swiss roll (noise, arclength).
+ */
+#define EBM_DATASET_SWISS_ROLL 3
+
+/**
+ * ebm_dataset_params.kind: points on a circle (noise, radius).
+ */
+#define EBM_DATASET_CIRCLE 4
+
+/**
+ * ebm_dataset_params.kind: a checkerboard over [-range_limit, range_limit]^2 (range_limit,
+ * noise).
+ */
+#define EBM_DATASET_CHECKERBOARD 5
+
+/**
+ * ebm_dataset_params.kind: a pinwheel (n_classes, noise, radial_scale, angular_scale,
+ * spiral_scale).
+ */
+#define EBM_DATASET_PINWHEEL 6
+
+/**
+ * ebm_dataset_params.kind: a grid of points_per_dim^2 points (range_limit, noise).
+ */
+#define EBM_DATASET_GRID 7
+
+/**
  * Result of every fallible ebm_ function. EBM_OK is 0; every other value is an error whose
  * details are in ebm_last_error_message(). New codes are only ever appended.
  */
@@ -229,7 +347,21 @@ typedef enum ebm_status {
    * A progress callback cancelled a run; the chains hold the state reached.
    */
   EBM_ERR_CANCELLED = 13,
+  /**
+   * A file could not be opened, read or written.
+   */
+  EBM_ERR_IO = 14,
+  /**
+   * A file is truncated, corrupted, not a libtorchebm file, or holds another architecture.
+   */
+  EBM_ERR_FORMAT = 15,
 } ebm_status;
+
+/**
+ * A contrastive-divergence loss: a model, a sampler of it, and (for PCD) a replay buffer.
+ * Created by ebm_cd_loss_new, released by ebm_cd_loss_free; keeps its model and sampler alive.
+ */
+typedef struct ebm_cd_loss ebm_cd_loss;
 
 /**
  * An energy function E: R^dim -> R. Created by one of the ebm_energy_*_new functions,
@@ -239,13 +371,25 @@ typedef enum ebm_status {
 typedef struct ebm_energy ebm_energy;
 
 /**
+ * An optimizer of one model's parameters, created by ebm_optimizer_sgd_new or
+ * ebm_optimizer_adam_new, released by ebm_optimizer_free; keeps its model alive.
+ */
+typedef struct ebm_optimizer ebm_optimizer;
+
+/**
  * A Markov-chain sampler of exp(-E) advancing n chains in parallel, created by
  * ebm_langevin_new, ebm_mala_new, ebm_hmc_new or ebm_kinetic_langevin_new and released with
- * ebm_sampler_free(). It keeps its energy alive. Calls on one sampler are serialised
+ * ebm_sampler_free(). It keeps its energy alive (and CD losses keep it alive). Calls on one sampler are serialised
  * internally, so a sampler shared between threads never corrupts; give each thread its own
  * sampler for parallelism.
  */
 typedef struct ebm_sampler ebm_sampler;
+
+/**
+ * A score-matching loss, created by ebm_score_matching_new, released by
+ * ebm_score_matching_free; keeps its energy alive.
+ */
+typedef struct ebm_score_matching ebm_score_matching;
 
 /**
  * Versions and capabilities of the library and the machine, filled by ebm_get_build_info().
@@ -583,6 +727,272 @@ typedef int32_t (*ebm_progress_fn)(int64_t steps_done,
                                    int64_t steps_total,
                                    double mean_energy,
                                    void *user_data);
+
+/**
+ * The architecture of an MLP energy E(x) = network(x): input_dim -> hidden[0] -> ... ->
+ * hidden[n_hidden-1] -> 1, with `activation` after every hidden layer (the specification's
+ * EnergyModel(network) for a fully connected network). Get defaults from
+ * ebm_mlp_default_params().
+ */
+typedef struct ebm_mlp_params {
+  /**
+   * sizeof(ebm_mlp_params); set by ebm_mlp_default_params().
+   */
+  size_t struct_size;
+  /**
+   * Input dimension >= 1. Default 2.
+   */
+  int64_t input_dim;
+  /**
+   * n_hidden widths (each >= 1), copied by ebm_model_mlp_new. Default NULL.
+   */
+  const int64_t *hidden;
+  /**
+   * Number of hidden layers (0: a linear energy). Default 0.
+   */
+  int64_t n_hidden;
+  /**
+   * EBM_ACTIVATION_SILU (default), _RELU, _TANH, _SOFTPLUS or _ELU.
+   */
+  int32_t activation;
+  /**
+   * Nonzero: spectral normalisation of every weight (one power iteration per training
+   * step). Default 0.
+   */
+  int32_t spectral_norm;
+  /**
+   * EBM_DTYPE_F32 (default) or EBM_DTYPE_F64.
+   */
+  int32_t dtype;
+  /**
+   * EBM_DEVICE_CPU (default) or a CUDA index.
+   */
+  int32_t device;
+  /**
+   * Seed of the initial weights: PyTorch's nn.Linear initialisation, drawn exactly as
+   * after torch.manual_seed(seed). Default 0.
+   */
+  uint64_t seed;
+} ebm_mlp_params;
+
+/**
+ * Contrastive divergence settings (ebm_cd_loss_new). loss = mean E(data) - mean E(neg) +
+ * energy_reg_weight * (mean E(data)^2 + mean E(neg)^2), the negatives after k steps of the
+ * sampler given to ebm_cd_loss_new.
+ */
+typedef struct ebm_cd_params {
+  /**
+   * sizeof(ebm_cd_params); set by ebm_cd_default_params().
+   */
+  size_t struct_size;
+  /**
+   * Sampler steps per loss, >= 1. Default 1 (the specification's CD-1).
+   */
+  int64_t k;
+  /**
+   * EBM_CD_START_NOISE (default), EBM_CD_START_DATA or EBM_CD_START_PERSISTENT.
+   */
+  int32_t start;
+  /**
+   * PCD: points in the replay buffer (>= the number of negatives). Default 10000.
+   */
+  int64_t buffer_size;
+  /**
+   * PCD: probability that a chain restarts from N(0, I), in [0, 1]. Default 0.05.
+   */
+  double reinit_fraction;
+  /**
+   * Weight of the energy-magnitude regulariser, >= 0. Default 0.001 (TorchEBM's).
+   */
+  double energy_reg_weight;
+  /**
+   * Negatives per loss; 0 (default) for as many as data points. Must be 0 with
+   * EBM_CD_START_DATA.
+   */
+  int64_t n_negatives;
+  /**
+   * Seed of the replay buffer's draws. Default 0.
+   */
+  uint64_t seed;
+} ebm_cd_params;
+
+/**
+ * Score-matching settings (ebm_score_matching_new). With g = grad_x E, the per-point
+ * losses are: exact 1/2 |g|^2 - tr(hess E); sliced 1/2 (v.g)^2 - v^T (hess E) v averaged
+ * over n_projections directions v; denoising 1/2 |g(x + s eps) - eps / s|^2 with s =
+ * noise_scale. The loss is their mean over the batch. The exact trace is the full trace
+ * (TorchEBM 0.8.9's approximate variant divides it by dim, which is not reproduced).
+ */
+typedef struct ebm_score_matching_params {
+  /**
+   * sizeof(ebm_score_matching_params); set by ebm_score_matching_default_params().
+   */
+  size_t struct_size;
+  /**
+   * EBM_SCORE_MATCHING_EXACT (default), _SLICED or _DENOISING.
+   */
+  int32_t method;
+  /**
+   * SLICED: directions per point, >= 1. Default 1.
+   */
+  int64_t n_projections;
+  /**
+   * SLICED: EBM_PROJECTION_RADEMACHER (default) or EBM_PROJECTION_GAUSSIAN.
+   */
+  int32_t projection;
+  /**
+   * DENOISING: noise standard deviation > 0. Default 0.1.
+   */
+  double noise_scale;
+  /**
+   * Seed of the projections and noise. Default 0.
+   */
+  uint64_t seed;
+} ebm_score_matching_params;
+
+/**
+ * SGD settings (torch.optim.SGD's rule). Get defaults from ebm_sgd_default_params().
+ */
+typedef struct ebm_sgd_params {
+  /**
+   * sizeof(ebm_sgd_params); set by ebm_sgd_default_params().
+   */
+  size_t struct_size;
+  /**
+   * Learning rate >= 0 (changeable later with ebm_optimizer_set_learning_rate). Default 0.01.
+   */
+  double learning_rate;
+  /**
+   * Momentum >= 0. Default 0.
+   */
+  double momentum;
+  /**
+   * Dampening of the momentum, in [0, 1]. Default 0.
+   */
+  double dampening;
+  /**
+   * Nonzero: Nesterov momentum (needs momentum > 0, dampening 0). Default 0.
+   */
+  int32_t nesterov;
+  /**
+   * L2 weight decay >= 0. Default 0.
+   */
+  double weight_decay;
+  /**
+   * When positive, gradients are rescaled to this joint L2 norm at most before each step (as
+   * torch.nn.utils.clip_grad_norm_). 0 (default): no clipping.
+   */
+  double max_grad_norm;
+} ebm_sgd_params;
+
+/**
+ * Adam settings (torch.optim.Adam's rule, or AdamW's with decoupled_weight_decay). Get
+ * defaults from ebm_adam_default_params().
+ */
+typedef struct ebm_adam_params {
+  /**
+   * sizeof(ebm_adam_params); set by ebm_adam_default_params().
+   */
+  size_t struct_size;
+  /**
+   * Learning rate >= 0. Default 0.001.
+   */
+  double learning_rate;
+  /**
+   * First-moment decay in [0, 1). Default 0.9.
+   */
+  double beta1;
+  /**
+   * Second-moment decay in [0, 1). Default 0.999.
+   */
+  double beta2;
+  /**
+   * Denominator term >= 0. Default 1e-8.
+   */
+  double eps;
+  /**
+   * Weight decay >= 0 (L2 added to the gradient, or decoupled). Default 0.
+   */
+  double weight_decay;
+  /**
+   * Nonzero: AdamW's decoupled weight decay. Default 0.
+   */
+  int32_t decoupled_weight_decay;
+  /**
+   * > 0: gradient-norm clipping, as in ebm_sgd_params. Default 0.
+   */
+  double max_grad_norm;
+} ebm_adam_params;
+
+/**
+ * A toy dataset and its parameters, as TorchEBM 0.8.9's *Dataset classes name them; each
+ * kind reads only its own fields. Get a kind's defaults (TorchEBM's) from
+ * ebm_dataset_default_params(kind).
+ */
+typedef struct ebm_dataset_params {
+  /**
+   * sizeof(ebm_dataset_params); set by ebm_dataset_default_params().
+   */
+  size_t struct_size;
+  /**
+   * One of the EBM_DATASET_* kinds.
+   */
+  int32_t kind;
+  /**
+   * Seed: the points equal those of the TorchEBM class constructed with seed=seed (same
+   * precision, CPU).
+   */
+  uint64_t seed;
+  /**
+   * Standard deviation of the Gaussians (GAUSSIAN_MIXTURE 0.05, EIGHT_GAUSSIANS 0.02).
+   */
+  double std;
+  /**
+   * Radius of the circle of centres (EIGHT_GAUSSIANS 2).
+   */
+  double scale;
+  /**
+   * Radius (GAUSSIAN_MIXTURE 1, CIRCLE 1).
+   */
+  double radius;
+  /**
+   * Additive Gaussian noise (TWO_MOONS, SWISS_ROLL, CIRCLE, PINWHEEL 0.05; CHECKERBOARD 0;
+   * GRID 0.01).
+   */
+  double noise;
+  /**
+   * SWISS_ROLL: number of turns factor (3).
+   */
+  double arclength;
+  /**
+   * CHECKERBOARD (4, >= 1) and GRID (1): half-width of the square.
+   */
+  double range_limit;
+  /**
+   * GAUSSIAN_MIXTURE: number of Gaussians (8).
+   */
+  int64_t n_components;
+  /**
+   * PINWHEEL: number of blades (5).
+   */
+  int64_t n_classes;
+  /**
+   * PINWHEEL: blade length (2).
+   */
+  double radial_scale;
+  /**
+   * PINWHEEL: angular noise, i.e. blade thickness (0.1).
+   */
+  double angular_scale;
+  /**
+   * PINWHEEL: spiral tightness (5).
+   */
+  double spiral_scale;
+  /**
+   * GRID: points per side (10); the number of points must be its square.
+   */
+  int64_t points_per_dim;
+} ebm_dataset_params;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1227,6 +1637,448 @@ enum ebm_status ebm_sampler_set_progress_callback(struct ebm_sampler *sampler,
                                                   ebm_progress_fn progress_fn,
                                                   int64_t interval,
                                                   void *user_data);
+
+/**
+ * Default MLP parameters: input_dim 2, no hidden layer, SiLU, no spectral norm, float, CPU,
+ * seed 0. Set hidden/n_hidden for a useful network.
+ */
+struct ebm_mlp_params ebm_mlp_default_params(void);
+
+/**
+ * A new MLP energy (an ebm_energy usable with every evaluation function and sampler, and
+ * trainable). params and its hidden widths are copied.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (params, params.hidden with n_hidden > 0, out),
+ * EBM_ERR_INVALID_ARGUMENT (struct_size, input_dim < 1, n_hidden < 0, a width < 1, unknown
+ * activation or dtype), EBM_ERR_DEVICE_UNAVAILABLE, EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_model_mlp_new(const struct ebm_mlp_params *params, struct ebm_energy **out);
+
+/**
+ * Loads a TorchScript module (torch.jit.save of a scripted or traced module) as an energy on
+ * points of dimension dim: E(x) = module(x) for x of shape (n, dim), its output of shape (n,)
+ * or (n, 1) (checked on load with a probe batch). Its parameters are trainable.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (path, out), EBM_ERR_INVALID_ARGUMENT (dim < 1, path not a
+ * readable TorchScript file), EBM_ERR_DIMENSION_MISMATCH (the module does not map (n, dim)
+ * to n energies), EBM_ERR_DEVICE_UNAVAILABLE, EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_model_torchscript_load(const char *path,
+                                           int64_t dim,
+                                           int32_t device,
+                                           struct ebm_energy **out);
+
+/**
+ * Saves an MLP model to path (safetensors: the weights, plus its architecture in the
+ * metadata so that ebm_model_load rebuilds it). The file is replaced atomically.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (model, path), EBM_ERR_INVALID_ARGUMENT (not an MLP model),
+ * EBM_ERR_IO.
+ */
+enum ebm_status ebm_model_save(const struct ebm_energy *model, const char *path);
+
+/**
+ * Loads a model saved by ebm_model_save onto device, rebuilding its architecture.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (path, out), EBM_ERR_IO (unreadable), EBM_ERR_FORMAT
+ * (truncated, corrupted, not a libtorchebm model), EBM_ERR_DEVICE_UNAVAILABLE.
+ */
+enum ebm_status ebm_model_load(const char *path, int32_t device, struct ebm_energy **out);
+
+/**
+ * Writes the number of scalar trainable parameters into *count_out.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (model, count_out), EBM_ERR_INVALID_ARGUMENT (not a model).
+ */
+enum ebm_status ebm_model_parameter_count(const struct ebm_energy *model, int64_t *count_out);
+
+/**
+ * Copies the parameters, flattened in a fixed order (layer by layer, weight then bias,
+ * row-major), into out (len = ebm_model_parameter_count floats).
+ *
+ * Errors: EBM_ERR_NULL_POINTER (model, out), EBM_ERR_INVALID_ARGUMENT (not a model, len < 0),
+ * EBM_ERR_LENGTH_MISMATCH (len).
+ */
+enum ebm_status ebm_model_get_parameters_f32(const struct ebm_energy *model,
+                                             float *out,
+                                             int64_t len);
+
+/**
+ * ebm_model_get_parameters_f32 into len doubles.
+ */
+enum ebm_status ebm_model_get_parameters_f64(const struct ebm_energy *model,
+                                             double *out,
+                                             int64_t len);
+
+/**
+ * Replaces the parameters by values (len floats, the order of ebm_model_get_parameters).
+ *
+ * Errors: as ebm_model_get_parameters_f32, plus EBM_ERR_NON_FINITE (values).
+ */
+enum ebm_status ebm_model_set_parameters_f32(struct ebm_energy *model,
+                                             const float *values,
+                                             int64_t len);
+
+/**
+ * ebm_model_set_parameters_f32 from len doubles.
+ */
+enum ebm_status ebm_model_set_parameters_f64(struct ebm_energy *model,
+                                             const double *values,
+                                             int64_t len);
+
+/**
+ * Copies the accumulated parameter gradients (same order and length as the parameters; 0
+ * before any loss) into out: e.g. to average them across processes.
+ *
+ * Errors: as ebm_model_get_parameters_f32.
+ */
+enum ebm_status ebm_model_get_gradients_f32(const struct ebm_energy *model,
+                                            float *out,
+                                            int64_t len);
+
+/**
+ * ebm_model_get_gradients_f32 into len doubles.
+ */
+enum ebm_status ebm_model_get_gradients_f64(const struct ebm_energy *model,
+                                            double *out,
+                                            int64_t len);
+
+/**
+ * Replaces the parameter gradients by values (e.g. the all-reduced average), before an
+ * ebm_optimizer_step.
+ *
+ * Errors: as ebm_model_set_parameters_f32.
+ */
+enum ebm_status ebm_model_set_gradients_f32(struct ebm_energy *model,
+                                            const float *values,
+                                            int64_t len);
+
+/**
+ * ebm_model_set_gradients_f32 from len doubles.
+ */
+enum ebm_status ebm_model_set_gradients_f64(struct ebm_energy *model,
+                                            const double *values,
+                                            int64_t len);
+
+/**
+ * Sets every parameter gradient to zero.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (model), EBM_ERR_INVALID_ARGUMENT (not a model).
+ */
+enum ebm_status ebm_model_zero_grad(struct ebm_energy *model);
+
+/**
+ * Default CD parameters: the specification's CD-1 from noise, TorchEBM's regulariser weight
+ * 0.001, and for PCD a 10000-point buffer with 5% restarts.
+ */
+struct ebm_cd_params ebm_cd_default_params(void);
+
+/**
+ * Creates a CD loss training `model` with negatives from `sampler`, which must sample that
+ * same model (built with it as its energy). params is copied.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (model, sampler, params, out), EBM_ERR_INVALID_ARGUMENT
+ * (struct_size, a model without parameters, a sampler of another energy, k < 1, unknown
+ * start, buffer_size < 1, reinit_fraction outside [0, 1], energy_reg_weight < 0,
+ * n_negatives < 0 or nonzero with EBM_CD_START_DATA), EBM_ERR_NON_FINITE.
+ */
+enum ebm_status ebm_cd_loss_new(const struct ebm_energy *model,
+                                const struct ebm_sampler *sampler,
+                                const struct ebm_cd_params *params,
+                                struct ebm_cd_loss **out);
+
+/**
+ * Releases a CD loss. NULL is a no-op.
+ */
+void ebm_cd_loss_free(struct ebm_cd_loss *loss);
+
+/**
+ * Computes the CD loss on n data points (data: n*dim floats, row-major), writes it to
+ * *loss_out (NULL to skip), and accumulates its gradient into the model's parameters (call
+ * ebm_optimizer_zero_grad first, then ebm_optimizer_step; or use ebm_cd_loss_train_step).
+ *
+ * Errors: EBM_ERR_NULL_POINTER (loss, data), EBM_ERR_INVALID_ARGUMENT (n < 1, dim < 1),
+ * EBM_ERR_DIMENSION_MISMATCH (dim not the model's), EBM_ERR_NON_FINITE (NaN or infinite
+ * data; a non-finite loss, in which case no gradient is accumulated), errors of the sampler,
+ * EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_cd_loss_compute_f32(struct ebm_cd_loss *loss,
+                                        const float *data,
+                                        int64_t n,
+                                        int64_t dim,
+                                        double *loss_out);
+
+/**
+ * ebm_cd_loss_compute_f32 with data as n*dim doubles.
+ */
+enum ebm_status ebm_cd_loss_compute_f64(struct ebm_cd_loss *loss,
+                                        const double *data,
+                                        int64_t n,
+                                        int64_t dim,
+                                        double *loss_out);
+
+/**
+ * Copies the negatives of the last computed loss (n negatives of dimension dim, as chosen by
+ * params.n_negatives) into negatives_out (n*dim floats, row-major).
+ *
+ * Errors: EBM_ERR_NULL_POINTER (loss, negatives_out), EBM_ERR_INVALID_ARGUMENT (no loss
+ * computed yet), EBM_ERR_LENGTH_MISMATCH (n*dim not the negatives' size).
+ */
+enum ebm_status ebm_cd_loss_get_negatives_f32(const struct ebm_cd_loss *loss,
+                                              float *negatives_out,
+                                              int64_t n,
+                                              int64_t dim);
+
+/**
+ * ebm_cd_loss_get_negatives_f32 into doubles.
+ */
+enum ebm_status ebm_cd_loss_get_negatives_f64(const struct ebm_cd_loss *loss,
+                                              double *negatives_out,
+                                              int64_t n,
+                                              int64_t dim);
+
+/**
+ * Default score matching: exact; 1 Rademacher projection when sliced; noise 0.1 when
+ * denoising; seed 0.
+ */
+struct ebm_score_matching_params ebm_score_matching_default_params(void);
+
+/**
+ * Creates a score-matching loss of energy: a model (whose parameters then receive the
+ * loss's gradient) or any differentiable energy (analytic energies, for the value alone;
+ * user callbacks are not differentiable). params is copied.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (energy, params, out), EBM_ERR_INVALID_ARGUMENT (struct_size,
+ * unknown method or projection, n_projections < 1, noise_scale <= 0), EBM_ERR_NON_FINITE.
+ */
+enum ebm_status ebm_score_matching_new(const struct ebm_energy *energy,
+                                       const struct ebm_score_matching_params *params,
+                                       struct ebm_score_matching **out);
+
+/**
+ * Releases a score-matching loss. NULL is a no-op.
+ */
+void ebm_score_matching_free(struct ebm_score_matching *loss);
+
+/**
+ * Computes the score-matching loss on n data points (n*dim floats, row-major), writes it to
+ * *loss_out (NULL to skip) and accumulates its gradient into the model's parameters.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (loss, data), EBM_ERR_INVALID_ARGUMENT (n < 1, dim < 1, an
+ * energy autograd cannot differentiate), EBM_ERR_DIMENSION_MISMATCH, EBM_ERR_NON_FINITE
+ * (data; a non-finite loss, then no gradient is accumulated), EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_score_matching_compute_f32(struct ebm_score_matching *loss,
+                                               const float *data,
+                                               int64_t n,
+                                               int64_t dim,
+                                               double *loss_out);
+
+/**
+ * ebm_score_matching_compute_f32 with data as n*dim doubles.
+ */
+enum ebm_status ebm_score_matching_compute_f64(struct ebm_score_matching *loss,
+                                               const double *data,
+                                               int64_t n,
+                                               int64_t dim,
+                                               double *loss_out);
+
+/**
+ * Default SGD: learning rate 0.01, no momentum, no weight decay, no clipping.
+ */
+struct ebm_sgd_params ebm_sgd_default_params(void);
+
+/**
+ * Default Adam: torch.optim.Adam's learning rate 0.001, betas (0.9, 0.999), eps 1e-8, no
+ * weight decay, no clipping.
+ */
+struct ebm_adam_params ebm_adam_default_params(void);
+
+/**
+ * An SGD optimizer of model's parameters. params is copied.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (model, params, out), EBM_ERR_INVALID_ARGUMENT (struct_size,
+ * a model without parameters, a value out of range, nesterov without momentum),
+ * EBM_ERR_NON_FINITE.
+ */
+enum ebm_status ebm_optimizer_sgd_new(const struct ebm_energy *model,
+                                      const struct ebm_sgd_params *params,
+                                      struct ebm_optimizer **out);
+
+/**
+ * An Adam optimizer of model's parameters. params is copied.
+ *
+ * Errors: as ebm_optimizer_sgd_new.
+ */
+enum ebm_status ebm_optimizer_adam_new(const struct ebm_energy *model,
+                                       const struct ebm_adam_params *params,
+                                       struct ebm_optimizer **out);
+
+/**
+ * Releases an optimizer. NULL is a no-op.
+ */
+void ebm_optimizer_free(struct ebm_optimizer *optimizer);
+
+/**
+ * Sets the gradients of the optimizer's model to zero.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (optimizer).
+ */
+enum ebm_status ebm_optimizer_zero_grad(struct ebm_optimizer *optimizer);
+
+/**
+ * Updates the model's parameters from their gradients (clipped first when max_grad_norm is
+ * set).
+ *
+ * Errors: EBM_ERR_NULL_POINTER (optimizer), EBM_ERR_NON_FINITE (a NaN or infinite gradient:
+ * nothing is changed), EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_optimizer_step(struct ebm_optimizer *optimizer);
+
+/**
+ * Changes the learning rate used by the next steps.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (optimizer), EBM_ERR_INVALID_ARGUMENT (< 0),
+ * EBM_ERR_NON_FINITE.
+ */
+enum ebm_status ebm_optimizer_set_learning_rate(struct ebm_optimizer *optimizer,
+                                                double learning_rate);
+
+/**
+ * Writes the current learning rate and the number of steps taken (either pointer may be
+ * NULL).
+ *
+ * Errors: EBM_ERR_NULL_POINTER (optimizer).
+ */
+enum ebm_status ebm_optimizer_get_state(const struct ebm_optimizer *optimizer,
+                                        double *learning_rate_out,
+                                        int64_t *steps_out);
+
+/**
+ * One training step: zero the gradients, compute the CD loss on the batch (n*dim floats)
+ * with its gradient, and take an optimizer step. Writes the loss to *loss_out (NULL to skip).
+ *
+ * Errors: those of ebm_cd_loss_compute_f32 and ebm_optimizer_step, EBM_ERR_NULL_POINTER
+ * (optimizer), EBM_ERR_INVALID_ARGUMENT (the optimizer is for another model).
+ */
+enum ebm_status ebm_cd_loss_train_step_f32(struct ebm_cd_loss *loss,
+                                           struct ebm_optimizer *optimizer,
+                                           const float *data,
+                                           int64_t n,
+                                           int64_t dim,
+                                           double *loss_out);
+
+/**
+ * ebm_cd_loss_train_step_f32 with data as n*dim doubles.
+ */
+enum ebm_status ebm_cd_loss_train_step_f64(struct ebm_cd_loss *loss,
+                                           struct ebm_optimizer *optimizer,
+                                           const double *data,
+                                           int64_t n,
+                                           int64_t dim,
+                                           double *loss_out);
+
+/**
+ * One score-matching training step (zero grad, loss and gradient, optimizer step).
+ *
+ * Errors: those of ebm_score_matching_compute_f32 and ebm_optimizer_step,
+ * EBM_ERR_NULL_POINTER (optimizer), EBM_ERR_INVALID_ARGUMENT (another model).
+ */
+enum ebm_status ebm_score_matching_train_step_f32(struct ebm_score_matching *loss,
+                                                  struct ebm_optimizer *optimizer,
+                                                  const float *data,
+                                                  int64_t n,
+                                                  int64_t dim,
+                                                  double *loss_out);
+
+/**
+ * ebm_score_matching_train_step_f32 with data as n*dim doubles.
+ */
+enum ebm_status ebm_score_matching_train_step_f64(struct ebm_score_matching *loss,
+                                                  struct ebm_optimizer *optimizer,
+                                                  const double *data,
+                                                  int64_t n,
+                                                  int64_t dim,
+                                                  double *loss_out);
+
+/**
+ * Saves a training checkpoint to path: the model (an MLP), and when given the optimizer's
+ * state and the CD loss's replay buffer. Saving also restarts the loss's and its sampler's
+ * random streams from a key stored in the file, so that a run resumed with
+ * ebm_checkpoint_load continues exactly as this one does.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (path, model), EBM_ERR_INVALID_ARGUMENT (not an MLP model,
+ * an optimizer or loss of another model), EBM_ERR_IO.
+ */
+enum ebm_status ebm_checkpoint_save(const char *path,
+                                    struct ebm_energy *model,
+                                    struct ebm_optimizer *optimizer,
+                                    struct ebm_cd_loss *loss);
+
+/**
+ * Restores a checkpoint written by ebm_checkpoint_save into handles of the same
+ * configuration (model architecture, optimizer rule; optimizer and loss may be NULL to skip
+ * them), and re-keys the loss's random streams as the saving run did.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (path, model), EBM_ERR_IO, EBM_ERR_FORMAT (truncated,
+ * corrupted, another architecture or optimizer rule), EBM_ERR_INVALID_ARGUMENT (not an MLP
+ * model).
+ */
+enum ebm_status ebm_checkpoint_load(const char *path,
+                                    struct ebm_energy *model,
+                                    struct ebm_optimizer *optimizer,
+                                    struct ebm_cd_loss *loss);
+
+/**
+ * TorchEBM 0.8.9's defaults for dataset `kind` (an EBM_DATASET_* value; an unknown kind
+ * gets the defaults with that kind, rejected when generating), seed 0.
+ */
+struct ebm_dataset_params ebm_dataset_default_params(int32_t kind);
+
+/**
+ * Generates n points of a 2-D toy dataset into out (n*2 floats, row-major), computed in
+ * single precision exactly as TorchEBM does with the same seed.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (params, out), EBM_ERR_INVALID_ARGUMENT (struct_size, unknown
+ * kind, n < 1, a count < 1, a negative noise or std, range_limit < 1 for CHECKERBOARD),
+ * EBM_ERR_LENGTH_MISMATCH (GRID with n != points_per_dim^2), EBM_ERR_NON_FINITE.
+ */
+enum ebm_status ebm_dataset_generate_f32(const struct ebm_dataset_params *params,
+                                         int64_t n,
+                                         float *out);
+
+/**
+ * ebm_dataset_generate_f32 in double precision (TorchEBM's dtype=torch.float64).
+ */
+enum ebm_status ebm_dataset_generate_f64(const struct ebm_dataset_params *params,
+                                         int64_t n,
+                                         double *out);
+
+/**
+ * Writes a PNG picture of a 2-D energy to path (".png"): two panel_size x panel_size panels,
+ * the n_data points of data (n_data*2 doubles, row-major; may be NULL with n_data 0) on the
+ * left, and on the right the landscape over [x_min, x_max] x [y_min, y_max] with the
+ * n_samples points of samples over it. With temperature > 0 the colours show the density
+ * exp(-(E - min E) / temperature) (bright where high); with 0, E itself (bright where low).
+ * For looking at toy models.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (energy, path, data or samples with a nonzero count),
+ * EBM_ERR_INVALID_ARGUMENT (an empty frame, panel_size outside [16, 4096], negative counts),
+ * EBM_ERR_DIMENSION_MISMATCH (an energy not of dim 2), EBM_ERR_NON_FINITE (frame,
+ * temperature), EBM_ERR_IO.
+ */
+enum ebm_status ebm_render_png(const struct ebm_energy *energy,
+                               const double *data,
+                               int64_t n_data,
+                               const double *samples,
+                               int64_t n_samples,
+                               double x_min,
+                               double x_max,
+                               double y_min,
+                               double y_max,
+                               int64_t panel_size,
+                               double temperature,
+                               const char *path);
 
 #ifdef __cplusplus
 }  // extern "C"

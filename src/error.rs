@@ -46,6 +46,15 @@ pub enum Error {
         detail: Option<String>,
     },
 
+    /// A file could not be read or written.
+    #[error("{arg}: {reason}")]
+    Io { arg: &'static str, reason: String },
+
+    /// A file's contents are not what they should be: truncated, corrupted, or another
+    /// architecture.
+    #[error("{arg}: {reason}")]
+    Format { arg: &'static str, reason: String },
+
     /// A progress callback asked to stop.
     #[error("{arg}: cancelled the run after {steps} of {total} steps")]
     Cancelled { arg: &'static str, steps: u64, total: u64 },

@@ -6,6 +6,10 @@
 //! validates C arguments, converts buffers, contains panics and maps errors to status codes.
 
 /// cbindgen:ignore
+pub mod checkpoint;
+/// cbindgen:ignore
+pub mod data;
+/// cbindgen:ignore
 pub mod energy;
 /// cbindgen:ignore
 pub mod error;
@@ -14,13 +18,23 @@ mod host;
 /// cbindgen:ignore
 pub mod linalg;
 /// cbindgen:ignore
+pub mod loss;
+/// cbindgen:ignore
+pub mod model;
+/// cbindgen:ignore
+pub mod optim;
+/// cbindgen:ignore
 mod parallel;
+/// cbindgen:ignore
+pub mod render;
 /// cbindgen:ignore
 pub mod runtime;
 /// cbindgen:ignore
 pub mod sampler;
 /// cbindgen:ignore
 pub mod tensor;
+/// cbindgen:ignore
+mod torch_generator;
 
 pub mod ffi;
 

@@ -73,6 +73,11 @@ pub trait Energy: Send + Sync {
     fn prefers_host(&self) -> bool {
         false
     }
+
+    /// The energy as a trainable model, when it has parameters.
+    fn as_model(&self) -> Option<&dyn crate::model::Model> {
+        None
+    }
 }
 
 /// Plain-Rust evaluation of an energy on row-major f64 points.

@@ -1,7 +1,7 @@
 //! Sampler handles: creation from an energy and a params struct, and release.
 
 use std::ffi::c_char;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::args::{handle, out_pointer, store};
 use super::energy::{ebm_energy, static_cstr};
@@ -13,11 +13,12 @@ use crate::sampler::{Method, Sampler, SamplerOptions};
 
 /// A Markov-chain sampler of exp(-E) advancing n chains in parallel, created by
 /// ebm_langevin_new, ebm_mala_new, ebm_hmc_new or ebm_kinetic_langevin_new and released with
-/// ebm_sampler_free(). It keeps its energy alive. Calls on one sampler are serialised
+/// ebm_sampler_free(). It keeps its energy alive (and CD losses keep it alive). Calls on one sampler are serialised
 /// internally, so a sampler shared between threads never corrupts; give each thread its own
 /// sampler for parallelism.
 pub struct ebm_sampler {
-    pub(crate) sampler: Mutex<Sampler>,
+    /// Shared with the CD losses that draw their negatives from it.
+    pub(crate) sampler: Arc<Mutex<Sampler>>,
 }
 
 impl ebm_sampler {
@@ -43,7 +44,7 @@ unsafe fn new_sampler(
             store(
                 out,
                 ebm_sampler {
-                    sampler: Mutex::new(sampler),
+                    sampler: Arc::new(Mutex::new(sampler)),
                 },
             )
         };

@@ -38,6 +38,10 @@ pub enum ebm_status {
     EBM_ERR_OUT_OF_MEMORY = 12,
     /// A progress callback cancelled a run; the chains hold the state reached.
     EBM_ERR_CANCELLED = 13,
+    /// A file could not be opened, read or written.
+    EBM_ERR_IO = 14,
+    /// A file is truncated, corrupted, not a libtorchebm file, or holds another architecture.
+    EBM_ERR_FORMAT = 15,
 }
 
 impl From<&Error> for ebm_status {
@@ -55,6 +59,8 @@ impl From<&Error> for ebm_status {
             Error::Torch(_) => ebm_status::EBM_ERR_TORCH,
             Error::OutOfMemory { .. } => ebm_status::EBM_ERR_OUT_OF_MEMORY,
             Error::Cancelled { .. } => ebm_status::EBM_ERR_CANCELLED,
+            Error::Io { .. } => ebm_status::EBM_ERR_IO,
+            Error::Format { .. } => ebm_status::EBM_ERR_FORMAT,
         }
     }
 }
@@ -79,6 +85,8 @@ pub extern "C" fn ebm_status_string(status: i32) -> *const c_char {
         11 => b"internal error\0",
         12 => b"out of memory\0",
         13 => b"cancelled\0",
+        14 => b"file input/output error\0",
+        15 => b"bad file format\0",
         _ => b"unknown status\0",
     };
     text.as_ptr() as *const c_char

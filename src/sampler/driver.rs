@@ -238,6 +238,11 @@ impl Sampler {
         })
     }
 
+    /// The energy sampled.
+    pub fn energy(&self) -> &Arc<dyn Energy> {
+        &self.energy
+    }
+
     /// The method and its parameters.
     pub fn method(&self) -> &Method {
         &self.method

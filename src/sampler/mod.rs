@@ -10,7 +10,6 @@ mod params;
 mod driver;
 mod schedule;
 mod tensor_backend;
-mod torch_generator;
 
 pub use driver::{Progress, ProgressCallback, Sampler, SamplerStats};
 pub use dual_averaging::DualAveraging;

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use tch::{Device, Kind, Tensor};
 
 use super::backend::Backend;
-use super::torch_generator::TorchGenerator;
 use crate::energy::{sum_rows, Energy};
 use crate::error::{Error, Result};
 use crate::tensor::{borrow_matrix, copy_to_slice, from_f64, to_f64_vec, Real};
+use crate::torch_generator::TorchGenerator;
 
 pub(crate) struct TensorBackend {
     energy: Arc<dyn Energy>,

@@ -7,6 +7,7 @@
 // message the caller frees), so that none crosses into Rust.
 
 #include <ATen/Context.h>
+#include <ATen/Functions.h>
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 
@@ -70,10 +71,17 @@ int torchebm_generator_normal(void* generator, void* tensor, char** error) {
     });
 }
 
-// Fills a tensor with U[0, 1) draws.
-int torchebm_generator_uniform(void* generator, void* tensor, char** error) {
+// Fills a tensor with U[from, to) draws.
+int torchebm_generator_uniform(void* generator, void* tensor, double from, double to, char** error) {
     return guarded(error, [&] {
-        static_cast<at::Tensor*>(tensor)->uniform_(0.0, 1.0, *static_cast<at::Generator*>(generator));
+        static_cast<at::Tensor*>(tensor)->uniform_(from, to, *static_cast<at::Generator*>(generator));
+    });
+}
+
+// Writes a random permutation of 0..n-1 (as torch.randperm) into an int64 tensor of n values.
+int torchebm_generator_randperm(void* generator, void* tensor, int64_t n, char** error) {
+    return guarded(error, [&] {
+        at::randperm_out(*static_cast<at::Tensor*>(tensor), n, *static_cast<at::Generator*>(generator));
     });
 }
 

@@ -13,7 +13,15 @@ extern "C" {
     fn torchebm_generator_free(generator: *mut c_void);
     fn torchebm_generator_set_seed(generator: *mut c_void, seed: u64, error: *mut *mut c_char) -> i32;
     fn torchebm_generator_normal(generator: *mut c_void, tensor: *mut c_void, error: *mut *mut c_char) -> i32;
-    fn torchebm_generator_uniform(generator: *mut c_void, tensor: *mut c_void, error: *mut *mut c_char) -> i32;
+    fn torchebm_generator_uniform(
+        generator: *mut c_void,
+        tensor: *mut c_void,
+        from: f64,
+        to: f64,
+        error: *mut *mut c_char,
+    ) -> i32;
+    fn torchebm_generator_randperm(generator: *mut c_void, tensor: *mut c_void, n: i64, error: *mut *mut c_char)
+        -> i32;
 }
 
 /// Turns the shim's malloc'ed message into an error, freeing it.
@@ -83,16 +91,40 @@ impl TorchGenerator {
 
     /// Fills `tensor` with U[0, 1) draws.
     pub(crate) fn fill_uniform(&mut self, tensor: &mut Tensor) -> Result<()> {
+        self.fill_uniform_range(tensor, 0.0, 1.0)
+    }
+
+    /// Fills `tensor` with U[from, to) draws, as `tensor.uniform_(from, to)` in PyTorch.
+    pub(crate) fn fill_uniform_range(&mut self, tensor: &mut Tensor, from: f64, to: f64) -> Result<()> {
         let mut message = std::ptr::null_mut();
         // SAFETY: as for `fill_normal`.
         let status = unsafe {
             torchebm_generator_uniform(
                 self.generator.as_ptr(),
                 tensor.as_mut_ptr() as *mut c_void,
+                from,
+                to,
                 &mut message,
             )
         };
         checked(status, message)
+    }
+
+    /// A random permutation of 0..n (int64, on the CPU), as `torch.randperm(n)`.
+    pub(crate) fn randperm(&mut self, n: usize) -> Result<Tensor> {
+        let mut out = Tensor::f_empty([n as i64], (tch::Kind::Int64, Device::Cpu))?;
+        let mut message = std::ptr::null_mut();
+        // SAFETY: a live generator and a live int64 tensor that randperm_out resizes to n.
+        let status = unsafe {
+            torchebm_generator_randperm(
+                self.generator.as_ptr(),
+                out.as_mut_ptr() as *mut c_void,
+                n as i64,
+                &mut message,
+            )
+        };
+        checked(status, message)?;
+        Ok(out)
     }
 }
 

@@ -1,0 +1,359 @@
+//! Neural energy models: MLPs built from C, TorchScript modules, saved models, and their
+//! parameters and gradients as flat vectors.
+
+use std::ffi::{c_char, CStr, OsStr};
+use std::mem::size_of;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::sync::Arc;
+
+use tch::Kind;
+
+use super::args::{count, handle, handle_mut, input, output};
+use super::energy::{ebm_energy, new_energy};
+use super::guard::call;
+use super::sampler_params::read;
+use super::status::ebm_status;
+use crate::checkpoint;
+use crate::error::{Error, Result};
+use crate::model::{self, Activation, Mlp, MlpSpec, Model, TorchScriptEnergy};
+use crate::runtime;
+use crate::tensor::Real;
+
+/// ebm_mlp_params.activation: x * sigmoid(x).
+pub const EBM_ACTIVATION_SILU: i32 = 0;
+/// ebm_mlp_params.activation: max(0, x).
+pub const EBM_ACTIVATION_RELU: i32 = 1;
+/// ebm_mlp_params.activation: tanh(x).
+pub const EBM_ACTIVATION_TANH: i32 = 2;
+/// ebm_mlp_params.activation: log(1 + exp(x)).
+pub const EBM_ACTIVATION_SOFTPLUS: i32 = 3;
+/// ebm_mlp_params.activation: x if x > 0 else exp(x) - 1.
+pub const EBM_ACTIVATION_ELU: i32 = 4;
+
+/// Parameter element type: float.
+pub const EBM_DTYPE_F32: i32 = 0;
+/// Parameter element type: double.
+pub const EBM_DTYPE_F64: i32 = 1;
+
+/// The architecture of an MLP energy E(x) = network(x): input_dim -> hidden[0] -> ... ->
+/// hidden[n_hidden-1] -> 1, with `activation` after every hidden layer (the specification's
+/// EnergyModel(network) for a fully connected network). Get defaults from
+/// ebm_mlp_default_params().
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct ebm_mlp_params {
+    /// sizeof(ebm_mlp_params); set by ebm_mlp_default_params().
+    pub struct_size: usize,
+    /// Input dimension >= 1. Default 2.
+    pub input_dim: i64,
+    /// n_hidden widths (each >= 1), copied by ebm_model_mlp_new. Default NULL.
+    pub hidden: *const i64,
+    /// Number of hidden layers (0: a linear energy). Default 0.
+    pub n_hidden: i64,
+    /// EBM_ACTIVATION_SILU (default), _RELU, _TANH, _SOFTPLUS or _ELU.
+    pub activation: i32,
+    /// Nonzero: spectral normalisation of every weight (one power iteration per training
+    /// step). Default 0.
+    pub spectral_norm: i32,
+    /// EBM_DTYPE_F32 (default) or EBM_DTYPE_F64.
+    pub dtype: i32,
+    /// EBM_DEVICE_CPU (default) or a CUDA index.
+    pub device: i32,
+    /// Seed of the initial weights: PyTorch's nn.Linear initialisation, drawn exactly as
+    /// after torch.manual_seed(seed). Default 0.
+    pub seed: u64,
+}
+
+/// Default MLP parameters: input_dim 2, no hidden layer, SiLU, no spectral norm, float, CPU,
+/// seed 0. Set hidden/n_hidden for a useful network.
+#[no_mangle]
+pub extern "C" fn ebm_mlp_default_params() -> ebm_mlp_params {
+    ebm_mlp_params {
+        struct_size: size_of::<ebm_mlp_params>(),
+        input_dim: 2,
+        hidden: std::ptr::null(),
+        n_hidden: 0,
+        activation: EBM_ACTIVATION_SILU,
+        spectral_norm: 0,
+        dtype: EBM_DTYPE_F32,
+        device: runtime::CPU_DEVICE_CODE,
+        seed: 0,
+    }
+}
+
+fn activation(code: i32) -> Result<Activation> {
+    Ok(match code {
+        EBM_ACTIVATION_SILU => Activation::Silu,
+        EBM_ACTIVATION_RELU => Activation::Relu,
+        EBM_ACTIVATION_TANH => Activation::Tanh,
+        EBM_ACTIVATION_SOFTPLUS => Activation::Softplus,
+        EBM_ACTIVATION_ELU => Activation::Elu,
+        other => {
+            return Err(Error::invalid(
+                "params.activation",
+                format!("{other} is not an EBM_ACTIVATION_* value"),
+            ))
+        }
+    })
+}
+
+fn dtype(code: i32) -> Result<Kind> {
+    match code {
+        EBM_DTYPE_F32 => Ok(Kind::Float),
+        EBM_DTYPE_F64 => Ok(Kind::Double),
+        other => Err(Error::invalid(
+            "params.dtype",
+            format!("{other} is not EBM_DTYPE_F32 or EBM_DTYPE_F64"),
+        )),
+    }
+}
+
+/// A new MLP energy (an ebm_energy usable with every evaluation function and sampler, and
+/// trainable). params and its hidden widths are copied.
+///
+/// Errors: EBM_ERR_NULL_POINTER (params, params.hidden with n_hidden > 0, out),
+/// EBM_ERR_INVALID_ARGUMENT (struct_size, input_dim < 1, n_hidden < 0, a width < 1, unknown
+/// activation or dtype), EBM_ERR_DEVICE_UNAVAILABLE, EBM_ERR_TORCH.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_model_mlp_new(params: *const ebm_mlp_params, out: *mut *mut ebm_energy) -> ebm_status {
+    new_energy("ebm_model_mlp_new", out, || {
+        let p = unsafe { read(params)? };
+        let input_dim = usize::try_from(p.input_dim)
+            .ok()
+            .filter(|d| *d >= 1)
+            .ok_or_else(|| Error::invalid("params.input_dim", format!("must be >= 1, got {}", p.input_dim)))?;
+        let n_hidden = count("params.n_hidden", p.n_hidden)?;
+        let widths = unsafe { input(p.hidden, "params.hidden", n_hidden)? };
+        let hidden = widths
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                usize::try_from(*w)
+                    .ok()
+                    .filter(|w| *w >= 1)
+                    .ok_or_else(|| Error::invalid("params.hidden", format!("width {i} is {w}, widths must be >= 1")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let spec = MlpSpec {
+            input_dim,
+            hidden,
+            activation: activation(p.activation)?,
+            spectral_norm: p.spectral_norm != 0,
+            kind: dtype(p.dtype)?,
+        };
+        let device = runtime::device_from_code("params.device", p.device)?;
+        Ok(Arc::new(Mlp::new(spec, device, p.seed)?))
+    })
+}
+
+/// A path argument as a filesystem path.
+pub(crate) unsafe fn path_arg<'a>(path: *const c_char) -> Result<&'a Path> {
+    if path.is_null() {
+        return Err(Error::null("path"));
+    }
+    // SAFETY: a NUL-terminated string (header contract).
+    let bytes = unsafe { CStr::from_ptr(path) }.to_bytes();
+    if bytes.is_empty() {
+        return Err(Error::invalid("path", "is empty"));
+    }
+    Ok(Path::new(OsStr::from_bytes(bytes)))
+}
+
+/// Loads a TorchScript module (torch.jit.save of a scripted or traced module) as an energy on
+/// points of dimension dim: E(x) = module(x) for x of shape (n, dim), its output of shape (n,)
+/// or (n, 1) (checked on load with a probe batch). Its parameters are trainable.
+///
+/// Errors: EBM_ERR_NULL_POINTER (path, out), EBM_ERR_INVALID_ARGUMENT (dim < 1, path not a
+/// readable TorchScript file), EBM_ERR_DIMENSION_MISMATCH (the module does not map (n, dim)
+/// to n energies), EBM_ERR_DEVICE_UNAVAILABLE, EBM_ERR_TORCH.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_model_torchscript_load(
+    path: *const c_char,
+    dim: i64,
+    device: i32,
+    out: *mut *mut ebm_energy,
+) -> ebm_status {
+    new_energy("ebm_model_torchscript_load", out, || {
+        let path = unsafe { path_arg(path)? };
+        let dim = usize::try_from(dim)
+            .ok()
+            .filter(|d| *d >= 1)
+            .ok_or_else(|| Error::invalid("dim", format!("must be >= 1, got {dim}")))?;
+        let device = runtime::device_from_code("device", device)?;
+        Ok(Arc::new(TorchScriptEnergy::load(path, dim, device)?))
+    })
+}
+
+/// The model behind an energy handle, or an error naming `arg`.
+pub(crate) fn model_of<'a>(energy: &'a ebm_energy, arg: &'static str) -> Result<&'a dyn Model> {
+    energy.energy.as_model().ok_or_else(|| {
+        Error::invalid(
+            arg,
+            format!("energy '{}' has no trainable parameters", energy.energy.name()),
+        )
+    })
+}
+
+/// Saves an MLP model to path (safetensors: the weights, plus its architecture in the
+/// metadata so that ebm_model_load rebuilds it). The file is replaced atomically.
+///
+/// Errors: EBM_ERR_NULL_POINTER (model, path), EBM_ERR_INVALID_ARGUMENT (not an MLP model),
+/// EBM_ERR_IO.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_model_save(model: *const ebm_energy, path: *const c_char) -> ebm_status {
+    call("ebm_model_save", || {
+        let model = model_of(unsafe { handle(model, "model")? }, "model")?;
+        checkpoint::save_model(model, unsafe { path_arg(path)? })
+    })
+}
+
+/// Loads a model saved by ebm_model_save onto device, rebuilding its architecture.
+///
+/// Errors: EBM_ERR_NULL_POINTER (path, out), EBM_ERR_IO (unreadable), EBM_ERR_FORMAT
+/// (truncated, corrupted, not a libtorchebm model), EBM_ERR_DEVICE_UNAVAILABLE.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_model_load(path: *const c_char, device: i32, out: *mut *mut ebm_energy) -> ebm_status {
+    new_energy("ebm_model_load", out, || {
+        let path = unsafe { path_arg(path)? };
+        let device = runtime::device_from_code("device", device)?;
+        Ok(Arc::new(checkpoint::load_model(path, device)?))
+    })
+}
+
+/// Writes the number of scalar trainable parameters into *count_out.
+///
+/// Errors: EBM_ERR_NULL_POINTER (model, count_out), EBM_ERR_INVALID_ARGUMENT (not a model).
+#[no_mangle]
+pub unsafe extern "C" fn ebm_model_parameter_count(model: *const ebm_energy, count_out: *mut i64) -> ebm_status {
+    call("ebm_model_parameter_count", || {
+        let model = model_of(unsafe { handle(model, "model")? }, "model")?;
+        let out = unsafe { count_out.as_mut() }.ok_or(Error::null("count_out"))?;
+        *out = i64::try_from(model::parameter_count(model)?).unwrap_or(i64::MAX);
+        Ok(())
+    })
+}
+
+unsafe fn flat_out<T: Real>(
+    model: *const ebm_energy,
+    out: *mut T,
+    len: i64,
+    copy: fn(&dyn Model, &mut [T]) -> Result<()>,
+) -> Result<()> {
+    let model = model_of(unsafe { handle(model, "model")? }, "model")?;
+    let len = count("len", len)?;
+    copy(model, unsafe { output(out, "out", len)? })
+}
+
+unsafe fn flat_in<T: Real>(
+    model: *mut ebm_energy,
+    values: *const T,
+    len: i64,
+    set: fn(&dyn Model, &[T]) -> Result<()>,
+) -> Result<()> {
+    let model = model_of(unsafe { handle_mut(model, "model")? }, "model")?;
+    let len = count("len", len)?;
+    set(model, unsafe { input(values, "values", len)? })
+}
+
+/// Copies the parameters, flattened in a fixed order (layer by layer, weight then bias,
+/// row-major), into out (len = ebm_model_parameter_count floats).
+///
+/// Errors: EBM_ERR_NULL_POINTER (model, out), EBM_ERR_INVALID_ARGUMENT (not a model, len < 0),
+/// EBM_ERR_LENGTH_MISMATCH (len).
+#[no_mangle]
+pub unsafe extern "C" fn ebm_model_get_parameters_f32(model: *const ebm_energy, out: *mut f32, len: i64) -> ebm_status {
+    call("ebm_model_get_parameters_f32", || unsafe {
+        flat_out(model, out, len, model::copy_parameters)
+    })
+}
+
+/// ebm_model_get_parameters_f32 into len doubles.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_model_get_parameters_f64(model: *const ebm_energy, out: *mut f64, len: i64) -> ebm_status {
+    call("ebm_model_get_parameters_f64", || unsafe {
+        flat_out(model, out, len, model::copy_parameters)
+    })
+}
+
+/// Replaces the parameters by values (len floats, the order of ebm_model_get_parameters).
+///
+/// Errors: as ebm_model_get_parameters_f32, plus EBM_ERR_NON_FINITE (values).
+#[no_mangle]
+pub unsafe extern "C" fn ebm_model_set_parameters_f32(
+    model: *mut ebm_energy,
+    values: *const f32,
+    len: i64,
+) -> ebm_status {
+    call("ebm_model_set_parameters_f32", || unsafe {
+        flat_in(model, values, len, model::set_parameters)
+    })
+}
+
+/// ebm_model_set_parameters_f32 from len doubles.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_model_set_parameters_f64(
+    model: *mut ebm_energy,
+    values: *const f64,
+    len: i64,
+) -> ebm_status {
+    call("ebm_model_set_parameters_f64", || unsafe {
+        flat_in(model, values, len, model::set_parameters)
+    })
+}
+
+/// Copies the accumulated parameter gradients (same order and length as the parameters; 0
+/// before any loss) into out: e.g. to average them across processes.
+///
+/// Errors: as ebm_model_get_parameters_f32.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_model_get_gradients_f32(model: *const ebm_energy, out: *mut f32, len: i64) -> ebm_status {
+    call("ebm_model_get_gradients_f32", || unsafe {
+        flat_out(model, out, len, model::copy_gradients)
+    })
+}
+
+/// ebm_model_get_gradients_f32 into len doubles.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_model_get_gradients_f64(model: *const ebm_energy, out: *mut f64, len: i64) -> ebm_status {
+    call("ebm_model_get_gradients_f64", || unsafe {
+        flat_out(model, out, len, model::copy_gradients)
+    })
+}
+
+/// Replaces the parameter gradients by values (e.g. the all-reduced average), before an
+/// ebm_optimizer_step.
+///
+/// Errors: as ebm_model_set_parameters_f32.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_model_set_gradients_f32(
+    model: *mut ebm_energy,
+    values: *const f32,
+    len: i64,
+) -> ebm_status {
+    call("ebm_model_set_gradients_f32", || unsafe {
+        flat_in(model, values, len, model::set_gradients)
+    })
+}
+
+/// ebm_model_set_gradients_f32 from len doubles.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_model_set_gradients_f64(
+    model: *mut ebm_energy,
+    values: *const f64,
+    len: i64,
+) -> ebm_status {
+    call("ebm_model_set_gradients_f64", || unsafe {
+        flat_in(model, values, len, model::set_gradients)
+    })
+}
+
+/// Sets every parameter gradient to zero.
+///
+/// Errors: EBM_ERR_NULL_POINTER (model), EBM_ERR_INVALID_ARGUMENT (not a model).
+#[no_mangle]
+pub unsafe extern "C" fn ebm_model_zero_grad(model: *mut ebm_energy) -> ebm_status {
+    call("ebm_model_zero_grad", || {
+        model::zero_gradients(model_of(unsafe { handle_mut(model, "model")? }, "model")?)
+    })
+}
