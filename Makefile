@@ -5,6 +5,7 @@
 # LIBTORCH=/path/to/libtorch (2.13.x) uses an existing libtorch instead of the shared cache.
 
 CC       ?= cc
+CXX      ?= c++
 CFLAGS   ?= -O2 -g
 WARNINGS := -std=c11 -Wall -Wextra -Wpedantic -Werror
 CARGO    ?= cargo
@@ -23,16 +24,21 @@ VALGRIND_TESTS := $(BUILD)/c/test_energies $(BUILD)/c/test_callback $(BUILD)/c/t
 VALGRIND  := valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
              --errors-for-leak-kinds=definite,indirect --suppressions=$(CURDIR)/tests/valgrind/libtorch.supp
 
-.PHONY: demo test setup build header test-rust test-library test-c test-valgrind test-parity bench clean
+.PHONY: demo test setup build header test-rust test-library test-c test-readme test-valgrind test-parity bench clean
 
 demo: build $(BUILD)/demo
 	$(BUILD)/demo $(BUILD)
 
-test: build test-rust test-library test-c test-valgrind test-parity
+test: build test-rust test-library test-c test-readme test-valgrind test-parity test-cpp test-julia test-install \
+      test-examples-c
 	@echo "all tests passed"
 
 setup:
 	@scripts/setup-libtorch.sh >/dev/null
+
+# CMake and tree-sitter (with its C and Julia grammars) from PyPI, for the binding and install
+# tests; TOOLS is their bin directory.
+TOOLS = $(shell scripts/setup-tools.sh)
 
 build: setup
 	$(CARGO) build --release
@@ -54,14 +60,29 @@ test-library: build
 $(BUILD)/c/%: tests/c/%.c tests/c/check.h include/torchebm.h $(LIBRARY) | $(BUILD)/c
 	$(CC) $(WARNINGS) $(CFLAGS) $< -o $@ $(LINK) -lm -pthread
 
-test-c: build $(C_TESTS) $(BUILD)/readme_quickstart
+test-c: build $(C_TESTS)
 	@set -e; for t in $(C_TESTS); do echo "== $$(basename $$t)"; $$t; done
-	@echo "== README quickstart"; $(BUILD)/readme_quickstart
 
-# The README's C quickstart, extracted and built as the README says.
+# The README's quickstarts, extracted and built as the README says: C and C++ are compiled
+# and run here; the Julia one is checked statically by test-julia (mk/julia.mk).
+test-readme: build $(BUILD)/readme_quickstart $(BUILD)/readme_quickstart_cpp $(BUILD)/readme_quickstart.jl
+	@echo "== README C quickstart"; $(BUILD)/readme_quickstart
+	@echo "== README C++ quickstart"; $(BUILD)/readme_quickstart_cpp
+
+# The first block of the given language in README.md.
+readme_block = awk '/^```$(1)$$/{on=1; next} /^```$$/{if (on) exit} on' README.md
+
 $(BUILD)/readme_quickstart: README.md include/torchebm.h $(LIBRARY) | $(BUILD)
-	awk '/^```c$$/{on=1; next} /^```$$/{if (on) exit} on' README.md > $(BUILD)/readme_quickstart.c
+	$(call readme_block,c) > $(BUILD)/readme_quickstart.c
 	$(CC) $(WARNINGS) $(CFLAGS) $(BUILD)/readme_quickstart.c -o $@ $(LINK)
+
+$(BUILD)/readme_quickstart_cpp: README.md include/torchebm.h bindings/cpp/torchebm.hpp $(LIBRARY) | $(BUILD)
+	$(call readme_block,cpp) > $(BUILD)/readme_quickstart.cpp
+	$(CXX) -std=c++17 -Wall -Wextra -Wpedantic -Werror $(CFLAGS) $(BUILD)/readme_quickstart.cpp -o $@ \
+	  -I$(CURDIR)/bindings/cpp $(LINK)
+
+$(BUILD)/readme_quickstart.jl: README.md | $(BUILD)
+	$(call readme_block,julia) > $@
 
 # C tests again under valgrind: no error and no leak of ours (libtorch's one-time
 # allocations are suppressed in tests/valgrind/libtorch.supp); then a deliberate leak must
@@ -99,6 +120,10 @@ $(BUILD)/cd_step_bench: benchmarks/cd_step.c include/torchebm.h $(LIBRARY) | $(B
 
 $(BUILD) $(BUILD)/c:
 	mkdir -p $@
+
+# The C++ wrapper (mk/cpp.mk), the Julia package (mk/julia.mk), install and packaging
+# (mk/install.mk).
+include $(wildcard mk/*.mk)
 
 clean:
 	rm -rf $(BUILD)

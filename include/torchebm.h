@@ -720,8 +720,9 @@ typedef struct ebm_sampler_stats {
 /**
  * Reports progress during runs: steps_done and steps_total of the current run and the mean
  * energy after the last step. Return 0 to continue, nonzero to cancel the run (which then
- * fails with EBM_ERR_CANCELLED, the chains holding the state reached). Must not throw C++
- * exceptions or longjmp.
+ * fails with EBM_ERR_CANCELLED, the chains holding the state reached; a message set with
+ * ebm_callback_set_error() before returning is added to the error's). Called on the thread
+ * that runs the sampler. Must not throw C++ exceptions or longjmp.
  */
 typedef int32_t (*ebm_progress_fn)(int64_t steps_done,
                                    int64_t steps_total,
@@ -1197,7 +1198,8 @@ void ebm_energy_free(struct ebm_energy *energy);
 /**
  * The energy's kind as a static lowercase string: "gaussian", "double_well", "harmonic",
  * "rosenbrock", "ackley", "rastrigin", "himmelblau", "booth", "styblinski_tang",
- * "gaussian_mixture", "composite" or "callback". NULL if energy is NULL. Do not free.
+ * "gaussian_mixture", "composite", "callback", or for neural energies "mlp" and
+ * "torchscript". NULL if energy is NULL. Do not free.
  */
 const char *ebm_energy_name(const struct ebm_energy *energy);
 
@@ -1627,8 +1629,14 @@ enum ebm_status ebm_sampler_reseed(struct ebm_sampler *sampler, uint64_t seed);
 
 /**
  * Installs progress_fn, called after every interval-th step of each run and after its last
- * step, with user_data (which the caller keeps alive while installed). NULL progress_fn
- * removes the callback.
+ * step, with user_data. NULL progress_fn removes the callback. Any previous callback is
+ * replaced, and its free_user_data (if any) called with its user_data.
+ *
+ * free_user_data (optional) is called with user_data exactly once, when this callback is
+ * replaced or removed or when the sampler is finally released (a CD loss keeps its sampler,
+ * and so this callback, alive after ebm_sampler_free); without it, user_data must stay valid
+ * until then. If this function fails, free_user_data is not called: user_data stays the
+ * caller's.
  *
  * Errors: EBM_ERR_NULL_POINTER (sampler), EBM_ERR_INVALID_ARGUMENT (interval < 1 with a
  * callback).
@@ -1636,7 +1644,8 @@ enum ebm_status ebm_sampler_reseed(struct ebm_sampler *sampler, uint64_t seed);
 enum ebm_status ebm_sampler_set_progress_callback(struct ebm_sampler *sampler,
                                                   ebm_progress_fn progress_fn,
                                                   int64_t interval,
-                                                  void *user_data);
+                                                  void *user_data,
+                                                  ebm_free_fn free_user_data);
 
 /**
  * Default MLP parameters: input_dim 2, no hidden layer, SiLU, no spectral norm, float, CPU,

@@ -55,9 +55,14 @@ pub enum Error {
     #[error("{arg}: {reason}")]
     Format { arg: &'static str, reason: String },
 
-    /// A progress callback asked to stop.
-    #[error("{arg}: cancelled the run after {steps} of {total} steps")]
-    Cancelled { arg: &'static str, steps: u64, total: u64 },
+    /// A progress callback asked to stop; `reason` is its own explanation, if it gave one.
+    #[error("{arg}: cancelled the run after {steps} of {total} steps{}", reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default())]
+    Cancelled {
+        arg: &'static str,
+        steps: u64,
+        total: u64,
+        reason: Option<String>,
+    },
 
     /// A host buffer sized by the caller's arguments could not be allocated.
     #[error("{arg}: {reason}")]

@@ -4,6 +4,7 @@
 #[path = "common/sampling.rs"]
 mod sampling;
 
+use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -317,16 +318,25 @@ fn progress_reports_and_cancels() {
         Some(Box::new(move |p| {
             seen.fetch_add(1, Ordering::SeqCst);
             assert!(p.mean_energy.is_finite() && p.steps_total == 100);
-            p.steps_done < 30
+            if p.steps_done < 30 {
+                ControlFlow::Continue(())
+            } else {
+                ControlFlow::Break(Some("enough".into()))
+            }
         })),
         10,
     )
     .unwrap();
     s.init::<f64>(None, 10, 2).unwrap();
     match s.run::<f64>(100, 1, None) {
-        Err(Error::Cancelled {
-            steps: 30, total: 100, ..
-        }) => {}
+        Err(
+            error @ Error::Cancelled {
+                steps: 30, total: 100, ..
+            },
+        ) => assert_eq!(
+            error.to_string(),
+            "progress_fn: cancelled the run after 30 of 100 steps: enough"
+        ),
         other => panic!("expected cancellation after 30 steps, got {other:?}"),
     }
     assert_eq!(calls.load(Ordering::SeqCst), 3);

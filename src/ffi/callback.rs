@@ -55,9 +55,20 @@ pub unsafe extern "C" fn ebm_callback_set_error(message: *const c_char) {
 }
 
 /// The user's context pointer, released once when no callback holds it any more.
-struct UserData {
+pub(super) struct UserData {
     ptr: *mut c_void,
     free: ebm_free_fn,
+}
+
+impl UserData {
+    /// Takes ownership of ptr: free (if any) is called with it when this is dropped.
+    pub(super) fn new(ptr: *mut c_void, free: ebm_free_fn) -> Self {
+        Self { ptr, free }
+    }
+
+    pub(super) fn ptr(&self) -> *mut c_void {
+        self.ptr
+    }
 }
 
 // SAFETY: the header requires callbacks, and so their user_data, to be usable from any thread.
@@ -75,7 +86,7 @@ impl Drop for UserData {
 
 /// Turns a callback's return code into the core's result, collecting its message.
 fn outcome(code: i32) -> Result<(), CallbackFailure> {
-    let detail = CALLBACK_DETAIL.with(|d| d.borrow_mut().take());
+    let detail = take_detail();
     if code == 0 {
         Ok(())
     } else {
@@ -83,8 +94,13 @@ fn outcome(code: i32) -> Result<(), CallbackFailure> {
     }
 }
 
-fn clear_detail() {
+pub(super) fn clear_detail() {
     CALLBACK_DETAIL.with(|d| *d.borrow_mut() = None);
+}
+
+/// The message the callback that just ran on this thread left with ebm_callback_set_error.
+pub(super) fn take_detail() -> Option<String> {
+    CALLBACK_DETAIL.with(|d| d.borrow_mut().take())
 }
 
 /// A user-defined energy in dimension dim computed by C callbacks.
@@ -118,10 +134,7 @@ pub unsafe extern "C" fn ebm_energy_callback_new(
         let energy_fn = energy_fn.ok_or(Error::null("energy_fn"))?;
         // Every check is done: from here on nothing fails, so the library takes ownership of
         // user_data (and free_user_data is called once the energy is gone).
-        let data = Arc::new(UserData {
-            ptr: user_data,
-            free: free_user_data,
-        });
+        let data = Arc::new(UserData::new(user_data, free_user_data));
         let energy_data = Arc::clone(&data);
         let energies: EnergyCallback = Box::new(move |x, dim, energy_out| {
             clear_detail();

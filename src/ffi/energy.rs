@@ -279,7 +279,8 @@ pub unsafe extern "C" fn ebm_energy_free(energy: *mut ebm_energy) {
 
 /// The energy's kind as a static lowercase string: "gaussian", "double_well", "harmonic",
 /// "rosenbrock", "ackley", "rastrigin", "himmelblau", "booth", "styblinski_tang",
-/// "gaussian_mixture", "composite" or "callback". NULL if energy is NULL. Do not free.
+/// "gaussian_mixture", "composite", "callback", or for neural energies "mlp" and
+/// "torchscript". NULL if energy is NULL. Do not free.
 #[no_mangle]
 pub unsafe extern "C" fn ebm_energy_name(energy: *const ebm_energy) -> *const c_char {
     // SAFETY: a handle from an ebm_energy_*_new or NULL.

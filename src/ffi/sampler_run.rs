@@ -2,8 +2,10 @@
 
 use std::ffi::c_void;
 use std::mem::size_of;
+use std::ops::ControlFlow;
 
 use super::args::{count, dimension, disjoint, element_count, handle, handle_mut, input, output, span};
+use super::callback::{clear_detail, ebm_free_fn, take_detail, UserData};
 use super::guard::call;
 use super::sampler::ebm_sampler;
 use super::status::ebm_status;
@@ -22,11 +24,12 @@ fn steps(arg: &'static str, value: i64) -> Result<u64> {
     Ok(count(arg, value)? as u64)
 }
 
-fn thinning(thin: i64) -> Result<u64> {
-    if thin < 1 {
-        return Err(Error::invalid("thin", format!("must be >= 1, got {thin}")));
+/// A step interval (thinning, progress reports): at least 1.
+fn interval(arg: &'static str, value: i64) -> Result<u64> {
+    if value < 1 {
+        return Err(Error::invalid(arg, format!("must be >= 1, got {value}")));
     }
-    Ok(thin as u64)
+    Ok(value as u64)
 }
 
 unsafe fn init<T: Real>(sampler: *mut ebm_sampler, initial: *const T, n: i64, dim: i64) -> Result<()> {
@@ -92,7 +95,7 @@ unsafe fn run_trajectory<T: Real>(
 ) -> Result<()> {
     let sampler = unsafe { handle_mut(sampler, "sampler")? };
     let n_steps = steps("n_steps", n_steps)?;
-    let thin = thinning(thin)?;
+    let thin = interval("thin", thin)?;
     let len = count("trajectory_len", trajectory_len)?;
     element_count::<T>("trajectory_len", &[len])?;
     let trajectory = unsafe { output(trajectory, "trajectory", len)? };
@@ -185,7 +188,7 @@ unsafe fn sample_chain<T: Real>(
     let sampler = unsafe { handle_mut(sampler, "sampler")? };
     let (n, dim, len) = shape::<T>(n, dim)?;
     let n_steps = steps("n_steps", n_steps)?;
-    let thin = thinning(thin)?;
+    let thin = interval("thin", thin)?;
     let trajectory_len = if trajectory.is_null() {
         0
     } else {
@@ -503,20 +506,21 @@ pub unsafe extern "C" fn ebm_sampler_reseed(sampler: *mut ebm_sampler, seed: u64
 
 /// Reports progress during runs: steps_done and steps_total of the current run and the mean
 /// energy after the last step. Return 0 to continue, nonzero to cancel the run (which then
-/// fails with EBM_ERR_CANCELLED, the chains holding the state reached). Must not throw C++
-/// exceptions or longjmp.
+/// fails with EBM_ERR_CANCELLED, the chains holding the state reached; a message set with
+/// ebm_callback_set_error() before returning is added to the error's). Called on the thread
+/// that runs the sampler. Must not throw C++ exceptions or longjmp.
 pub type ebm_progress_fn =
     Option<unsafe extern "C" fn(steps_done: i64, steps_total: i64, mean_energy: f64, user_data: *mut c_void) -> i32>;
 
-/// The caller's context pointer for a progress callback.
-struct ProgressData(*mut c_void);
-// SAFETY: passed back to the caller's own callback on the thread running the sampler; the
-// header makes the caller responsible for it.
-unsafe impl Send for ProgressData {}
-
 /// Installs progress_fn, called after every interval-th step of each run and after its last
-/// step, with user_data (which the caller keeps alive while installed). NULL progress_fn
-/// removes the callback.
+/// step, with user_data. NULL progress_fn removes the callback. Any previous callback is
+/// replaced, and its free_user_data (if any) called with its user_data.
+///
+/// free_user_data (optional) is called with user_data exactly once, when this callback is
+/// replaced or removed or when the sampler is finally released (a CD loss keeps its sampler,
+/// and so this callback, alive after ebm_sampler_free); without it, user_data must stay valid
+/// until then. If this function fails, free_user_data is not called: user_data stays the
+/// caller's.
 ///
 /// Errors: EBM_ERR_NULL_POINTER (sampler), EBM_ERR_INVALID_ARGUMENT (interval < 1 with a
 /// callback).
@@ -526,23 +530,30 @@ pub unsafe extern "C" fn ebm_sampler_set_progress_callback(
     progress_fn: ebm_progress_fn,
     interval: i64,
     user_data: *mut c_void,
+    free_user_data: ebm_free_fn,
 ) -> ebm_status {
     call("ebm_sampler_set_progress_callback", || {
         let sampler = unsafe { handle_mut(sampler, "sampler")? };
-        let callback = progress_fn.map(|f| {
-            let data = ProgressData(user_data);
-            Box::new(move |p: &Progress| {
-                let data = &data;
-                let to_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-                // SAFETY: the caller's callback with the caller's context (header contract).
-                unsafe { f(to_i64(p.steps_done), to_i64(p.steps_total), p.mean_energy, data.0) == 0 }
-            }) as crate::sampler::ProgressCallback
-        });
-        let interval = if callback.is_some() {
-            steps("interval", interval)?
+        let interval = if progress_fn.is_some() {
+            self::interval("interval", interval)?
         } else {
             1
         };
+        // Every check is done: from here on the library owns user_data.
+        let callback = progress_fn.map(|f| {
+            let data = UserData::new(user_data, free_user_data);
+            Box::new(move |p: &Progress| {
+                let to_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+                clear_detail();
+                // SAFETY: the caller's callback with the caller's context (header contract).
+                let code = unsafe { f(to_i64(p.steps_done), to_i64(p.steps_total), p.mean_energy, data.ptr()) };
+                if code == 0 {
+                    ControlFlow::Continue(())
+                } else {
+                    ControlFlow::Break(take_detail())
+                }
+            }) as crate::sampler::ProgressCallback
+        });
         sampler.lock().set_progress(callback, interval)
     })
 }

@@ -1,5 +1,6 @@
 //! The sampler object: an energy, a method, chains, and the operations on them.
 
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use tch::Device;
@@ -25,8 +26,9 @@ pub struct Progress {
     pub mean_energy: f64,
 }
 
-/// Called every `interval` steps; returning false cancels the run.
-pub type ProgressCallback = Box<dyn FnMut(&Progress) -> bool + Send>;
+/// Called every `interval` steps; `Break` cancels the run, with an optional reason that the
+/// cancellation error carries.
+pub type ProgressCallback = Box<dyn FnMut(&Progress) -> ControlFlow<Option<String>> + Send>;
 
 /// A summary of the chains since their initialisation.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -122,11 +124,12 @@ impl<B: Backend> Run<B> {
                         steps_total: n_steps,
                         mean_energy,
                     };
-                    if !callback(&report) {
+                    if let ControlFlow::Break(reason) = callback(&report) {
                         return Err(Error::Cancelled {
                             arg: "progress_fn",
                             steps: done,
                             total: n_steps,
+                            reason,
                         });
                     }
                 }

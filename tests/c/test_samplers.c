@@ -210,31 +210,51 @@ static void diverging_chains_are_flagged(void) {
 typedef struct {
     int calls;
     int64_t last_done;
+    int freed;
 } progress_log;
 
 static int32_t stop_after_twenty(int64_t done, int64_t total, double mean_energy, void *user_data) {
     progress_log *log = user_data;
     log->calls++;
     log->last_done = done;
-    return (total == 100 && isfinite(mean_energy) && done < 20) ? 0 : 1;
+    if (total == 100 && isfinite(mean_energy) && done < 20) return 0;
+    ebm_callback_set_error("the host asked to stop");
+    return 1;
 }
+
+static void count_progress_free(void *user_data) { ((progress_log *)user_data)->freed++; }
 
 static void progress_callback_can_cancel(void) {
     ebm_energy *energy = gaussian();
     ebm_langevin_params p = ebm_langevin_default_params();
     ebm_sampler *s = NULL;
     CHECK_OK(ebm_langevin_new(energy, &p, &s));
-    progress_log log = {0, 0};
-    CHECK_OK(ebm_sampler_set_progress_callback(s, stop_after_twenty, 5, &log));
+    progress_log log = {0, 0, 0};
+    CHECK_OK(ebm_sampler_set_progress_callback(s, stop_after_twenty, 5, &log, count_progress_free));
     CHECK_OK(ebm_sampler_init_f64(s, NULL, 10, 2));
     CHECK_FAILS(ebm_sampler_run(s, 100), EBM_ERR_CANCELLED, "ebm_sampler_run", "after 20 of 100 steps");
-    CHECK(log.calls == 4 && log.last_done == 20);
+    CHECK(strstr(ebm_last_error_message(), "after 20 of 100 steps: the host asked to stop") != NULL);
+    CHECK(log.calls == 4 && log.last_done == 20 && log.freed == 0);
     ebm_sampler_stats stats;
     CHECK_OK(ebm_sampler_get_stats(s, &stats, sizeof stats));
     CHECK(stats.steps == 20);
-    CHECK_OK(ebm_sampler_set_progress_callback(s, NULL, 0, NULL));
+    /* Removing the callback releases its user_data, once. */
+    CHECK_OK(ebm_sampler_set_progress_callback(s, NULL, 0, NULL, NULL));
+    CHECK(log.freed == 1);
     CHECK_OK(ebm_sampler_run(s, 100));
+    CHECK(log.calls == 4);
+    /* Replacing it releases the old one; freeing the sampler releases the current one. */
+    progress_log second = {0, 0, 0};
+    CHECK_OK(ebm_sampler_set_progress_callback(s, stop_after_twenty, 50, &log, count_progress_free));
+    CHECK_OK(ebm_sampler_set_progress_callback(s, stop_after_twenty, 50, &second, count_progress_free));
+    CHECK(log.freed == 2 && second.freed == 0);
+    /* A failed call does not take user_data. */
+    progress_log rejected = {0, 0, 0};
+    CHECK_FAILS(ebm_sampler_set_progress_callback(s, stop_after_twenty, 0, &rejected, count_progress_free),
+                EBM_ERR_INVALID_ARGUMENT, "ebm_sampler_set_progress_callback", "interval");
+    CHECK(rejected.freed == 0 && second.freed == 0);
     ebm_sampler_free(s), ebm_energy_free(energy);
+    CHECK(second.freed == 1 && log.freed == 2);
 }
 
 static void schedules_clamp_and_adaptation_from_c(void) {
@@ -488,7 +508,7 @@ static void running_without_chains_or_with_bad_counts(void) {
     ebm_sampler_stats stats;
     CHECK_FAILS(ebm_sampler_get_stats(s, &stats, sizeof stats - 1), EBM_ERR_INVALID_ARGUMENT, "ebm_sampler_get_stats",
                 "out_size");
-    CHECK_FAILS(ebm_sampler_set_progress_callback(s, stop_after_twenty, 0, NULL), EBM_ERR_INVALID_ARGUMENT,
+    CHECK_FAILS(ebm_sampler_set_progress_callback(s, stop_after_twenty, 0, NULL, NULL), EBM_ERR_INVALID_ARGUMENT,
                 "ebm_sampler_set_progress_callback", "interval");
     ebm_sampler_free(s), ebm_energy_free(energy);
 }

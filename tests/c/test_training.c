@@ -150,6 +150,45 @@ static void cd_training_steps_run_and_change_the_model(void) {
     }
 }
 
+typedef struct {
+    int64_t steps_seen;
+    int freed;
+} progress_count;
+
+static int32_t count_progress(int64_t done, int64_t total, double mean_energy, void *user_data) {
+    (void)done, (void)total, (void)mean_energy;
+    ((progress_count *)user_data)->steps_seen++;
+    return 0;
+}
+
+static void release_progress(void *user_data) { ((progress_count *)user_data)->freed++; }
+
+/* A CD loss keeps its sampler, and the sampler's progress callback, alive after
+ * ebm_sampler_free: the callback keeps running and its user_data is released only with the
+ * loss. */
+static void a_loss_keeps_its_samplers_progress_callback_alive(void) {
+    double data[64];
+    ebm_dataset_params moons = ebm_dataset_default_params(EBM_DATASET_TWO_MOONS);
+    CHECK_OK(ebm_dataset_generate_f64(&moons, 32, data));
+    ebm_energy *model = mlp(8, 1, EBM_DTYPE_F64);
+    ebm_langevin_params lp = ebm_langevin_default_params();
+    ebm_sampler *sampler = NULL;
+    CHECK_OK(ebm_langevin_new(model, &lp, &sampler));
+    progress_count count = {0, 0};
+    CHECK_OK(ebm_sampler_set_progress_callback(sampler, count_progress, 1, &count, release_progress));
+    ebm_cd_params cp = ebm_cd_default_params();
+    cp.k = 3;
+    ebm_cd_loss *loss = NULL;
+    CHECK_OK(ebm_cd_loss_new(model, sampler, &cp, &loss));
+    ebm_sampler_free(sampler);
+    ebm_energy_free(model);
+    CHECK(count.freed == 0);
+    CHECK_OK(ebm_cd_loss_compute_f64(loss, data, 32, 2, NULL));
+    CHECK(count.steps_seen == 3);
+    ebm_cd_loss_free(loss);
+    CHECK(count.freed == 1);
+}
+
 static void score_matching_steps_run(void) {
     double data[256];
     ebm_dataset_params circle = ebm_dataset_default_params(EBM_DATASET_CIRCLE);
@@ -467,6 +506,7 @@ int main(void) {
     RUN(parameters_and_gradients_round_trip);
     RUN(datasets_generate_deterministically);
     RUN(cd_training_steps_run_and_change_the_model);
+    RUN(a_loss_keeps_its_samplers_progress_callback_alive);
     RUN(score_matching_steps_run);
     RUN(saved_models_reload_identically);
     RUN(checkpoints_resume_training_identically);

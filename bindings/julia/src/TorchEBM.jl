@@ -1,0 +1,46 @@
+"""
+    TorchEBM
+
+Julia bindings of libtorchebm (`include/torchebm.h`): energy functions, MCMC samplers,
+neural energy models, losses, optimizers, toy datasets and checkpoints.
+
+Points are the COLUMNS of a `(dim, n)` `Matrix{Float32}` or `Matrix{Float64}`: its bytes are
+exactly the C library's row-major `(n, dim)` buffer, so arrays are passed without copying.
+
+The library is found through the environment variable `TORCHEBM_LIB` (a path to
+`libtorchebm.so`), else the preference set by [`TorchEBM.set_library!`](@ref), else the
+system's search path. See `src/library.jl`.
+"""
+module TorchEBM
+
+using Libdl
+using Preferences
+
+export TorchEBMError, free!,
+       Energy, gaussian_energy, double_well_energy, harmonic_energy, rosenbrock_energy,
+       ackley_energy, rastrigin_energy, himmelblau_energy, booth_energy,
+       styblinski_tang_energy, gaussian_mixture_energy, composite_energy, user_energy,
+       energy, energy!, gradient, gradient!, energy_and_gradient, energy_and_gradient!,
+       Sampler, langevin_sampler, mala_sampler, hmc_sampler, kinetic_langevin_sampler,
+       init!, run!, run_trajectory!, samples, samples!, sample, sample!, sample_chain,
+       step!, stats, acceptance_rates, non_finite_chains, energy_trace, reseed!,
+       set_progress_callback!,
+       mlp_model, torchscript_model, save_model, load_model, parameter_count,
+       parameters, parameters!, set_parameters!, gradients, gradients!, set_gradients!,
+       zero_grad!,
+       CDLoss, ScoreMatching, Optimizer, cd_loss, score_matching, sgd, adam,
+       loss!, train_step!, negatives, negatives!, learning_rate,
+       set_learning_rate!, optimizer_steps, save_checkpoint, load_checkpoint,
+       dataset, dataset!, render_png
+
+include("library.jl")
+include("errors.jl")
+include("types.jl")
+include("energies.jl")
+include("callbacks.jl")
+include("samplers.jl")
+include("models.jl")
+include("training.jl")
+include("misc.jl")
+
+end # module

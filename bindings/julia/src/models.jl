@@ -1,0 +1,149 @@
+# Neural energy models: MLPs, TorchScript modules; parameters and gradients.
+
+"Default `ebm_mlp_params`."
+mlp_default_params() = @ccall libtorchebm.ebm_mlp_default_params()::ebm_mlp_params
+
+function _activation_code(a)
+    a isa Integer && return Int32(a)
+    a === :silu && return EBM_ACTIVATION_SILU
+    a === :relu && return EBM_ACTIVATION_RELU
+    a === :tanh && return EBM_ACTIVATION_TANH
+    a === :softplus && return EBM_ACTIVATION_SOFTPLUS
+    a === :elu && return EBM_ACTIVATION_ELU
+    throw(ArgumentError("unknown activation $(repr(a)); use :silu, :relu, :tanh, :softplus or :elu"))
+end
+
+function _dtype_code(T)
+    T === Float32 && return EBM_DTYPE_F32
+    T === Float64 && return EBM_DTYPE_F64
+    throw(ArgumentError("dtype must be Float32 or Float64, got $T"))
+end
+
+"""
+    mlp_model(; input_dim=2, hidden=Int[], activation=:silu, spectral_norm=false,
+              dtype=Float32, device=-1, seed=0) -> Energy
+
+An MLP energy input_dim -> hidden... -> 1 (trainable), seeded as PyTorch's nn.Linear after
+`torch.manual_seed(seed)`.
+"""
+function mlp_model(; input_dim::Integer = 2, hidden::AbstractVector{<:Integer} = Int[],
+                   activation = :silu, spectral_norm::Bool = false, dtype::Type = Float32,
+                   device::Integer = -1, seed::Integer = 0)
+    widths = Vector{Int64}(hidden)
+    out = _out_handle()
+    GC.@preserve widths begin
+        wptr = isempty(widths) ? Ptr{Int64}(C_NULL) : pointer(widths)
+        p = Ref(_with(mlp_default_params(); input_dim = input_dim, hidden = wptr, n_hidden = length(widths),
+                      activation = _activation_code(activation), spectral_norm = Int32(spectral_norm),
+                      dtype = _dtype_code(dtype), device = device, seed = seed))
+        check(@ccall libtorchebm.ebm_model_mlp_new(p::Ptr{ebm_mlp_params}, out::Ptr{Ptr{Cvoid}})::Cint)
+    end
+    return Energy(out[])
+end
+
+"""
+    torchscript_model(path, dim; device=-1) -> Energy
+
+A TorchScript module (torch.jit.save) mapping `(n, dim)` points to n energies.
+"""
+function torchscript_model(path::AbstractString, dim::Integer; device::Integer = -1)
+    dim >= 1 || throw(ArgumentError("torchscript_model: dim must be >= 1"))
+    out = _out_handle()
+    check(@ccall libtorchebm.ebm_model_torchscript_load(path::Cstring, dim::Int64, device::Int32,
+                                                        out::Ptr{Ptr{Cvoid}})::Cint)
+    return Energy(out[])
+end
+
+"Saves an MLP model (safetensors with its architecture) to `path`."
+function save_model(model::Energy, path::AbstractString)
+    check(@ccall libtorchebm.ebm_model_save(model::Ptr{Cvoid}, path::Cstring)::Cint)
+    return path
+end
+
+"Loads a model saved by [`save_model`](@ref) onto `device`."
+function load_model(path::AbstractString; device::Integer = -1)
+    out = _out_handle()
+    check(@ccall libtorchebm.ebm_model_load(path::Cstring, device::Int32, out::Ptr{Ptr{Cvoid}})::Cint)
+    return Energy(out[])
+end
+
+"Number of scalar trainable parameters of a model."
+function parameter_count(model::Energy)
+    count = Ref{Int64}(0)
+    check(@ccall libtorchebm.ebm_model_parameter_count(model::Ptr{Cvoid}, count::Ptr{Int64})::Cint)
+    return Int(count[])
+end
+
+_check_params(what, model, v) = _check_len(what, "the vector", length(v), parameter_count(model))
+
+"""
+    parameters!(v::Vector{T}, model) / parameters(model; eltype=Float32)
+
+The parameters, flattened layer by layer (weight then bias, row-major).
+"""
+function parameters!(v::Vector{Float32}, model::Energy)
+    _check_params("parameters!", model, v)
+    check(@ccall libtorchebm.ebm_model_get_parameters_f32(model::Ptr{Cvoid}, v::Ptr{Cfloat}, length(v)::Int64)::Cint)
+    return v
+end
+
+function parameters!(v::Vector{Float64}, model::Energy)
+    _check_params("parameters!", model, v)
+    check(@ccall libtorchebm.ebm_model_get_parameters_f64(model::Ptr{Cvoid}, v::Ptr{Cdouble}, length(v)::Int64)::Cint)
+    return v
+end
+
+parameters(model::Energy; eltype::Type{T} = Float32) where {T <: FloatType} =
+    parameters!(Vector{T}(undef, parameter_count(model)), model)
+
+"Replaces the parameters (same order and length as [`parameters`](@ref))."
+function set_parameters!(model::Energy, v::Vector{Float32})
+    _check_params("set_parameters!", model, v)
+    check(@ccall libtorchebm.ebm_model_set_parameters_f32(model::Ptr{Cvoid}, v::Ptr{Cfloat}, length(v)::Int64)::Cint)
+    return model
+end
+
+function set_parameters!(model::Energy, v::Vector{Float64})
+    _check_params("set_parameters!", model, v)
+    check(@ccall libtorchebm.ebm_model_set_parameters_f64(model::Ptr{Cvoid}, v::Ptr{Cdouble}, length(v)::Int64)::Cint)
+    return model
+end
+
+"""
+    gradients!(v::Vector{T}, model) / gradients(model; eltype=Float32)
+
+The accumulated parameter gradients (0 before any loss).
+"""
+function gradients!(v::Vector{Float32}, model::Energy)
+    _check_params("gradients!", model, v)
+    check(@ccall libtorchebm.ebm_model_get_gradients_f32(model::Ptr{Cvoid}, v::Ptr{Cfloat}, length(v)::Int64)::Cint)
+    return v
+end
+
+function gradients!(v::Vector{Float64}, model::Energy)
+    _check_params("gradients!", model, v)
+    check(@ccall libtorchebm.ebm_model_get_gradients_f64(model::Ptr{Cvoid}, v::Ptr{Cdouble}, length(v)::Int64)::Cint)
+    return v
+end
+
+gradients(model::Energy; eltype::Type{T} = Float32) where {T <: FloatType} =
+    gradients!(Vector{T}(undef, parameter_count(model)), model)
+
+"Replaces the parameter gradients (e.g. by an all-reduced average) before an optimizer step."
+function set_gradients!(model::Energy, v::Vector{Float32})
+    _check_params("set_gradients!", model, v)
+    check(@ccall libtorchebm.ebm_model_set_gradients_f32(model::Ptr{Cvoid}, v::Ptr{Cfloat}, length(v)::Int64)::Cint)
+    return model
+end
+
+function set_gradients!(model::Energy, v::Vector{Float64})
+    _check_params("set_gradients!", model, v)
+    check(@ccall libtorchebm.ebm_model_set_gradients_f64(model::Ptr{Cvoid}, v::Ptr{Cdouble}, length(v)::Int64)::Cint)
+    return model
+end
+
+"Sets a model's parameter gradients to zero."
+function zero_grad!(model::Energy)
+    check(@ccall libtorchebm.ebm_model_zero_grad(model::Ptr{Cvoid})::Cint)
+    return model
+end

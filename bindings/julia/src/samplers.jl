@@ -1,0 +1,431 @@
+# Samplers: Langevin, MALA, HMC, kinetic Langevin (an `ebm_sampler *`).
+
+"""
+    Sampler
+
+A Markov-chain sampler of exp(-E) advancing n chains (`ebm_sampler *`), made by
+[`langevin_sampler`](@ref), [`mala_sampler`](@ref), [`hmc_sampler`](@ref) or
+[`kinetic_langevin_sampler`](@ref). It holds its energy (and its progress callback). Chains
+are the columns of `(dim, n)` matrices.
+"""
+mutable struct Sampler
+    ptr::Ptr{Cvoid}
+    energy::Energy
+    progress::Union{Nothing, _Progress}
+    n::Int                  # chains, 0 before initialisation
+    dim::Int
+    eltype::DataType        # Float32 or Float64: the type of the last initialisation
+    function Sampler(ptr::Ptr{Cvoid}, energy::Energy)
+        ptr == C_NULL && throw(ArgumentError("Sampler: NULL handle"))
+        s = new(ptr, energy, nothing, 0, 0, Float64)
+        return finalizer(free!, s)
+    end
+end
+
+function Base.unsafe_convert(::Type{Ptr{Cvoid}}, s::Sampler)
+    s.ptr == C_NULL && throw(ArgumentError("this TorchEBM.Sampler has been freed"))
+    return s.ptr
+end
+
+function free!(s::Sampler)
+    p = s.ptr
+    if p != C_NULL
+        s.ptr = C_NULL
+        @ccall libtorchebm.ebm_sampler_free(p::Ptr{Cvoid})::Cvoid
+    end
+    s.progress = nothing
+    return nothing
+end
+Base.close(s::Sampler) = free!(s)
+
+Base.show(io::IO, s::Sampler) = s.ptr == C_NULL ? print(io, "TorchEBM.Sampler(freed)") :
+    print(io, "TorchEBM.Sampler(", kind(s), ", ", s.n, " chains of dim ", s.dim, ")")
+
+# Whether a call on this sampler may run Julia code (so must not be GC-safe).
+_calls_julia(s::Sampler) = s.energy.calls_julia || s.progress !== nothing
+
+"The sampler's kind: \"langevin\", \"mala\", \"hmc\" or \"kinetic_langevin\"."
+kind(s::Sampler) = unsafe_string(@ccall libtorchebm.ebm_sampler_name(s::Ptr{Cvoid})::Cstring)
+
+function _rng_code(rng)
+    rng isa Integer && return Int32(rng)
+    rng === :per_chain && return EBM_RNG_PER_CHAIN
+    rng === :torch && return EBM_RNG_TORCH
+    throw(ArgumentError("rng must be :per_chain or :torch, got $(repr(rng))"))
+end
+
+function _sampler_kwargs(kwargs)
+    kw = Dict{Symbol, Any}(kwargs)
+    haskey(kw, :rng) && (kw[:rng] = _rng_code(kw[:rng]))
+    return kw
+end
+
+_mass_vector(::Nothing) = Float64[]
+_mass_vector(m::Real) = Float64[m]
+_mass_vector(m::AbstractVector{<:Real}) = Vector{Float64}(m)
+
+"Default `ebm_langevin_params` (the library's)."
+langevin_default_params() = @ccall libtorchebm.ebm_langevin_default_params()::ebm_langevin_params
+"Default `ebm_mala_params`."
+mala_default_params() = @ccall libtorchebm.ebm_mala_default_params()::ebm_mala_params
+"Default `ebm_hmc_params`."
+hmc_default_params() = @ccall libtorchebm.ebm_hmc_default_params()::ebm_hmc_params
+"Default `ebm_kinetic_langevin_params`."
+kinetic_langevin_default_params() =
+    ccall((:ebm_kinetic_langevin_default_params, libtorchebm), ebm_kinetic_langevin_params, ())
+
+"""
+    langevin_sampler(e; step_size=0.01, noise_scale=1, seed=0, rng=:per_chain, device=-1,
+                     clamp=false, clamp_min, clamp_max, step_size_schedule, noise_scale_schedule)
+
+Unadjusted Langevin dynamics. Keywords are the fields of `ebm_langevin_params`.
+"""
+function langevin_sampler(e::Energy; kwargs...)
+    p = Ref(_with(langevin_default_params(); _sampler_kwargs(kwargs)...))
+    out = _out_handle()
+    check(@ccall libtorchebm.ebm_langevin_new(e::Ptr{Cvoid}, p::Ptr{ebm_langevin_params},
+                                              out::Ptr{Ptr{Cvoid}})::Cint)
+    return Sampler(out[], e)
+end
+
+"""
+    mala_sampler(e; step_size=0.01, adapt_steps=0, target_accept=0.574, seed=0, rng, device)
+
+Metropolis-adjusted Langevin (fields of `ebm_mala_params`).
+"""
+function mala_sampler(e::Energy; kwargs...)
+    p = Ref(_with(mala_default_params(); _sampler_kwargs(kwargs)...))
+    out = _out_handle()
+    check(@ccall libtorchebm.ebm_mala_new(e::Ptr{Cvoid}, p::Ptr{ebm_mala_params}, out::Ptr{Ptr{Cvoid}})::Cint)
+    return Sampler(out[], e)
+end
+
+"""
+    hmc_sampler(e; step_size=0.001, n_leapfrog_steps=10, mass=nothing, adapt_steps=0, ...)
+
+Hamiltonian Monte Carlo (fields of `ebm_hmc_params`); `mass` is `nothing` (identity), a
+number, or the dim diagonal values.
+"""
+function hmc_sampler(e::Energy; mass = nothing, kwargs...)
+    m = _mass_vector(mass)
+    out = _out_handle()
+    GC.@preserve m begin
+        mptr = isempty(m) ? Ptr{Cdouble}(C_NULL) : pointer(m)
+        p = Ref(_with(hmc_default_params(); mass = mptr, mass_len = length(m), _sampler_kwargs(kwargs)...))
+        check(@ccall libtorchebm.ebm_hmc_new(e::Ptr{Cvoid}, p::Ptr{ebm_hmc_params}, out::Ptr{Ptr{Cvoid}})::Cint)
+    end
+    return Sampler(out[], e)
+end
+
+"""
+    kinetic_langevin_sampler(e; step_size=0.01, friction=1, mass=nothing, seed=0, ...)
+
+Kinetic (underdamped) Langevin by BAOAB (fields of `ebm_kinetic_langevin_params`).
+"""
+function kinetic_langevin_sampler(e::Energy; mass = nothing, kwargs...)
+    m = _mass_vector(mass)
+    out = _out_handle()
+    GC.@preserve m begin
+        mptr = isempty(m) ? Ptr{Cdouble}(C_NULL) : pointer(m)
+        p = Ref(_with(kinetic_langevin_default_params(); mass = mptr, mass_len = length(m),
+                      _sampler_kwargs(kwargs)...))
+        check(@ccall libtorchebm.ebm_kinetic_langevin_new(e::Ptr{Cvoid}, p::Ptr{ebm_kinetic_langevin_params},
+                                                          out::Ptr{Ptr{Cvoid}})::Cint)
+    end
+    return Sampler(out[], e)
+end
+
+function _chain_dims(s::Sampler, d::Integer, n::Integer, what)
+    d >= 1 || throw(ArgumentError("$what: dim must be >= 1, got $d"))
+    n >= 0 || throw(ArgumentError("$what: n must be >= 0, got $n"))
+    if s.energy.dim != 0 && d != s.energy.dim
+        throw(ArgumentError("$what: dimension $d, but the energy's dimension is $(s.energy.dim)"))
+    end
+    return nothing
+end
+
+function _initialised(s::Sampler, what)
+    s.n > 0 || throw(ArgumentError("$what: the chains are not initialised (call init!, sample or sample_chain first)"))
+    return nothing
+end
+
+# check() for calls that ran the progress callback: its exception is rethrown as is.
+function _check_run(s::Sampler, status::Integer)
+    if status == EBM_ERR_CANCELLED && s.progress !== nothing && s.progress.err !== nothing
+        err = s.progress.err
+        s.progress.err = nothing
+        last_error_message()
+        throw(err)
+    end
+    return check(status)
+end
+
+"""
+    init!(s, X0::Matrix{T})       chains start at the columns of X0 (copied)
+    init!(s, dim, n; eltype=Float64)   chains start at N(0, I) draws
+
+Starts the chains; resets step count, diagnostics and adaptation.
+"""
+function init!(s::Sampler, X0::Matrix{Float64})
+    d, n = size(X0)
+    _chain_dims(s, d, n, "init!")
+    check(@ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_init_f64(s::Ptr{Cvoid}, X0::Ptr{Cdouble}, n::Int64, d::Int64)::Cint)
+    s.n, s.dim, s.eltype = n, d, Float64
+    return s
+end
+
+function init!(s::Sampler, X0::Matrix{Float32})
+    d, n = size(X0)
+    _chain_dims(s, d, n, "init!")
+    check(@ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_init_f32(s::Ptr{Cvoid}, X0::Ptr{Cfloat}, n::Int64, d::Int64)::Cint)
+    s.n, s.dim, s.eltype = n, d, Float32
+    return s
+end
+
+function init!(s::Sampler, dim::Integer, n::Integer; eltype::Type{T} = Float64) where {T <: FloatType}
+    _chain_dims(s, dim, n, "init!")
+    if T === Float64
+        check(@ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_init_f64(s::Ptr{Cvoid}, C_NULL::Ptr{Cdouble},
+                                                                           n::Int64, dim::Int64)::Cint)
+    else
+        check(@ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_init_f32(s::Ptr{Cvoid}, C_NULL::Ptr{Cfloat},
+                                                                           n::Int64, dim::Int64)::Cint)
+    end
+    s.n, s.dim, s.eltype = Int(n), Int(dim), T
+    return s
+end
+
+"Advances the chains by `n_steps` steps."
+function run!(s::Sampler, n_steps::Integer)
+    n_steps >= 0 || throw(ArgumentError("run!: n_steps must be >= 0"))
+    _initialised(s, "run!")
+    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_run(s::Ptr{Cvoid}, n_steps::Int64)::Cint)
+    return s
+end
+
+"""
+    run_trajectory!(traj::Array{T,3}, s, n_steps; thin=1)
+    run_trajectory!(s, n_steps; thin=1) -> Array{T,3}
+
+Runs `n_steps` steps keeping every `thin`-th state: `traj[:, i, k]` is chain i after step
+`k * thin`; `traj` is `(dim, n, n_steps ÷ thin)`.
+"""
+function run_trajectory!(traj::Array{Float64, 3}, s::Sampler, n_steps::Integer; thin::Integer = 1)
+    _trajectory_checks(traj, s, n_steps, thin)
+    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_run_trajectory_f64(
+        s::Ptr{Cvoid}, n_steps::Int64, thin::Int64, traj::Ptr{Cdouble}, length(traj)::Int64)::Cint)
+    return traj
+end
+
+function run_trajectory!(traj::Array{Float32, 3}, s::Sampler, n_steps::Integer; thin::Integer = 1)
+    _trajectory_checks(traj, s, n_steps, thin)
+    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_run_trajectory_f32(
+        s::Ptr{Cvoid}, n_steps::Int64, thin::Int64, traj::Ptr{Cfloat}, length(traj)::Int64)::Cint)
+    return traj
+end
+
+function run_trajectory!(s::Sampler, n_steps::Integer; thin::Integer = 1)
+    _initialised(s, "run_trajectory!")
+    thin >= 1 || throw(ArgumentError("run_trajectory!: thin must be >= 1"))
+    traj = Array{s.eltype, 3}(undef, s.dim, s.n, n_steps ÷ thin)
+    return run_trajectory!(traj, s, n_steps; thin = thin)
+end
+
+function _trajectory_checks(traj, s, n_steps, thin)
+    _initialised(s, "run_trajectory!")
+    n_steps >= 0 || throw(ArgumentError("run_trajectory!: n_steps must be >= 0"))
+    thin >= 1 || throw(ArgumentError("run_trajectory!: thin must be >= 1"))
+    _check_len("run_trajectory!", "trajectory", size(traj), (s.dim, s.n, n_steps ÷ thin))
+    return nothing
+end
+
+"""
+    samples!(X::Matrix{T}, s) / samples(s)
+
+The chains' current states, `(dim, n)`.
+"""
+function samples!(X::Matrix{Float64}, s::Sampler)
+    _initialised(s, "samples!")
+    _check_len("samples!", "X", size(X), (s.dim, s.n))
+    check(@ccall libtorchebm.ebm_sampler_get_samples_f64(s::Ptr{Cvoid}, X::Ptr{Cdouble}, s.n::Int64, s.dim::Int64)::Cint)
+    return X
+end
+
+function samples!(X::Matrix{Float32}, s::Sampler)
+    _initialised(s, "samples!")
+    _check_len("samples!", "X", size(X), (s.dim, s.n))
+    check(@ccall libtorchebm.ebm_sampler_get_samples_f32(s::Ptr{Cvoid}, X::Ptr{Cfloat}, s.n::Int64, s.dim::Int64)::Cint)
+    return X
+end
+
+samples(s::Sampler) = (_initialised(s, "samples"); samples!(Matrix{s.eltype}(undef, s.dim, s.n), s))
+
+"""
+    sample!(X::Matrix{T}, s; n_steps)   chains from N(0, I), final states into X (dim, n)
+    sample(s, dim, n; n_steps, eltype=Float64) -> Matrix
+
+The specification's `sample(n_samples, dim, n_steps)`.
+"""
+function sample!(X::Matrix{Float64}, s::Sampler; n_steps::Integer)
+    d, n = size(X)
+    _chain_dims(s, d, n, "sample!")
+    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_sample_f64(
+        s::Ptr{Cvoid}, n::Int64, d::Int64, n_steps::Int64, X::Ptr{Cdouble})::Cint)
+    s.n, s.dim, s.eltype = n, d, Float64
+    return X
+end
+
+function sample!(X::Matrix{Float32}, s::Sampler; n_steps::Integer)
+    d, n = size(X)
+    _chain_dims(s, d, n, "sample!")
+    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_sample_f32(
+        s::Ptr{Cvoid}, n::Int64, d::Int64, n_steps::Int64, X::Ptr{Cfloat})::Cint)
+    s.n, s.dim, s.eltype = n, d, Float32
+    return X
+end
+
+sample(s::Sampler, dim::Integer, n::Integer; n_steps::Integer, eltype::Type{T} = Float64) where {T <: FloatType} =
+    sample!(Matrix{T}(undef, dim, n), s; n_steps = n_steps)
+
+"""
+    sample_chain(s, X0::Matrix{T}; n_steps, thin=0) -> (X, trajectory)
+    sample_chain(s, dim, n; n_steps, thin=0, eltype=Float64) -> (X, trajectory)
+
+The specification's `sample_chain`: chains from X0 (or N(0, I)), `n_steps` steps; `X` the
+final states and, when `thin > 0`, `trajectory` the `(dim, n, n_steps ÷ thin)` kept states
+(else `nothing`).
+"""
+function sample_chain(s::Sampler, X0::Union{Nothing, Matrix{Float64}}, d::Integer, n::Integer,
+                      n_steps::Integer, thin::Integer, ::Type{Float64})
+    _chain_dims(s, d, n, "sample_chain")
+    X = Matrix{Float64}(undef, d, n)
+    traj = thin > 0 ? Array{Float64, 3}(undef, d, n, n_steps ÷ thin) : nothing
+    init = X0 === nothing ? Ptr{Cdouble}(C_NULL) : X0
+    tbuf = traj === nothing ? Ptr{Cdouble}(C_NULL) : traj
+    tlen = traj === nothing ? 0 : length(traj)
+    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_sample_chain_f64(
+        s::Ptr{Cvoid}, init::Ptr{Cdouble}, n::Int64, d::Int64, n_steps::Int64, max(thin, 1)::Int64,
+        X::Ptr{Cdouble}, tbuf::Ptr{Cdouble}, tlen::Int64)::Cint)
+    s.n, s.dim, s.eltype = n, d, Float64
+    return X, traj
+end
+
+function sample_chain(s::Sampler, X0::Union{Nothing, Matrix{Float32}}, d::Integer, n::Integer,
+                      n_steps::Integer, thin::Integer, ::Type{Float32})
+    _chain_dims(s, d, n, "sample_chain")
+    X = Matrix{Float32}(undef, d, n)
+    traj = thin > 0 ? Array{Float32, 3}(undef, d, n, n_steps ÷ thin) : nothing
+    init = X0 === nothing ? Ptr{Cfloat}(C_NULL) : X0
+    tbuf = traj === nothing ? Ptr{Cfloat}(C_NULL) : traj
+    tlen = traj === nothing ? 0 : length(traj)
+    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_sample_chain_f32(
+        s::Ptr{Cvoid}, init::Ptr{Cfloat}, n::Int64, d::Int64, n_steps::Int64, max(thin, 1)::Int64,
+        X::Ptr{Cfloat}, tbuf::Ptr{Cfloat}, tlen::Int64)::Cint)
+    s.n, s.dim, s.eltype = n, d, Float32
+    return X, traj
+end
+
+sample_chain(s::Sampler, X0::Matrix{T}; n_steps::Integer, thin::Integer = 0) where {T <: FloatType} =
+    sample_chain(s, X0, size(X0, 1), size(X0, 2), n_steps, thin, T)
+sample_chain(s::Sampler, dim::Integer, n::Integer; n_steps::Integer, thin::Integer = 0,
+             eltype::Type{T} = Float64) where {T <: FloatType} =
+    sample_chain(s, nothing, dim, n, n_steps, thin, T)
+
+"""
+    step!(s, X::Matrix{T})
+
+The specification's `sample_step`: one step from the columns of X, written back into X.
+"""
+function step!(s::Sampler, X::Matrix{Float64})
+    d, n = size(X)
+    _chain_dims(s, d, n, "step!")
+    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_step_f64(s::Ptr{Cvoid}, X::Ptr{Cdouble},
+                                                                                n::Int64, d::Int64)::Cint)
+    s.n, s.dim, s.eltype = n, d, Float64
+    return X
+end
+
+function step!(s::Sampler, X::Matrix{Float32})
+    d, n = size(X)
+    _chain_dims(s, d, n, "step!")
+    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_step_f32(s::Ptr{Cvoid}, X::Ptr{Cfloat},
+                                                                                n::Int64, d::Int64)::Cint)
+    s.n, s.dim, s.eltype = n, d, Float32
+    return X
+end
+
+"The chains' summary since initialisation (an `ebm_sampler_stats`)."
+function stats(s::Sampler)
+    out = Ref{ebm_sampler_stats}()
+    check(@ccall libtorchebm.ebm_sampler_get_stats(s::Ptr{Cvoid}, out::Ptr{ebm_sampler_stats},
+                                                   sizeof(ebm_sampler_stats)::Csize_t)::Cint)
+    return out[]
+end
+
+"Per-chain acceptance rates (MALA, HMC)."
+function acceptance_rates(s::Sampler)
+    _initialised(s, "acceptance_rates")
+    rates = Vector{Float64}(undef, s.n)
+    check(@ccall libtorchebm.ebm_sampler_get_acceptance_rates(s::Ptr{Cvoid}, rates::Ptr{Cdouble}, s.n::Int64)::Cint)
+    return rates
+end
+
+"Per-chain flags: true when the chain turned non-finite (and was frozen)."
+function non_finite_chains(s::Sampler)
+    _initialised(s, "non_finite_chains")
+    flags = Vector{UInt8}(undef, s.n)
+    check(@ccall libtorchebm.ebm_sampler_get_non_finite_chains(s::Ptr{Cvoid}, flags::Ptr{UInt8}, s.n::Int64)::Cint)
+    return flags .!= 0
+end
+
+"Mean energy of the finite chains after each step since initialisation."
+function energy_trace(s::Sampler)
+    len = Ref{Int64}(0)
+    check(@ccall libtorchebm.ebm_sampler_get_energy_trace(s::Ptr{Cvoid}, C_NULL::Ptr{Cdouble}, 0::Int64,
+                                                          len::Ptr{Int64})::Cint)
+    trace = Vector{Float64}(undef, len[])
+    check(@ccall libtorchebm.ebm_sampler_get_energy_trace(s::Ptr{Cvoid}, trace::Ptr{Cdouble},
+                                                          length(trace)::Int64, len::Ptr{Int64})::Cint)
+    return resize!(trace, min(length(trace), Int(len[])))
+end
+
+"Restarts the sampler's random streams from `seed`; the chains keep their states."
+function reseed!(s::Sampler, seed::Integer)
+    check(@ccall libtorchebm.ebm_sampler_reseed(s::Ptr{Cvoid}, seed::UInt64)::Cint)
+    return s
+end
+
+"""
+    set_progress_callback!(s, f; interval=1)
+    set_progress_callback!(s, nothing)
+
+Calls `f(steps_done, steps_total, mean_energy)` after every `interval`-th step of each run
+and after its last step; `f` returning `false` cancels the run (`EBM_ERR_CANCELLED`); an
+exception thrown by `f` cancels it and is rethrown by the call that ran the sampler. While a
+callback is installed, calls on this sampler are not GC-safe.
+"""
+function set_progress_callback!(s::Sampler, f; interval::Integer = 1)
+    interval >= 1 || throw(ArgumentError("set_progress_callback!: interval must be >= 1"))
+    p = _Progress(f, nothing)
+    fn = @cfunction(_progress_trampoline, Int32, (Int64, Int64, Cdouble, Ptr{Cvoid}))
+    ffn = @cfunction(_free_user_data, Cvoid, (Ptr{Cvoid},))
+    # Rooted until the library releases it: when replaced or removed, or when the C sampler
+    # goes (a CD loss may keep it, and so this callback, alive after free!(s)).
+    _root!(p)
+    status = GC.@preserve p begin
+        @ccall libtorchebm.ebm_sampler_set_progress_callback(s::Ptr{Cvoid}, fn::Ptr{Cvoid}, interval::Int64,
+                                                             pointer_from_objref(p)::Ptr{Cvoid},
+                                                             ffn::Ptr{Cvoid})::Cint
+    end
+    status == EBM_OK || _unroot!(p)    # on failure free_fn is not called: the root is ours
+    check(status)
+    s.progress = p      # for its exception and for the GC-safety decision
+    return s
+end
+
+function set_progress_callback!(s::Sampler, ::Nothing; interval::Integer = 1)
+    check(@ccall libtorchebm.ebm_sampler_set_progress_callback(s::Ptr{Cvoid}, C_NULL::Ptr{Cvoid}, 0::Int64,
+                                                               C_NULL::Ptr{Cvoid}, C_NULL::Ptr{Cvoid})::Cint)
+    s.progress = nothing
+    return s
+end

@@ -1,0 +1,297 @@
+# Run with the library located by TORCHEBM_LIB (or the set_library! preference):
+#   TORCHEBM_LIB=$PWD/target/release/libtorchebm.so julia --project=bindings/julia -e 'using Pkg; Pkg.test()'
+using Test
+using TorchEBM
+using TorchEBM: TorchEBMError
+
+const T = TorchEBM
+
+# Throws `TorchEBMError` with the given status; returns the exception for further checks.
+function status_of(f)
+    try
+        f()
+    catch err
+        err isa TorchEBMError || rethrow()
+        return err
+    end
+    error("expected a TorchEBMError")
+end
+
+@testset "TorchEBM.jl" begin
+
+@testset "library and version" begin
+    @test isfile(T.library_path()) || T.library_path() == "libtorchebm"
+    @test T.check_version(T.version_number())
+    @test T.version() == "$(T.version_number() ÷ 1_000_000).$((T.version_number() ÷ 1000) % 1000).$(T.version_number() % 1000)"
+    @test !T.check_version((T.HEADER_VERSION_MAJOR + 1) * 1_000_000)
+    info = T.build_info()
+    @test info.version == T.version()
+    @test info.version_number == T.version_number()
+    @test info.libtorch_version == T.libtorch_version()
+    @test info.cuda_device_count == T.cuda_device_count()
+    @test T.cuda_available() == (T.cuda_device_count() > 0)
+    @test T.status_string(T.EBM_ERR_NULL_POINTER) == "null pointer"
+    @test T.status_string(9999) == "unknown status"
+    T.set_num_threads!(2)
+    @test T.num_threads() == 2
+    err = status_of(() -> T.set_num_threads!(0))
+    @test err.status == T.EBM_ERR_INVALID_ARGUMENT
+    @test occursin("ebm_set_num_threads", err.message)
+end
+
+@testset "analytic energies: closed forms" begin
+    X = [0.5 -1.0 2.0; 1.5 0.0 -0.3]             # three points of dim 2 (columns)
+    dw = double_well_energy(a = 1.5, b = 2.0)
+    @test T.kind(dw) == "double_well"
+    @test T.dim(dw) == 0
+    expectE = [1.5 * sum((X[:, i] .^ 2 .- 2.0) .^ 2) for i in 1:3]
+    expectG = 1.5 .* 4 .* X .* (X .^ 2 .- 2.0)
+    @test energy(dw, X) ≈ expectE
+    @test gradient(dw, X) ≈ expectG
+    E, G = energy_and_gradient(dw, X)
+    @test E ≈ expectE && G ≈ expectG
+    @test energy(dw, X[:, 2]) ≈ expectE[2]
+    @test gradient(dw, X[:, 3]) ≈ expectG[:, 3]
+    # Float32 without conversion
+    X32 = Float32.(X)
+    @test energy(dw, X32) isa Vector{Float32}
+    @test energy(dw, X32) ≈ Float32.(expectE) rtol = 1e-5
+    @test gradient(dw, X32) ≈ Float32.(expectG) rtol = 1e-5
+    # in place
+    Gbuf = zeros(2, 3)
+    @test gradient!(Gbuf, dw, X) === Gbuf && Gbuf ≈ expectG
+    # empty batch
+    @test energy(dw, zeros(2, 0)) == Float64[]
+
+    h = harmonic_energy(k = 3.0)
+    @test energy(h, X) ≈ [1.5 * sum(abs2, X[:, i]) for i in 1:3]
+    @test gradient(h, X) ≈ 3.0 .* X
+
+    g = gaussian_energy([1.0, -1.0], [2.0 0.0; 0.0 0.5])
+    @test T.dim(g) == 2
+    @test energy(g, [1.0, -1.0]) ≈ 0.0 atol = 1e-12
+    @test energy(g, [3.0, 0.0]) ≈ 0.5 * (4 / 2 + 1 / 0.5)
+    @test gradient(g, [3.0, 0.0]) ≈ [1.0, 2.0]
+
+    hb = himmelblau_energy()
+    @test energy(hb, [3.0, 2.0]) ≈ 0.0 atol = 1e-12
+    @test energy(booth_energy(), [1.0, 3.0]) ≈ 0.0 atol = 1e-12
+    @test energy(rosenbrock_energy(), [1.0, 1.0, 1.0]) ≈ 0.0 atol = 1e-12
+    @test energy(rastrigin_energy(), zeros(3)) ≈ 0.0 atol = 1e-12
+    @test energy(ackley_energy(), zeros(2)) ≈ 0.0 atol = 1e-10
+    @test energy(styblinski_tang_energy(), [1.0]) ≈ 0.5 * (1 - 16 + 5)
+
+    gm = gaussian_mixture_energy([1.0], reshape([0.0, 0.0], 2, 1), reshape([1.0 0.0; 0.0 1.0], 2, 2, 1))
+    @test energy(gm, [0.0, 0.0]) ≈ log(2pi)          # -log N(0; 0, I) in 2-D
+
+    c = composite_energy([h, dw], [2.0, 1.0])
+    @test T.kind(c) == "composite"
+    @test energy(c, X) ≈ 2 .* energy(h, X) .+ energy(dw, X)
+    free!(h)                                          # the composite keeps its part alive
+    @test energy(c, X) ≈ 2 .* [1.5 * sum(abs2, X[:, i]) for i in 1:3] .+ expectE
+    @test T.device(c) == -1
+end
+
+@testset "errors and dimension checks" begin
+    err = status_of(() -> gaussian_energy([0.0, 0.0], [1.0 2.0; 2.0 1.0]))
+    @test err.status == T.EBM_ERR_NOT_POSITIVE_DEFINITE
+    @test occursin("ebm_energy_gaussian_new", err.message)
+    @test err.name == T.status_string(T.EBM_ERR_NOT_POSITIVE_DEFINITE)
+    @test occursin("ebm_energy_gaussian_new", sprint(showerror, err))
+    @test status_of(() -> double_well_energy(a = NaN)).status == T.EBM_ERR_NON_FINITE
+    @test status_of(() -> energy(rosenbrock_energy(), [1.0])).status == T.EBM_ERR_DIMENSION_MISMATCH
+    @test status_of(() -> T.set_device!(harmonic_energy(), -2)).status == T.EBM_ERR_INVALID_ARGUMENT
+    @test_throws ArgumentError gaussian_energy([0.0, 0.0], ones(3, 3))
+    hb = himmelblau_energy()
+    @test_throws ArgumentError energy(hb, zeros(3, 4))             # dim 3 for a dim-2 energy
+    @test_throws ArgumentError gradient!(zeros(2, 3), hb, zeros(2, 4))
+    @test_throws ArgumentError energy!(zeros(3), hb, zeros(2, 4))
+    @test_throws ArgumentError composite_energy(Energy[])
+    free!(hb)
+    free!(hb)                                                      # idempotent
+    close(hb)
+    @test_throws ArgumentError energy(hb, zeros(2, 1))             # use after free
+    @test_throws ArgumentError langevin_sampler(harmonic_energy(); no_such_field = 1)
+end
+
+@testset "user energies" begin
+    before = T.rooted_count()
+    ue = user_energy(x -> 0.5 * sum(abs2, x), 3)
+    @test T.kind(ue) == "callback"
+    @test T.dim(ue) == 3
+    @test T.rooted_count() == before + 1
+    X = [1.0 0.0; -2.0 1.0; 0.5 3.0]
+    @test energy(ue, X) ≈ [0.5 * sum(abs2, X[:, i]) for i in 1:2]
+    @test gradient(ue, X) ≈ X atol = 1e-6                         # finite differences
+    @test energy(ue, Float32.(X)) ≈ Float32[2.625, 5.0]
+    ug = user_energy(x -> sum(x .^ 4), 2; gradient = x -> 4 .* x .^ 3)
+    @test gradient(ug, [1.0 2.0; -1.0 0.5]) ≈ 4 .* [1.0 2.0; -1.0 0.5] .^ 3
+    # an exception in the Julia function becomes EBM_ERR_CALLBACK, not a crash
+    bad = user_energy(x -> error("boom in user code"), 2)
+    err = status_of(() -> energy(bad, zeros(2, 2)))
+    @test err.status == T.EBM_ERR_CALLBACK
+    @test occursin("boom in user code", err.message)
+    wrong = user_energy(x -> 1.0, 2; gradient = x -> [1.0])       # wrong gradient length
+    @test status_of(() -> gradient(wrong, zeros(2, 1))).status == T.EBM_ERR_CALLBACK
+    # sampling a user energy: a 1-D standard normal
+    s = langevin_sampler(user_energy(x -> 0.5 * x[1]^2, 1); step_size = 0.05, seed = 3)
+    Y = sample(s, 1, 500; n_steps = 200)
+    @test abs(sum(Y) / length(Y)) < 0.2
+    # a composite holding a user energy keeps its data rooted until both are gone
+    c = composite_energy([ue, harmonic_energy()])
+    free!(ue)
+    @test energy(c, X) ≈ 2 .* [0.5 * sum(abs2, X[:, i]) for i in 1:2]
+    free!(c); free!(ug); free!(bad); free!(wrong); free!(s); free!(s.energy)
+    GC.gc(); GC.gc()
+    @test T.rooted_count() == before
+end
+
+@testset "samplers" begin
+    h = harmonic_energy()
+    s = langevin_sampler(h; step_size = 0.01, seed = 1)
+    @test T.kind(s) == "langevin"
+    X = sample(s, 2, 4000; n_steps = 400)
+    @test size(X) == (2, 4000)
+    m = sum(X; dims = 2) ./ 4000
+    v = sum(abs2, X .- m; dims = 2) ./ 4000
+    @test all(abs.(m) .< 0.1)
+    @test all(abs.(v .- 1) .< 0.15)
+    st = T.stats(s)
+    @test st.n_chains == 4000 && st.dim == 2 && st.steps == 400
+    @test length(energy_trace(s)) == 400
+    @test samples(s) == X
+    # reproducible from the seed
+    s2 = langevin_sampler(h; step_size = 0.01, seed = 1)
+    @test sample(s2, 2, 4000; n_steps = 400) == X
+    # Float32 chains, init!/run!/samples
+    init!(s2, zeros(Float32, 2, 10))
+    run!(s2, 5)
+    @test samples(s2) isa Matrix{Float32}
+    @test size(samples(s2)) == (2, 10)
+    traj = run_trajectory!(s2, 10; thin = 5)
+    @test size(traj) == (2, 10, 2)
+    @test traj[:, :, 2] == samples(s2)
+    @test_throws ArgumentError samples!(zeros(Float32, 2, 9), s2)
+    # sample_chain with a trajectory, step!
+    Xf, tr = sample_chain(s2, zeros(2, 8); n_steps = 6, thin = 2)
+    @test size(Xf) == (2, 8) && size(tr) == (2, 8, 3) && tr[:, :, 3] == Xf
+    Xn, none = sample_chain(s2, 2, 8; n_steps = 3)
+    @test none === nothing && size(Xn) == (2, 8)
+    Y = zeros(2, 5)
+    step!(s2, Y)
+    @test any(Y .!= 0)
+    # MALA: acceptance in [0, 1]
+    mala = mala_sampler(h; step_size = 0.5, seed = 2)
+    sample(mala, 2, 100; n_steps = 50)
+    r = acceptance_rates(mala)
+    @test length(r) == 100 && all(0 .<= r .<= 1)
+    @test 0 < T.stats(mala).mean_acceptance <= 1
+    @test !any(non_finite_chains(mala))
+    # Langevin has no accept/reject
+    @test status_of(() -> acceptance_rates(s2)).status == T.EBM_ERR_INVALID_ARGUMENT
+    # HMC with a mass, kinetic Langevin
+    hmc = hmc_sampler(h; step_size = 0.1, n_leapfrog_steps = 5, mass = [1.0, 2.0], seed = 4)
+    Z = sample(hmc, 2, 2000; n_steps = 100)
+    @test all(abs.(sum(abs2, Z; dims = 2) ./ 2000 .- 1) .< 0.15)
+    hmc_bad = hmc_sampler(h; mass = [1.0, 2.0, 3.0])
+    @test status_of(() -> init!(hmc_bad, 2, 4)).status == T.EBM_ERR_DIMENSION_MISMATCH
+    kl = kinetic_langevin_sampler(h; step_size = 0.1, seed = 5)
+    K = sample(kl, 2, 2000; n_steps = 300)
+    @test all(abs.(sum(abs2, K; dims = 2) ./ 2000 .- 1) .< 0.15)
+    reseed!(kl, 7)
+    # dimension checks before the call
+    hb = himmelblau_energy()
+    @test_throws ArgumentError sample(langevin_sampler(hb), 3, 10; n_steps = 1)
+    @test_throws ArgumentError run!(langevin_sampler(hb), 1)      # not initialised
+    @test status_of(() -> langevin_sampler(h; step_size = -1.0)).status == T.EBM_ERR_INVALID_ARGUMENT
+end
+
+@testset "progress callbacks" begin
+    s = langevin_sampler(harmonic_energy(); seed = 1)
+    calls = Tuple{Int, Int}[]
+    rooted = T.rooted_count()
+    set_progress_callback!(s, (done, total, e) -> (push!(calls, (done, total)); true); interval = 5)
+    @test T.rooted_count() == rooted + 1      # held for the library until it releases it
+    init!(s, 2, 16)
+    run!(s, 20)
+    @test calls == [(5, 20), (10, 20), (15, 20), (20, 20)]
+    set_progress_callback!(s, (done, total, e) -> done < 3)      # false cancels
+    err = status_of(() -> run!(s, 10))
+    @test err.status == T.EBM_ERR_CANCELLED
+    set_progress_callback!(s, (done, total, e) -> throw(DomainError(done, "stop here")))
+    @test_throws DomainError run!(s, 10)
+    set_progress_callback!(s, nothing)
+    @test T.rooted_count() == rooted          # each replaced callback was released
+    run!(s, 10)
+    @test T.stats(s).steps > 0
+end
+
+@testset "models, training, checkpoints" begin
+    model = mlp_model(input_dim = 2, hidden = [16, 16], activation = :silu, seed = 0)
+    @test T.kind(model) != ""
+    @test T.dim(model) == 2
+    @test parameter_count(model) == (2 * 16 + 16) + (16 * 16 + 16) + (16 + 1)
+    θ = parameters(model)
+    @test θ isa Vector{Float32} && length(θ) == parameter_count(model)
+    set_parameters!(model, θ .* 0.5f0)
+    @test parameters(model) ≈ θ .* 0.5f0
+    set_parameters!(model, θ)
+    @test_throws ArgumentError set_parameters!(model, zeros(Float32, 3))
+    @test all(gradients(model) .== 0)
+
+    data = dataset(:two_moons, 256; seed = 1)
+    @test size(data) == (2, 256) && data isa Matrix{Float32}
+    @test dataset(:two_moons, 256; seed = 1) == data
+    @test dataset(:two_moons, 256; seed = 2) != data
+    @test size(dataset(:eight_gaussians, 10; eltype = Float64)) == (2, 10)
+    @test_throws ArgumentError dataset(:no_such_dataset, 10)
+    @test status_of(() -> dataset(:grid, 10)).status == T.EBM_ERR_LENGTH_MISMATCH
+
+    s = langevin_sampler(model; step_size = 0.01, seed = 0)
+    loss = cd_loss(model, s; k = 5, start = :persistent, buffer_size = 1000)
+    opt = adam(model; learning_rate = 1e-3)
+    @test learning_rate(opt) ≈ 1e-3
+    l0 = loss!(loss, data)
+    @test isfinite(l0)
+    @test any(gradients(model) .!= 0)
+    @test size(negatives(loss)) == (2, 256)
+    zero_grad!(opt)
+    @test all(gradients(model) .== 0)
+    losses = [train_step!(loss, opt, data) for _ in 1:20]
+    @test all(isfinite, losses)
+    @test optimizer_steps(opt) == 20
+    set_learning_rate!(opt, 5e-4)
+    @test learning_rate(opt) ≈ 5e-4
+    @test_throws ArgumentError loss!(loss, zeros(Float32, 3, 4))
+
+    sm = score_matching(model; method = :sliced, n_projections = 2)
+    optsgd = sgd(model; learning_rate = 1e-3, momentum = 0.9)
+    @test isfinite(train_step!(sm, optsgd, data))
+    @test isfinite(loss!(sm, Float64.(data)))
+    @test isfinite(loss!(score_matching(harmonic_energy()), randn(2, 16)))
+
+    dir = mktempdir()
+    path = joinpath(dir, "model.safetensors")
+    save_model(model, path)
+    loaded = load_model(path)
+    probe = randn(Float32, 2, 32)
+    @test energy(loaded, probe) ≈ energy(model, probe)
+    @test status_of(() -> load_model(joinpath(dir, "missing.safetensors"))).status == T.EBM_ERR_IO
+    @test status_of(() -> save_model(harmonic_energy(), joinpath(dir, "h.safetensors"))).status == T.EBM_ERR_INVALID_ARGUMENT
+
+    ck = joinpath(dir, "run.ckpt")
+    save_checkpoint(ck, model; optimizer = opt, loss = loss)
+    model2 = mlp_model(input_dim = 2, hidden = [16, 16], seed = 42)
+    opt2 = adam(model2; learning_rate = 1e-3)
+    load_checkpoint(ck, model2; optimizer = opt2)
+    @test parameters(model2) == parameters(model)
+    @test optimizer_steps(opt2) == optimizer_steps(opt)
+
+    png = joinpath(dir, "energy.png")
+    render_png(png, model; data = data, samples = negatives(loss; eltype = Float64), panel_size = 64)
+    @test filesize(png) > 0
+    free!(loss); free!(opt); free!(sm); free!(optsgd); free!(s); free!(model)
+    free!(loss)
+end
+
+end # testset

@@ -1,0 +1,78 @@
+# Installation: make install [PREFIX=/usr/local] [DESTDIR=/staging] [LIBDIR=...] [INCLUDEDIR=...]
+#
+#   $(LIBDIR)/libtorchebm.so                          the library (built beforehand: make build)
+#   $(INCLUDEDIR)/torchebm.h                          the C header
+#   $(INCLUDEDIR)/torchebm.hpp                        the C++ wrapper (when bindings/cpp has it)
+#   $(LIBDIR)/pkgconfig/torchebm.pc                   pkg-config --cflags --libs torchebm
+#   $(LIBDIR)/cmake/torchebm/torchebmConfig*.cmake    find_package(torchebm) -> torchebm::torchebm
+#
+# The library has no SONAME (the Rust build does not set one), so it is installed under its
+# plain name only. It keeps its RUNPATH to the libtorch it was built against, which must stay
+# where it is. The .pc file's Libs carry -Wl,-rpath,${libdir} so that programs linked with it
+# run without LD_LIBRARY_PATH or ldconfig, except when LIBDIR is a directory the dynamic
+# loader searches anyway (/usr/lib, /lib, ...); PC_RPATH=0 leaves it out, PC_RPATH=1 forces it.
+#
+# make uninstall (same variables) removes exactly these files; make test-install checks the
+# whole thing in a temporary prefix (tests/install/run.sh).
+
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PC_RPATH   ?= auto
+INSTALL    ?= install
+
+CPP_WRAPPER := bindings/cpp/torchebm.hpp
+PKGCONFIG_DIR := $(LIBDIR)/pkgconfig
+CMAKE_PKG_DIR := $(LIBDIR)/cmake/torchebm
+
+# The version, from the header's EBM_VERSION macros (generated from Cargo.toml).
+ebm_version_macro = $(shell sed -n 's/^\#define EBM_VERSION_$(1) \([0-9]*\)$$/\1/p' include/torchebm.h)
+TORCHEBM_VERSION = $(call ebm_version_macro,MAJOR).$(call ebm_version_macro,MINOR).$(call ebm_version_macro,PATCH)
+
+# Directories the dynamic loader searches without being told (no rpath needed there).
+SYSTEM_LIBDIRS = /lib /lib64 /usr/lib /usr/lib64 /lib/$(shell $(CC) -print-multiarch 2>/dev/null) \
+                  /usr/lib/$(shell $(CC) -print-multiarch 2>/dev/null)
+pc_rpath_flag = $(if $(filter 1,$(PC_RPATH)),$(_pc_rpath),$(if $(filter 0,$(PC_RPATH)),,$(if \
+                $(filter $(SYSTEM_LIBDIRS),$(patsubst %/,%,$(LIBDIR))),,$(_pc_rpath))))
+_pc_empty :=
+_pc_rpath := $(_pc_empty) -Wl,-rpath,$${libdir}
+
+# Relative paths for the CMake package, which computes its prefix from its own location.
+relative = $(shell realpath -m --relative-to='$(2)' '$(1)')
+
+.PHONY: install uninstall test-install
+
+install:
+	@test -f $(LIBRARY) || { echo "install: $(LIBRARY) is missing: run 'make build' first" >&2; exit 1; }
+	@case '$(PREFIX)' in /*) ;; *) echo "install: PREFIX must be an absolute path" >&2; exit 1;; esac
+	@case '$(LIBDIR)' in '$(PREFIX)'/*) ;; *) echo "install: LIBDIR must be under PREFIX" >&2; exit 1;; esac
+	@case '$(INCLUDEDIR)' in '$(PREFIX)'/*) ;; *) echo "install: INCLUDEDIR must be under PREFIX" >&2; exit 1;; esac
+	$(INSTALL) -d '$(DESTDIR)$(LIBDIR)' '$(DESTDIR)$(INCLUDEDIR)' '$(DESTDIR)$(PKGCONFIG_DIR)' '$(DESTDIR)$(CMAKE_PKG_DIR)'
+	$(INSTALL) -m 755 $(LIBRARY) '$(DESTDIR)$(LIBDIR)/libtorchebm.so'
+	$(INSTALL) -m 644 include/torchebm.h '$(DESTDIR)$(INCLUDEDIR)/torchebm.h'
+	$(if $(wildcard $(CPP_WRAPPER)),$(INSTALL) -m 644 $(CPP_WRAPPER) '$(DESTDIR)$(INCLUDEDIR)/torchebm.hpp',@echo "install: no $(CPP_WRAPPER) yet: C++ wrapper not installed")
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+	    -e 's|@VERSION@|$(TORCHEBM_VERSION)|g' -e 's|@RPATH_FLAG@|$(pc_rpath_flag)|g' \
+	    packaging/torchebm.pc.in > '$(DESTDIR)$(PKGCONFIG_DIR)/torchebm.pc'
+	sed -e 's|@VERSION@|$(TORCHEBM_VERSION)|g' \
+	    -e 's|@CONFIG_TO_PREFIX@|$(call relative,$(PREFIX),$(CMAKE_PKG_DIR))|g' \
+	    -e 's|@LIBDIR_REL@|$(call relative,$(LIBDIR),$(PREFIX))|g' \
+	    -e 's|@INCLUDEDIR_REL@|$(call relative,$(INCLUDEDIR),$(PREFIX))|g' \
+	    packaging/torchebmConfig.cmake.in > '$(DESTDIR)$(CMAKE_PKG_DIR)/torchebmConfig.cmake'
+	sed -e 's|@VERSION@|$(TORCHEBM_VERSION)|g' -e 's|@VERSION_MAJOR@|$(call ebm_version_macro,MAJOR)|g' \
+	    -e 's|@VERSION_MINOR@|$(call ebm_version_macro,MINOR)|g' \
+	    packaging/torchebmConfigVersion.cmake.in > '$(DESTDIR)$(CMAKE_PKG_DIR)/torchebmConfigVersion.cmake'
+	chmod 644 '$(DESTDIR)$(PKGCONFIG_DIR)/torchebm.pc' '$(DESTDIR)$(CMAKE_PKG_DIR)/torchebmConfig.cmake' \
+	    '$(DESTDIR)$(CMAKE_PKG_DIR)/torchebmConfigVersion.cmake'
+
+uninstall:
+	rm -f '$(DESTDIR)$(LIBDIR)/libtorchebm.so' '$(DESTDIR)$(INCLUDEDIR)/torchebm.h' \
+	    '$(DESTDIR)$(INCLUDEDIR)/torchebm.hpp' '$(DESTDIR)$(PKGCONFIG_DIR)/torchebm.pc' \
+	    '$(DESTDIR)$(CMAKE_PKG_DIR)/torchebmConfig.cmake' '$(DESTDIR)$(CMAKE_PKG_DIR)/torchebmConfigVersion.cmake'
+	-rmdir '$(DESTDIR)$(CMAKE_PKG_DIR)' 2>/dev/null
+
+# Installs into a temporary prefix, then builds and runs a C program through pkg-config alone
+# and a C/C++ project through CMake's find_package alone (tests/install/run.sh).
+test-install: build
+	@CC='$(CC)' CXX='$(CXX)' CMAKE='$(TOOLS)/cmake' MAKE='$(MAKE)' tests/install/run.sh

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# make test-install: installs libtorchebm into a fresh temporary prefix and uses it as a user
+# would, with nothing of the repository on any command line:
+#   - a C program built with `pkg-config --cflags --libs torchebm` alone;
+#   - a C and a C++ program built by CMake with find_package(torchebm) and torchebm::torchebm
+#     alone, after moving the installed tree elsewhere (the CMake package is relocatable);
+#   - all run from another working directory without LD_LIBRARY_PATH;
+#   - the installed library resolves libtorch; DESTDIR staging and make uninstall work.
+# Environment: CC, CXX, MAKE, and CMAKE (the cmake of scripts/setup-tools.sh).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+CC=${CC:-cc}
+CXX=${CXX:-c++}
+MAKE=${MAKE:-make}
+CMAKE=${CMAKE:-cmake}
+unset LD_LIBRARY_PATH CMAKE_PREFIX_PATH PKG_CONFIG_PATH CPATH C_INCLUDE_PATH CPLUS_INCLUDE_PATH LIBRARY_PATH
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/torchebm-install.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+# make install/uninstall with every location given, so that nothing is inherited from the
+# calling make's command line or the environment.
+install_make() {
+    local target=$1 destdir=$2 prefix=$3
+    quiet "$MAKE" -C "$root" --no-print-directory "$target" DESTDIR="$destdir" PREFIX="$prefix" \
+        LIBDIR="$prefix/lib" INCLUDEDIR="$prefix/include" PC_RPATH=auto
+}
+fail() { echo "test-install: FAIL: $*" >&2; exit 1; }
+step() { echo "== install: $*"; }
+# Runs "$@" quietly; shows its output when it fails.
+quiet() { "$@" >"$tmp/log" 2>&1 || { cat "$tmp/log" >&2; fail "$*"; }; }
+
+version=$(sed -n 's/^#define EBM_VERSION "\(.*\)"$/\1/p' "$root/include/torchebm.h")
+have_hpp=0
+[[ -f "$root/bindings/cpp/torchebm.hpp" ]] && have_hpp=1
+
+# 1. make install into a fresh prefix.
+prefix="$tmp/prefix"
+step "make install PREFIX=$prefix"
+install_make install "" "$prefix"
+for f in lib/libtorchebm.so include/torchebm.h lib/pkgconfig/torchebm.pc \
+         lib/cmake/torchebm/torchebmConfig.cmake lib/cmake/torchebm/torchebmConfigVersion.cmake; do
+    [[ -f "$prefix/$f" ]] || fail "$f not installed"
+done
+if ((have_hpp)); then
+    cmp -s "$root/bindings/cpp/torchebm.hpp" "$prefix/include/torchebm.hpp" || fail "include/torchebm.hpp not installed"
+fi
+
+# 2. The installed library finds libtorch by itself (its RUNPATH).
+step "ldd lib/libtorchebm.so"
+ldd "$prefix/lib/libtorchebm.so" >"$tmp/ldd"
+if grep -q "not found" "$tmp/ldd"; then cat "$tmp/ldd" >&2; fail "unresolved dependencies"; fi
+grep -Eq '^\s*libtorch_cpu\.so => /' "$tmp/ldd" || { cat "$tmp/ldd" >&2; fail "libtorch_cpu.so not resolved"; }
+grep -Eq '^\s*libc10\.so => /' "$tmp/ldd" || { cat "$tmp/ldd" >&2; fail "libc10.so not resolved"; }
+
+# Runs a program from / with no LD_LIBRARY_PATH and checks that it printed `expected`.
+run_elsewhere() {
+    local program=$1 expected=$2 output
+    output=$(cd / && env -u LD_LIBRARY_PATH "$program") || fail "$program failed: $output"
+    grep -q "$expected" <<<"$output" || fail "$program printed: $output"
+    echo "   $output"
+}
+# The program needs libtorchebm.so by that name (not by an absolute path).
+check_needed() {
+    readelf -d "$1" | grep -q 'NEEDED.*\[libtorchebm\.so\]' || { readelf -d "$1" >&2; fail "$1: NEEDED libtorchebm.so missing"; }
+}
+
+# 3. A C program with pkg-config alone.
+step "C program with pkg-config --cflags --libs torchebm"
+export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+[[ "$(pkg-config --modversion torchebm)" == "$version" ]] || fail "pkg-config --modversion: not $version"
+flags=$(pkg-config --cflags --libs torchebm)
+echo "   $flags"
+[[ "$flags" != *"$root"* ]] || fail "pkg-config flags name the repository"
+# shellcheck disable=SC2086 # flags are words
+quiet "$CC" -std=c11 -Wall -Wextra -Wpedantic -Werror "$root/tests/install/c/main.c" -o "$tmp/app_pkgconfig" $flags -lm
+check_needed "$tmp/app_pkgconfig"
+run_elsewhere "$tmp/app_pkgconfig" "install-c ok"
+unset PKG_CONFIG_PATH
+
+# 4. The CMake package holds no absolute path: move the installed tree, then find_package
+#    from the new place.
+grep -rqF "$prefix" "$prefix/lib/cmake/torchebm" && fail "the CMake package names its install prefix"
+moved="$tmp/moved prefix"   # a space on the way, as in many user paths
+mv "$prefix" "$moved"
+step "C and C++ programs with CMake find_package(torchebm), prefix moved to $moved"
+cmake_args=(-G "Unix Makefiles" -DCMAKE_PREFIX_PATH="$moved" -DCMAKE_C_COMPILER="$CC" -DCMAKE_CXX_COMPILER="$CXX"
+            -DTORCHEBM_TEST_CPP_WRAPPER="$( ((have_hpp)) && echo ON || echo OFF)")
+quiet "$CMAKE" -S "$root/tests/install/cmake" -B "$tmp/cmake-build" "${cmake_args[@]}"
+grep -qF "torchebm $version in $moved/lib/cmake/torchebm" "$tmp/log" || { cat "$tmp/log" >&2; fail "find_package found another torchebm"; }
+quiet "$CMAKE" --build "$tmp/cmake-build"
+for app in app_c app_cpp; do check_needed "$tmp/cmake-build/$app"; done
+run_elsewhere "$tmp/cmake-build/app_c" "install-c ok"
+run_elsewhere "$tmp/cmake-build/app_cpp" "install-cpp ok"
+
+# 5. make uninstall leaves nothing of ours.
+step "make uninstall"
+install_make uninstall "" "$moved"
+left=$(find "$moved" -type f)
+[[ -z "$left" ]] || fail "left after uninstall: $left"
+
+# 6. DESTDIR stages the files for PREFIX, which the generated files then name.
+step "make install DESTDIR=... PREFIX=/opt/torchebm"
+stage="$tmp/stage"
+install_make install "$stage" /opt/torchebm
+[[ -f "$stage/opt/torchebm/lib/libtorchebm.so" ]] || fail "DESTDIR: library not staged"
+grep -qx 'prefix=/opt/torchebm' "$stage/opt/torchebm/lib/pkgconfig/torchebm.pc" || fail "DESTDIR: .pc prefix"
+grep -rqF "$stage" "$stage/opt/torchebm/lib" && fail "DESTDIR: staging path in the installed files"
+install_make uninstall "$stage" /opt/torchebm
+left=$(find "$stage" -type f)
+[[ -z "$left" ]] || fail "DESTDIR: left after uninstall: $left"
+
+echo "install test passed ($( ((have_hpp)) && echo "with torchebm.hpp" || echo "bindings/cpp/torchebm.hpp absent: C API only from C++"))"
