@@ -5,10 +5,11 @@
 using TorchEBM
 
 banana(x) = 0.5 * (x[1]^2 / 4 + (x[2] - 0.25 * x[1]^2)^2)
-banana_gradient(x) = [x[1] / 4 - x[1] * (x[2] - 0.25 * x[1]^2), x[2] - 0.25 * x[1]^2]
+banana_gradient(x) = [x[1] / 4 - 0.5 * x[1] * (x[2] - 0.25 * x[1]^2), x[2] - 0.25 * x[1]^2]
 
 e = user_energy(banana, 2; gradient = banana_gradient)   # omit gradient for finite differences
 @assert energy(e, [2.0, 1.0]) ≈ banana([2.0, 1.0])
+@assert gradient(e, [1.0, 2.0]) ≈ gradient(user_energy(banana, 2), [1.0, 2.0])   # vs finite differences
 
 s = langevin_sampler(e; step_size = 0.02, seed = 1)
 set_progress_callback!(s, (done, total, mean_e) -> (println("step $done/$total: mean energy $(round(mean_e; digits = 3))"); true);

@@ -303,3 +303,8 @@ end
 
 energy_and_gradient(e::Energy, X::Matrix{T}) where {T <: FloatType} =
     energy_and_gradient!(Vector{T}(undef, size(X, 2)), similar(X), e, X)
+function energy_and_gradient(e::Energy, x::Vector{T}) where {T <: FloatType}
+    E, G = energy_and_gradient(e, reshape(x, :, 1))
+    return E[1], vec(G)
+end
+energy_and_gradient(e::Energy, X::AbstractVecOrMat{<:Real}) = energy_and_gradient(e, _float64(X))

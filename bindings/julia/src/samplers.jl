@@ -33,7 +33,9 @@ function free!(s::Sampler)
         s.ptr = C_NULL
         @ccall libtorchebm.ebm_sampler_free(p::Ptr{Cvoid})::Cvoid
     end
-    s.progress = nothing
+    # s.progress is kept: a CD loss may keep the C sampler, and so its progress callback,
+    # alive after this; the loss's calls then still need it (the callback's exception, and
+    # _calls_julia, which keeps those calls from being made GC-safe).
     return nothing
 end
 Base.close(s::Sampler) = free!(s)

@@ -134,6 +134,16 @@ function _batch(l, X::AbstractMatrix, what)
     return d, n
 end
 
+# After a successful CD loss on n points of dimension d: the negatives' count, and the
+# sampler's chains, which the loss re-initialised (in double precision) with that many
+# negatives and ran: samples(sampler), run!(sampler, ...) etc. then see them.
+function _cd_computed!(l::CDLoss, n::Integer, d::Integer)
+    l.last_n = l.n_negatives == 0 ? n : l.n_negatives
+    s = l.sampler
+    s.n, s.dim, s.eltype = l.last_n, d, Float64
+    return nothing
+end
+
 # check() for losses whose sampler may have run a progress callback.
 _check_loss(l::CDLoss, status) = _check_run(l.sampler, status)
 _check_loss(l::ScoreMatching, status) = check(status)
@@ -149,7 +159,7 @@ function loss!(l::CDLoss, X::Matrix{Float64})
     out = Ref{Cdouble}(NaN)
     _check_loss(l, @ebm_blocking _calls_julia(l) libtorchebm.ebm_cd_loss_compute_f64(
         l::Ptr{Cvoid}, X::Ptr{Cdouble}, n::Int64, d::Int64, out::Ptr{Cdouble})::Cint)
-    l.last_n = l.n_negatives == 0 ? n : l.n_negatives
+    _cd_computed!(l, n, d)
     return out[]
 end
 
@@ -158,7 +168,7 @@ function loss!(l::CDLoss, X::Matrix{Float32})
     out = Ref{Cdouble}(NaN)
     _check_loss(l, @ebm_blocking _calls_julia(l) libtorchebm.ebm_cd_loss_compute_f32(
         l::Ptr{Cvoid}, X::Ptr{Cfloat}, n::Int64, d::Int64, out::Ptr{Cdouble})::Cint)
-    l.last_n = l.n_negatives == 0 ? n : l.n_negatives
+    _cd_computed!(l, n, d)
     return out[]
 end
 
@@ -313,7 +323,7 @@ function train_step!(l::CDLoss, o::Optimizer, X::Matrix{Float64})
     out = Ref{Cdouble}(NaN)
     _check_loss(l, @ebm_blocking _calls_julia(l) libtorchebm.ebm_cd_loss_train_step_f64(
         l::Ptr{Cvoid}, o::Ptr{Cvoid}, X::Ptr{Cdouble}, n::Int64, d::Int64, out::Ptr{Cdouble})::Cint)
-    l.last_n = l.n_negatives == 0 ? n : l.n_negatives
+    _cd_computed!(l, n, d)
     return out[]
 end
 
@@ -323,7 +333,7 @@ function train_step!(l::CDLoss, o::Optimizer, X::Matrix{Float32})
     out = Ref{Cdouble}(NaN)
     _check_loss(l, @ebm_blocking _calls_julia(l) libtorchebm.ebm_cd_loss_train_step_f32(
         l::Ptr{Cvoid}, o::Ptr{Cvoid}, X::Ptr{Cfloat}, n::Int64, d::Int64, out::Ptr{Cdouble})::Cint)
-    l.last_n = l.n_negatives == 0 ? n : l.n_negatives
+    _cd_computed!(l, n, d)
     return out[]
 end
 

@@ -50,6 +50,8 @@ end
     @test gradient(dw, X) ≈ expectG
     E, G = energy_and_gradient(dw, X)
     @test E ≈ expectE && G ≈ expectG
+    e2, g2 = energy_and_gradient(dw, X[:, 2])                # one point
+    @test e2 ≈ expectE[2] && g2 ≈ expectG[:, 2]
     @test energy(dw, X[:, 2]) ≈ expectE[2]
     @test gradient(dw, X[:, 3]) ≈ expectG[:, 3]
     # Float32 without conversion
@@ -260,6 +262,7 @@ end
     losses = [train_step!(loss, opt, data) for _ in 1:20]
     @test all(isfinite, losses)
     @test optimizer_steps(opt) == 20
+    @test size(samples(s)) == (2, 256)        # the sampler holds the loss's last chains
     set_learning_rate!(opt, 5e-4)
     @test learning_rate(opt) ≈ 5e-4
     @test_throws ArgumentError loss!(loss, zeros(Float32, 3, 4))
