@@ -159,9 +159,8 @@ fn persistent_contrastive_divergence_learns_eight_gaussians() {
     let data = training_set();
     for step in 0..1500 {
         let start = (step * BATCH) % (20_000 - BATCH);
-        optimizer.zero_grad().unwrap();
-        loss.compute(&data[start * 2..(start + BATCH) * 2], 2).unwrap();
-        optimizer.step().unwrap();
+        let batch = &data[start * 2..(start + BATCH) * 2];
+        optimizer.train_step(&model, || loss.compute(batch, 2)).unwrap();
     }
     assert_learned("PCD", &langevin_samples(&model, step, temperature), &untrained);
 }
@@ -175,9 +174,8 @@ fn denoising_score_matching_learns_eight_gaussians() {
     let data = training_set();
     for step in 0..1000 {
         let start = (step * BATCH) % (20_000 - BATCH);
-        optimizer.zero_grad().unwrap();
-        loss.compute(&data[start * 2..(start + BATCH) * 2], 2).unwrap();
-        optimizer.step().unwrap();
+        let batch = &data[start * 2..(start + BATCH) * 2];
+        optimizer.train_step(&model, || loss.compute(batch, 2)).unwrap();
     }
     assert_learned("DSM", &langevin_samples(&model, 0.01, 1.0), &untrained);
 }

@@ -396,6 +396,53 @@ fn optimizers_skip_parameters_without_a_gradient() {
     }
 }
 
+#[test]
+fn a_training_step_refuses_a_loss_of_another_model_and_changes_nothing() {
+    let model = small_mlp(5);
+    let other = small_mlp(5);
+    let adam = Rule::Adam {
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+        weight_decay: 0.0,
+        decoupled_weight_decay: false,
+    };
+    let mut optimizer = Optimizer::new(model.clone(), adam, 1e-2, None).unwrap();
+    let parameters = |m: &Arc<dyn Energy>| {
+        let m = m.as_model().unwrap();
+        let mut values = vec![0.0f64; model::parameter_count(m).unwrap()];
+        model::copy_parameters(m, &mut values).unwrap();
+        values
+    };
+    let before = parameters(&model);
+    let mut called = false;
+    match optimizer.train_step(&other, || {
+        called = true;
+        Ok(0.0)
+    }) {
+        Err(error @ Error::InvalidArgument { .. }) => {
+            assert_eq!(
+                error.to_string(),
+                "optimizer: optimizes another model than the loss trains"
+            )
+        }
+        result => panic!("expected a refusal, got {result:?}"),
+    }
+    assert!(!called, "the loss must not run");
+    assert_eq!(optimizer.steps(), 0);
+    assert_eq!(parameters(&model), before);
+    // Its own model: the loss runs once and one update is taken.
+    let mut data = vec![0.0f64; 64 * 2];
+    Dataset::EightGaussians { std: 0.02, scale: 2.0 }
+        .generate(64, 1, &mut data)
+        .unwrap();
+    let mut loss = ScoreMatching::new(model.clone(), ScoreMatchingMethod::Exact, 0).unwrap();
+    let value = optimizer.train_step(&model, || loss.compute(&data, 2)).unwrap();
+    assert!(value.is_finite());
+    assert_eq!(optimizer.steps(), 1);
+    assert_ne!(parameters(&model), before);
+}
+
 fn rule_state_count(rule: Rule) -> usize {
     match rule {
         Rule::Adam { .. } => 2,
@@ -485,9 +532,11 @@ impl Run {
     fn train(&mut self, steps: usize) {
         for _ in 0..steps {
             let start = (self.step * 64) % (1000 - 64);
-            self.optimizer.zero_grad().unwrap();
-            self.loss.compute(&self.data[start * 2..(start + 64) * 2], 2).unwrap();
-            self.optimizer.step().unwrap();
+            let batch = &self.data[start * 2..(start + 64) * 2];
+            let loss = &mut self.loss;
+            self.optimizer
+                .train_step(&self.model, || loss.compute(batch, 2))
+                .unwrap();
             self.step += 1;
         }
     }

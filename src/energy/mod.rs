@@ -25,6 +25,8 @@ mod rosenbrock;
 mod row_kernel;
 mod styblinski_tang;
 
+use std::sync::Arc;
+
 use tch::Tensor;
 
 use crate::error::Result;
@@ -44,6 +46,13 @@ pub use rastrigin::Rastrigin;
 pub use rosenbrock::Rosenbrock;
 pub use row_kernel::{LangevinRows, PointKernel};
 pub use styblinski_tang::StyblinskiTang;
+
+/// Whether `a` and `b` are the same energy object (not merely equal ones): what ties a
+/// sampler, a loss and an optimizer to the model they work on. Compares data pointers only,
+/// since one object's vtable pointers may differ between codegen units.
+pub fn same_energy(a: &Arc<dyn Energy>, b: &Arc<dyn Energy>) -> bool {
+    std::ptr::addr_eq(Arc::as_ptr(a), Arc::as_ptr(b))
+}
 
 /// An energy function over batches of points.
 ///

@@ -13,7 +13,7 @@ use super::sampler::ebm_sampler;
 use super::sampler_params::read;
 use super::status::ebm_status;
 use crate::checkpoint;
-use crate::energy::Energy;
+use crate::energy::same_energy;
 use crate::error::{Error, Result};
 use crate::loss::{CdParams, ChainStart, ContrastiveDivergence, Projection, ScoreMatching, ScoreMatchingMethod};
 use crate::optim::{Optimizer, Rule};
@@ -617,17 +617,6 @@ pub unsafe extern "C" fn ebm_optimizer_get_state(
 }
 
 /// Checks that a loss and an optimizer train the same model.
-fn same_model(loss_model: &Arc<dyn Energy>, optimizer: &Optimizer) -> Result<()> {
-    if std::ptr::addr_eq(Arc::as_ptr(loss_model), Arc::as_ptr(optimizer.model())) {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            "optimizer",
-            "optimizes another model than the loss trains",
-        ))
-    }
-}
-
 unsafe fn cd_train_step<T: Real>(
     loss: *mut ebm_cd_loss,
     optimizer: *mut ebm_optimizer,
@@ -640,11 +629,8 @@ unsafe fn cd_train_step<T: Real>(
     let optimizer = unsafe { handle_mut(optimizer, "optimizer")? };
     let (data, dim) = unsafe { batch(data, n, dim)? };
     let mut loss = lock(&loss.loss);
-    let mut optimizer = lock(&optimizer.optimizer);
-    same_model(loss.model(), &optimizer)?;
-    optimizer.zero_grad()?;
-    let outcome = loss.compute(data, dim)?;
-    optimizer.step()?;
+    let model = Arc::clone(loss.model());
+    let outcome = lock(&optimizer.optimizer).train_step(&model, || loss.compute(data, dim))?;
     write_loss(loss_out, outcome.loss);
     Ok(())
 }
@@ -695,11 +681,8 @@ unsafe fn sm_train_step<T: Real>(
     let optimizer = unsafe { handle_mut(optimizer, "optimizer")? };
     let (data, dim) = unsafe { batch(data, n, dim)? };
     let mut loss = lock(&loss.loss);
-    let mut optimizer = lock(&optimizer.optimizer);
-    same_model(loss.energy(), &optimizer)?;
-    optimizer.zero_grad()?;
-    let value = loss.compute(data, dim)?;
-    optimizer.step()?;
+    let model = Arc::clone(loss.energy());
+    let value = lock(&optimizer.optimizer).train_step(&model, || loss.compute(data, dim))?;
     write_loss(loss_out, value);
     Ok(())
 }
@@ -758,10 +741,10 @@ pub unsafe extern "C" fn ebm_checkpoint_save(
         let optimizer = unsafe { optimizer.as_ref() }.map(|o| lock(&o.optimizer));
         let mut loss = unsafe { loss.as_ref() }.map(|l| lock(&l.loss));
         if let Some(o) = &optimizer {
-            same_model(&model_handle.energy, o)?;
+            o.ensure_updates(&model_handle.energy)?;
         }
         if let Some(l) = &loss {
-            if !std::ptr::addr_eq(Arc::as_ptr(l.model()), Arc::as_ptr(&model_handle.energy)) {
+            if !same_energy(l.model(), &model_handle.energy) {
                 return Err(Error::invalid("loss", "trains another model"));
             }
         }

@@ -7,7 +7,7 @@ use tch::{Device, Kind, Tensor};
 
 use super::replay_buffer::ReplayBuffer;
 use super::{backpropagate, data_tensor, training_energy};
-use crate::energy::Energy;
+use crate::energy::{same_energy, Energy};
 use crate::error::{ensure_finite_scalar, Error, Result};
 use crate::sampler::Sampler;
 use crate::tensor::{borrow_matrix, copy_to_slice, Real};
@@ -85,7 +85,7 @@ impl ContrastiveDivergence {
         }
         {
             let sampler = sampler.lock().unwrap_or_else(|p| p.into_inner());
-            if !std::ptr::addr_eq(Arc::as_ptr(sampler.energy()), Arc::as_ptr(&model)) {
+            if !same_energy(sampler.energy(), &model) {
                 return Err(Error::invalid(
                     "sampler",
                     format!(

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use tch::{Kind, Tensor};
 
-use crate::energy::Energy;
+use crate::energy::{same_energy, Energy};
 use crate::error::{ensure_finite_scalar, Error, Result};
 
 /// The update rule and its settings.
@@ -149,6 +149,29 @@ impl Optimizer {
     /// The model optimized.
     pub fn model(&self) -> &Arc<dyn Energy> {
         &self.model
+    }
+
+    /// Fails unless this optimizer updates `model` itself (not an equal copy).
+    pub fn ensure_updates(&self, model: &Arc<dyn Energy>) -> Result<()> {
+        if same_energy(model, &self.model) {
+            Ok(())
+        } else {
+            Err(Error::invalid(
+                "optimizer",
+                "optimizes another model than the loss trains",
+            ))
+        }
+    }
+
+    /// One training step: zero the gradients, let `loss` compute a loss of `model` and
+    /// accumulate its gradients, then update. Nothing changes when `model` is not this
+    /// optimizer's; the loss's value is returned.
+    pub fn train_step<R>(&mut self, model: &Arc<dyn Energy>, loss: impl FnOnce() -> Result<R>) -> Result<R> {
+        self.ensure_updates(model)?;
+        self.zero_grad()?;
+        let value = loss()?;
+        self.step()?;
+        Ok(value)
     }
 
     /// The update rule.
