@@ -20,7 +20,7 @@ C_TESTS   := $(patsubst tests/c/%.c,$(BUILD)/c/%,$(wildcard tests/c/test_*.c))
 # Under valgrind each program takes over a minute (mostly loading libtorch), so the tests
 # that create and free every kind of handle run there; threads are exercised without it.
 VALGRIND_TESTS := $(BUILD)/c/test_energies $(BUILD)/c/test_callback $(BUILD)/c/test_errors $(BUILD)/c/test_samplers \
-                  $(BUILD)/c/test_training
+                  $(BUILD)/c/test_training $(BUILD)/c/test_hardening
 VALGRIND  := valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
              --errors-for-leak-kinds=definite,indirect --suppressions=$(CURDIR)/tests/valgrind/libtorch.supp
 

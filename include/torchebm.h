@@ -1,14 +1,17 @@
 /**
- * torchebm.h — libtorchebm's C API: TorchEBM's energy functions and Markov-chain samplers
- * (and, in later releases, its losses and neural energy models) on libtorch, for C, C++,
- * Julia and any language with a C FFI.
+ * torchebm.h — libtorchebm's C API: TorchEBM's energy functions, Markov-chain samplers,
+ * training losses and neural energy models on libtorch, for C, C++, Julia and any language
+ * with a C FFI. "The specification" below is TorchEBM's core-components design document,
+ * whose names, formulas and defaults this library follows.
  *
  * CONVENTIONS
  *
  * Errors. Every fallible function returns an ebm_status; EBM_OK (0) is success. On failure,
  * ebm_last_error_message() returns one line naming the function and the argument at fault,
- * e.g. "ebm_energy_gaussian_new: cov: not positive definite (...)". The message is
- * thread-local and stays valid until the next ebm_ call on the same thread.
+ * e.g. "ebm_energy_gaussian_new: cov: not positive definite (...)"; libtorch's errors are
+ * cut to their first meaningful line. The message is thread-local, stays valid until the
+ * next ebm_ call on the same thread, and is empty after a successful fallible call (even
+ * when a callback made failing ebm_ calls of its own during it).
  * ebm_status_string() gives a fixed text per status. No panic and no C++ exception ever
  * leaves the library: an internal failure is reported as EBM_ERR_PANIC.
  *
@@ -26,10 +29,19 @@
  * Every buffer is owned by the caller, must hold the number of elements stated for it, be
  * aligned for its element type, and not overlap the other buffers of the call (overlap is
  * reported as EBM_ERR_INVALID_ARGUMENT). Functions come in _f32 (float) and _f64 (double)
- * variants; no conversion is needed on the caller's side. n = 0 is valid: nothing is read
- * or written and the buffer pointers may be NULL. n < 0, dim < 1, or an n*dim whose byte
- * size does not fit in memory is an error. After a failed call the contents of the output
- * buffers are unspecified; inputs are never modified.
+ * variants; no conversion is needed on the caller's side. n = 0 is valid for evaluations
+ * (ebm_energy_eval_*, ebm_energy_gradient_*, ebm_energy_eval_and_gradient_*) and for
+ * ebm_render_png's point lists: nothing is read or written and the pointers may be NULL.
+ * Functions that start chains, compute a loss or generate points need n >= 1 (and
+ * ebm_sampler_sample_* n_samples >= 1): EBM_ERR_INVALID_ARGUMENT naming the argument; those
+ * that read a sampler's or loss's state need its own n (EBM_ERR_LENGTH_MISMATCH).
+ * n < 0 and dim < 1 are errors. Sizes are bounded by real memory, before anything is read
+ * or allocated: a caller buffer whose stated size exceeds this machine's memory (RAM +
+ * swap, or the process's cgroup limit) is EBM_ERR_SIZE_OVERFLOW, and work the library would
+ * have to allocate beyond the memory available now (chains, negatives, replay buffers,
+ * datasets, covariance factors) is EBM_ERR_OUT_OF_MEMORY. After a failed call the contents
+ * of the output buffers are unspecified; inputs are never modified (user code such as a
+ * TorchScript module only ever sees private copies of them).
  *
  * Gradients. ebm_energy_gradient_* returns the gradient of the energy, grad_x E(x). It is
  * NOT the score of the distribution: the score is grad_x log p(x) = -grad_x E(x). (TorchEBM's
@@ -57,12 +69,24 @@
  *
  * Functions taking a const handle (const ebm_energy *) may be called concurrently from any
  * number of threads on the same handle. Functions taking a non-const handle need exclusive
- * access to it for the duration of the call (a sampler also serialises its calls
- * internally, so misuse cannot corrupt it). Distinct handles are independent. Process-wide
- * state: the CPU thread pools (ebm_set_num_threads) and CUDA device initialisation; the
- * last-error message is per thread. User callbacks may be invoked concurrently when their
- * energy is evaluated from several threads at once; a sampler's progress callback runs on
- * the thread that called ebm_sampler_run.
+ * access to it for the duration of the call (samplers, losses and optimizers also
+ * serialise their calls internally, so misuse cannot corrupt them). Distinct handles are
+ * independent, with one shared object: a model and the samplers, losses and optimizers
+ * built on it may be used from different threads at once. Its parameters are guarded by a
+ * reader-writer lock: ebm_model_set_parameters_*, ebm_optimizer_step, the train steps and
+ * ebm_checkpoint_load wait for evaluations in progress, and every
+ * evaluation or sampler step sees the parameters wholly before or wholly after an update,
+ * never a mix. Process-wide state: the CPU thread pools (ebm_set_num_threads) and CUDA
+ * device initialisation; the last-error message is per thread. User callbacks may be
+ * invoked concurrently when their energy is evaluated from several threads at once; a
+ * sampler's progress callback runs on the thread that called ebm_sampler_run.
+ *
+ * Callbacks calling back. A callback (progress or energy) may call any ebm_ function on
+ * other handles, and read-only functions on const handles. Calling the sampler, loss or
+ * optimizer that is running it (or changing the parameters of a model that its call is
+ * evaluating or training) returns EBM_ERR_BUSY at once, changes nothing, and never
+ * deadlocks; call again after the outer call returns. A handle must not be freed from a
+ * callback it is running.
  */
 
 #ifndef TORCHEBM_H
@@ -284,6 +308,12 @@
 #define EBM_DATASET_GRID 7
 
 /**
+ * The most Gaussians (GAUSSIAN_MIXTURE's n_components) or blades (PINWHEEL's n_classes) a
+ * dataset may have.
+ */
+#define EBM_DATASET_MAX_COMPONENTS 65536
+
+/**
  * Result of every fallible ebm_ function. EBM_OK is 0; every other value is an error whose
  * details are in ebm_last_error_message(). New codes are only ever appended.
  */
@@ -355,6 +385,12 @@ typedef enum ebm_status {
    * A file is truncated, corrupted, not a libtorchebm file, or holds another architecture.
    */
   EBM_ERR_FORMAT = 15,
+  /**
+   * The handle is in use by a call further up the calling thread's stack: a callback
+   * (progress or energy) called back into the sampler, loss or optimizer that is running
+   * it. Nothing was done; return from the callback and call again afterwards.
+   */
+  EBM_ERR_BUSY = 16,
 } ebm_status;
 
 /**
@@ -970,11 +1006,11 @@ typedef struct ebm_dataset_params {
    */
   double range_limit;
   /**
-   * GAUSSIAN_MIXTURE: number of Gaussians (8).
+   * GAUSSIAN_MIXTURE: number of Gaussians (8; 1 to EBM_DATASET_MAX_COMPONENTS).
    */
   int64_t n_components;
   /**
-   * PINWHEEL: number of blades (5).
+   * PINWHEEL: number of blades (5; 1 to EBM_DATASET_MAX_COMPONENTS).
    */
   int64_t n_classes;
   /**
@@ -1056,7 +1092,10 @@ int32_t ebm_cuda_device_count(void);
  * intra-op pool and the library's own pool for large host-side batches (the default is the
  * number of cores).
  *
- * Errors: EBM_ERR_INVALID_ARGUMENT (threads < 1).
+ * threads may be at most the number of CPUs this process may run on (its affinity mask):
+ * more would only contend for them.
+ *
+ * Errors: EBM_ERR_INVALID_ARGUMENT (threads < 1 or more than the CPUs available).
  */
 enum ebm_status ebm_set_num_threads(int32_t threads);
 
@@ -1666,11 +1705,25 @@ enum ebm_status ebm_model_mlp_new(const struct ebm_mlp_params *params, struct eb
 /**
  * Loads a TorchScript module (torch.jit.save of a scripted or traced module) as an energy on
  * points of dimension dim: E(x) = module(x) for x of shape (n, dim), its output of shape (n,)
- * or (n, 1) (checked on load with a probe batch). Its parameters are trainable.
+ * or (n, 1), floating point (checked on load with a probe batch, and on every call). Its
+ * parameters are trainable. The module always receives a private copy of the points, so it
+ * may modify its input in place without touching the caller's buffers. Gradients (and the
+ * samplers that need them) fail with EBM_ERR_TORCH when the module's output has no autograd
+ * graph (detached, or computed under no_grad); errors raised inside the module come back as
+ * EBM_ERR_TORCH with their one-line reason.
+ *
+ * Before libtorch reads the file, its zip structure is checked (end records, central
+ * directory, local headers and data descriptors consistent with it, every offset and size
+ * within the file, the CRC-32 of every entry, the records a TorchScript module needs), so a
+ * truncated or corrupted file is an EBM_ERR_FORMAT rather than a crash. Residual risk: a
+ * structurally valid archive with consistent checksums but deliberately crafted contents (its
+ * pickles or code) still reaches libtorch's deserializer and TorchScript compiler, which are
+ * not hardened against malicious input; load only files you trust, as with torch.jit.load.
  *
  * Errors: EBM_ERR_NULL_POINTER (path, out), EBM_ERR_INVALID_ARGUMENT (dim < 1, path not a
- * readable TorchScript file), EBM_ERR_DIMENSION_MISMATCH (the module does not map (n, dim)
- * to n energies), EBM_ERR_DEVICE_UNAVAILABLE, EBM_ERR_TORCH.
+ * readable TorchScript file, integer outputs), EBM_ERR_IO (path unreadable), EBM_ERR_FORMAT
+ * (path truncated, corrupted, or not a TorchScript archive), EBM_ERR_DIMENSION_MISMATCH (the
+ * module does not map (n, dim) to n energies), EBM_ERR_DEVICE_UNAVAILABLE, EBM_ERR_TORCH.
  */
 enum ebm_status ebm_model_torchscript_load(const char *path,
                                            int64_t dim,
@@ -1721,17 +1774,21 @@ enum ebm_status ebm_model_get_parameters_f64(const struct ebm_energy *model,
 
 /**
  * Replaces the parameters by values (len floats, the order of ebm_model_get_parameters).
+ * Safe while other threads evaluate, sample or train the model (its own handle included):
+ * it waits for evaluations in progress, and each evaluation sees the old or the new
+ * parameters, never a mix (see THREAD SAFETY).
  *
- * Errors: as ebm_model_get_parameters_f32, plus EBM_ERR_NON_FINITE (values).
+ * Errors: as ebm_model_get_parameters_f32, plus EBM_ERR_NON_FINITE (values), EBM_ERR_BUSY
+ * (called from a callback of a call that is evaluating or training this model).
  */
-enum ebm_status ebm_model_set_parameters_f32(struct ebm_energy *model,
+enum ebm_status ebm_model_set_parameters_f32(const struct ebm_energy *model,
                                              const float *values,
                                              int64_t len);
 
 /**
  * ebm_model_set_parameters_f32 from len doubles.
  */
-enum ebm_status ebm_model_set_parameters_f64(struct ebm_energy *model,
+enum ebm_status ebm_model_set_parameters_f64(const struct ebm_energy *model,
                                              const double *values,
                                              int64_t len);
 
@@ -2029,9 +2086,12 @@ enum ebm_status ebm_checkpoint_save(const char *path,
  * configuration (model architecture, optimizer rule; optimizer and loss may be NULL to skip
  * them), and re-keys the loss's random streams as the saving run did.
  *
+ * The optimizer must update, and the loss train, this very model (as for
+ * ebm_checkpoint_save); otherwise nothing is read or changed.
+ *
  * Errors: EBM_ERR_NULL_POINTER (path, model), EBM_ERR_IO, EBM_ERR_FORMAT (truncated,
  * corrupted, another architecture or optimizer rule), EBM_ERR_INVALID_ARGUMENT (not an MLP
- * model).
+ * model, an optimizer or loss of another model).
  */
 enum ebm_status ebm_checkpoint_load(const char *path,
                                     struct ebm_energy *model,
@@ -2049,8 +2109,11 @@ struct ebm_dataset_params ebm_dataset_default_params(int32_t kind);
  * single precision exactly as TorchEBM does with the same seed.
  *
  * Errors: EBM_ERR_NULL_POINTER (params, out), EBM_ERR_INVALID_ARGUMENT (struct_size, unknown
- * kind, n < 1, a count < 1, a negative noise or std, range_limit < 1 for CHECKERBOARD),
- * EBM_ERR_LENGTH_MISMATCH (GRID with n != points_per_dim^2), EBM_ERR_NON_FINITE.
+ * kind, n < 1, a count < 1, n_components or n_classes above EBM_DATASET_MAX_COMPONENTS, a
+ * negative noise or std, range_limit < 1 for CHECKERBOARD), EBM_ERR_LENGTH_MISMATCH (GRID
+ * with n != points_per_dim^2), EBM_ERR_NON_FINITE, EBM_ERR_SIZE_OVERFLOW (n*2 values do not
+ * fit in this machine's memory), EBM_ERR_OUT_OF_MEMORY (not enough memory free for n
+ * points).
  */
 enum ebm_status ebm_dataset_generate_f32(const struct ebm_dataset_params *params,
                                          int64_t n,

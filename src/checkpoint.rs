@@ -5,11 +5,14 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use safetensors::tensor::{Dtype, SafeTensors, View};
 use tch::{Device, Kind, Tensor};
 
+use crate::energy::{same_energy, Energy};
 use crate::error::{Error, Result};
+use crate::files::io_error;
 use crate::loss::ContrastiveDivergence;
 use crate::model::{Activation, Mlp, MlpSpec, Model};
 use crate::optim::Optimizer;
@@ -54,13 +57,6 @@ impl View for &HostTensor {
     }
 }
 
-fn io_error(path: &Path, what: &str, e: impl std::fmt::Display) -> Error {
-    Error::Io {
-        arg: "path",
-        reason: format!("cannot {what} {}: {e}", path.display()),
-    }
-}
-
 fn format_error(reason: impl Into<String>) -> Error {
     Error::Format {
         arg: "path",
@@ -74,10 +70,10 @@ fn write(path: &Path, tensors: Vec<(String, Tensor)>, metadata: HashMap<String, 
         .map(|(name, t)| Ok((name, HostTensor::new(&t)?)))
         .collect::<Result<_>>()?;
     let views = host.iter().map(|(name, t)| (name.clone(), t));
-    // Written beside the target and renamed, so a failed write never leaves half a file.
-    let partial = path.with_extension("partial");
-    safetensors::serialize_to_file(views, &Some(metadata), &partial).map_err(|e| io_error(path, "write", e))?;
-    std::fs::rename(&partial, path).map_err(|e| io_error(path, "write", e))
+    let bytes = safetensors::serialize(views, &Some(metadata)).map_err(|e| io_error(path, "encode", e))?;
+    crate::files::replace(path, "", |_, file| {
+        std::io::Write::write_all(file, &bytes).map_err(|e| io_error(path, "write", e))
+    })
 }
 
 /// A file's tensors (on the CPU) and metadata.
@@ -222,6 +218,7 @@ fn restore_model(model: &dyn Model, contents: &Contents, prefix: &str) -> Result
             values.push((p.shallow_clone(), saved.shallow_clone()));
         }
     }
+    let _writing = model.parameter_lock().write("model")?;
     tch::no_grad(|| -> Result<()> {
         for (mut p, saved) in values {
             p.f_copy_(&saved.f_to_kind(p.kind())?.f_to_device(p.device())?)?;
@@ -276,6 +273,34 @@ pub fn load_model(path: &Path, device: Device) -> Result<Mlp> {
 
 /// The re-keying seed of a checkpoint taken after `steps` optimizer steps of a loss seeded
 /// with `seed`: the same in the run that saves and the run that resumes.
+/// The model of a checkpoint, checked to be trainable and to be the one that `optimizer`
+/// updates and `loss` trains: the rule for saving and loading alike.
+fn training_set<'a>(
+    model: &'a Arc<dyn Energy>,
+    optimizer: Option<&Optimizer>,
+    loss: Option<&ContrastiveDivergence>,
+) -> Result<&'a dyn Model> {
+    let trainable = model.as_model().ok_or_else(|| {
+        Error::invalid(
+            "model",
+            format!("energy '{}' has no trainable parameters", model.name()),
+        )
+    })?;
+    if optimizer.is_some_and(|o| !same_energy(o.model(), model)) {
+        return Err(Error::invalid(
+            "optimizer",
+            "updates another model than the one given as model",
+        ));
+    }
+    if loss.is_some_and(|l| !same_energy(l.model(), model)) {
+        return Err(Error::invalid(
+            "loss",
+            "trains another model than the one given as model",
+        ));
+    }
+    Ok(trainable)
+}
+
 fn checkpoint_key(seed: u64, steps: u64) -> u64 {
     let mut z = seed ^ steps.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -288,10 +313,11 @@ fn checkpoint_key(seed: u64, steps: u64) -> u64 {
 /// that a run resumed with [`load_training`] continues exactly as this one.
 pub fn save_training(
     path: &Path,
-    model: &dyn Model,
+    model: &Arc<dyn Energy>,
     optimizer: Option<&Optimizer>,
     mut loss: Option<&mut ContrastiveDivergence>,
 ) -> Result<()> {
+    let model = training_set(model, optimizer, loss.as_deref())?;
     let spec = saveable_spec(model)?;
     let seed = loss.as_ref().map_or(0, |l| l.params().seed);
     let key = checkpoint_key(seed, optimizer.map_or(0, Optimizer::steps));
@@ -335,10 +361,11 @@ pub fn save_training(
 /// re-keys the loss's random streams as the saving run did.
 pub fn load_training(
     path: &Path,
-    model: &dyn Model,
+    model: &Arc<dyn Energy>,
     optimizer: Option<&mut Optimizer>,
     mut loss: Option<&mut ContrastiveDivergence>,
 ) -> Result<()> {
+    let model = training_set(model, optimizer.as_deref(), loss.as_deref())?;
     let contents = read(path)?;
     contents.expect("format", CHECKPOINT_FORMAT)?;
     contents.expect("format_version", FORMAT_VERSION)?;

@@ -64,12 +64,18 @@ pub enum Error {
         reason: Option<String>,
     },
 
+    /// A call on an object that the calling thread is already inside (a callback calling
+    /// back into the sampler or loss that is running it).
+    #[error("{arg}: {reason}")]
+    Busy { arg: &'static str, reason: String },
+
     /// A host buffer sized by the caller's arguments could not be allocated.
     #[error("{arg}: {reason}")]
     OutOfMemory { arg: &'static str, reason: String },
 
-    /// libtorch raised an error (out of memory, a CUDA error, ...).
-    #[error("libtorch: {0}")]
+    /// libtorch raised an error (out of memory, a CUDA error, ...). Shown as one line: the
+    /// meaningful line of libtorch's message, without tracebacks or C++ stack traces.
+    #[error("libtorch: {}", torch_message(.0))]
     Torch(#[from] tch::TchError),
 }
 
@@ -117,4 +123,53 @@ pub(crate) fn ensure_finite_scalar(arg: &'static str, value: f64) -> Result<()> 
             reason: format!("is {value}, parameters must be finite"),
         })
     }
+}
+
+/// A libtorch error as one line (see [`one_line`]), without tch's "Internal torch error"
+/// prefix.
+pub(crate) fn torch_message(error: &tch::TchError) -> String {
+    match error {
+        tch::TchError::Torch(message) => one_line(message),
+        other => one_line(&other.to_string()),
+    }
+}
+
+/// The one meaningful line of a multi-line libtorch message: for a TorchScript interpreter
+/// traceback ("The following operation failed in the TorchScript interpreter. Traceback of
+/// TorchScript ... RuntimeError: <reason>") the exception line at its end, otherwise the first
+/// non-empty line, dropping C++ stack traces ("Exception raised from ...", "frame #0: ...").
+pub(crate) fn one_line(message: &str) -> String {
+    let lines = || message.lines().map(str::trim).filter(|l| !l.is_empty());
+    let is_noise = |line: &str| {
+        line.starts_with("Exception raised from")
+            || line.starts_with("frame #")
+            || line.starts_with("Traceback of TorchScript")
+            || line.starts_with("The following operation failed in the TorchScript interpreter")
+    };
+    // "builtins.RuntimeError: boom", "RuntimeError: boom", "torch.jit.Error: boom", ...
+    let is_exception = |line: &str| {
+        line.split_once(": ").is_some_and(|(name, _)| {
+            !name.is_empty()
+                && !name.contains(' ')
+                && (name.ends_with("Error") || name.ends_with("Exception") || name.ends_with("Interrupt"))
+        })
+    };
+    let interpreter = message.contains("Traceback of TorchScript");
+    let chosen = if interpreter {
+        // The last exception line before any C++ stack trace.
+        lines()
+            .take_while(|l| !l.starts_with("Exception raised from") && !l.starts_with("frame #"))
+            .filter(|l| is_exception(l))
+            .last()
+    } else {
+        None
+    };
+    let line = chosen
+        .or_else(|| lines().find(|l| !is_noise(l)))
+        .unwrap_or("")
+        // A single line can still hold "(most recent call first):" before its frames.
+        .trim_end_matches(|c: char| c == ':' || c.is_whitespace());
+    // TorchScript names Python's exceptions "builtins.RuntimeError".
+    let line = line.strip_prefix("builtins.").unwrap_or(line);
+    line.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -14,11 +14,17 @@ pub mod energy;
 /// cbindgen:ignore
 pub mod error;
 /// cbindgen:ignore
+pub mod exclusive;
+/// cbindgen:ignore
+mod files;
+/// cbindgen:ignore
 mod host;
 /// cbindgen:ignore
 pub mod linalg;
 /// cbindgen:ignore
 pub mod loss;
+/// cbindgen:ignore
+pub mod memory;
 /// cbindgen:ignore
 pub mod model;
 /// cbindgen:ignore

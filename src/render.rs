@@ -8,6 +8,7 @@ use tch::{Device, Tensor};
 
 use crate::energy::{evaluate, Energy};
 use crate::error::{ensure_finite, Error, Result};
+use crate::files::io_error;
 
 /// The plotted square of the plane.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -149,8 +150,14 @@ pub fn render_landscape(
     let image = Tensor::f_from_slice(&canvas.pixels)?
         .f_reshape([size as i64, width as i64, 3])?
         .f_permute([2, 0, 1])?;
-    tch::vision::image::save(&image, path).map_err(|e| Error::Io {
-        arg: "path",
-        reason: format!("cannot write {}: {e}", path.display()),
+    // stb_image_write reports no failure through tch: the picture is written to a temporary
+    // file and checked before it replaces `path`.
+    crate::files::replace(path, ".png", |temporary, _| {
+        tch::vision::image::save(&image, temporary).map_err(|e| io_error(path, "write", e))?;
+        let written = std::fs::read(temporary).map_err(|e| io_error(path, "write", e))?;
+        if !written.starts_with(b"\x89PNG\r\n\x1a\n") || written.len() < 64 {
+            return Err(io_error(path, "write", "the PNG encoder wrote nothing"));
+        }
+        Ok(())
     })
 }

@@ -83,12 +83,22 @@ pub fn device_code(device: Device) -> i32 {
 
 /// Sets the size of libtorch's intra-op thread pool (process-wide).
 pub fn set_num_threads(threads: i32) -> Result<()> {
-    if threads < 1 {
-        return Err(Error::invalid("threads", format!("must be >= 1, got {threads}")));
+    let max = max_threads();
+    if threads < 1 || threads as usize > max {
+        return Err(Error::invalid(
+            "threads",
+            format!("must be between 1 and the {max} CPUs this process may use, got {threads}"),
+        ));
     }
     tch::set_num_threads(threads);
     crate::parallel::set_threads(threads as usize);
     Ok(())
+}
+
+/// The most threads one operation may use: the CPUs this process may run on. More would
+/// only contend for them (and thread pools with hundreds of threads can exhaust the host).
+pub fn max_threads() -> usize {
+    std::thread::available_parallelism().map(usize::from).unwrap_or(1)
 }
 
 /// The size of libtorch's intra-op thread pool.

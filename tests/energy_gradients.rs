@@ -236,3 +236,70 @@ fn gradient_only_and_energy_only_requests_match_the_joint_one() {
         assert_eq!(only_gradients, gradients, "{}", case.name);
     }
 }
+
+/// Ackley's cone term a·b·e^{−b r}·xᵢ/(d r) depends only on the direction of x near the
+/// origin: x/r is scale-invariant, so tiny points must give the gradient of their direction,
+/// and the origin exactly 0 (regression: NaN at 0 in float32, 1e130 too large for
+/// 0 < |x| < 1e-154 in double).
+#[test]
+fn ackley_gradient_is_exact_near_the_origin_in_every_precision_and_path() {
+    let ackley = torchebm::energy::Ackley::new(20.0, 0.2, std::f64::consts::TAU).unwrap();
+    let direction = [1.0, -0.3];
+    let unit_radius = ((direction[0] * direction[0] + direction[1] * direction[1]) / 2.0f64).sqrt();
+    // At scale s the ripple term is e·c²·xᵢ/d + O(x³), negligible next to the cone term.
+    let expected = |s: f64| -> Vec<f64> {
+        direction
+            .iter()
+            .map(|u| 20.0 * 0.2 / 2.0 * (-0.2 * s * unit_radius).exp() * u / unit_radius)
+            .collect()
+    };
+    // The same for points stored in float32 (whose direction rounding changes).
+    let expected_f32 = |x: &[f32]| -> Vec<f64> {
+        let largest = x.iter().fold(0.0f64, |m, v| m.max((*v as f64).abs()));
+        let u: Vec<f64> = x.iter().map(|v| *v as f64 / largest).collect();
+        let r = ((u[0] * u[0] + u[1] * u[1]) / 2.0).sqrt();
+        u.iter().map(|ui| 20.0 * 0.2 / 2.0 * ui / r).collect()
+    };
+    for path in [EvalPath::Auto, EvalPath::Torch] {
+        for scale in [1e-200f64, 1e-160, 1e-40, 1e-12] {
+            let x: Vec<f64> = direction.iter().map(|u| u * scale).collect();
+            let mut g = vec![0.0; 2];
+            evaluate_with(path, &ackley, Device::Cpu, &x, 2, None, Some(&mut g)).unwrap();
+            let err = max_relative_error(&g, &expected(scale));
+            assert!(
+                err < 1e-9,
+                "f64 {path:?} scale {scale:e}: {g:?} vs {:?}",
+                expected(scale)
+            );
+        }
+        for scale in [1e-40f32, 1e-25, 1e-8] {
+            let x: Vec<f32> = direction.iter().map(|u| *u as f32 * scale).collect();
+            let mut g = vec![0.0f32; 2];
+            evaluate_with(path, &ackley, Device::Cpu, &x, 2, None, Some(&mut g)).unwrap();
+            let g64: Vec<f64> = g.iter().map(|v| *v as f64).collect();
+            let err = max_relative_error(&g64, &expected_f32(&x));
+            assert!(err < 1e-5, "f32 {path:?} scale {scale:e}: {g:?}");
+        }
+        let mut e = [0.0f32; 1];
+        let mut g = [1.0f32; 2];
+        evaluate_with(
+            path,
+            &ackley,
+            Device::Cpu,
+            &[0.0f32, 0.0],
+            2,
+            Some(&mut e),
+            Some(&mut g),
+        )
+        .unwrap();
+        assert_eq!(g, [0.0, 0.0], "{path:?}: gradient at the origin");
+        assert!(
+            e[0].abs() < 1e-5,
+            "{path:?}: E(0) = {} (float32 rounding of a + e - a - e)",
+            e[0]
+        );
+        let mut g64 = [1.0f64; 2];
+        evaluate_with(path, &ackley, Device::Cpu, &[0.0f64, 0.0], 2, None, Some(&mut g64)).unwrap();
+        assert_eq!(g64, [0.0, 0.0], "{path:?}: gradient at the origin (f64)");
+    }
+}

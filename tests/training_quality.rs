@@ -5,7 +5,9 @@
 //! 0.118 untrained, every mode ≥ 37 of 2000 samples; DSM MMD 0.048 vs 0.118, every mode ≥ 42.
 //! Asserted: every mode ≥ 1% of the samples and MMD < half the untrained model's.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use torchebm::exclusive::Exclusive;
 
 use tch::{Device, Kind};
 use torchebm::data::Dataset;
@@ -141,7 +143,7 @@ fn persistent_contrastive_divergence_learns_eight_gaussians() {
         noise_scale: temperature,
         ..Default::default()
     });
-    let sampler = Arc::new(Mutex::new(
+    let sampler = Arc::new(Exclusive::new(
         Sampler::new(model.clone(), method, SamplerOptions::default()).unwrap(),
     ));
     let params = CdParams {

@@ -1,7 +1,9 @@
 //! Losses against closed forms, optimizers against their update rules, flat parameters,
 //! saving and resuming.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use torchebm::exclusive::Exclusive;
 
 use tch::{Device, Kind};
 use torchebm::checkpoint;
@@ -107,13 +109,13 @@ fn small_mlp(seed: u64) -> Arc<dyn Energy> {
     mlp_with(seed, true)
 }
 
-fn langevin(model: &Arc<dyn Energy>, seed: u64) -> Arc<Mutex<Sampler>> {
+fn langevin(model: &Arc<dyn Energy>, seed: u64) -> Arc<Exclusive<Sampler>> {
     let method = Method::Langevin(LangevinParams {
         step_size: 0.05,
         noise_scale: 0.1,
         ..Default::default()
     });
-    Arc::new(Mutex::new(
+    Arc::new(Exclusive::new(
         Sampler::new(
             model.clone(),
             method,
@@ -556,7 +558,7 @@ fn training_resumed_from_a_checkpoint_continues_identically() {
     original.train(15);
     checkpoint::save_training(
         &path,
-        original.model.as_model().unwrap(),
+        &original.model,
         Some(&original.optimizer),
         Some(&mut original.loss),
     )
@@ -566,7 +568,7 @@ fn training_resumed_from_a_checkpoint_continues_identically() {
     let mut resumed = Run::new();
     checkpoint::load_training(
         &path,
-        resumed.model.as_model().unwrap(),
+        &resumed.model,
         Some(&mut resumed.optimizer),
         Some(&mut resumed.loss),
     )
@@ -584,10 +586,26 @@ fn training_resumed_from_a_checkpoint_continues_identically() {
         spectral_norm: true,
         kind: Kind::Float,
     };
-    let other = Mlp::new(spec, Device::Cpu, 0).unwrap();
+    let other: Arc<dyn Energy> = Arc::new(Mlp::new(spec, Device::Cpu, 0).unwrap());
     assert!(matches!(
         checkpoint::load_training(&path, &other, None, None),
         Err(Error::Format { .. })
     ));
+    // Another model's optimizer or loss is refused before anything is read, both ways.
+    let before = resumed.parameters();
+    let mut stranger = Run::new();
+    assert!(matches!(
+        checkpoint::load_training(&path, &resumed.model, Some(&mut stranger.optimizer), None),
+        Err(Error::InvalidArgument { arg: "optimizer", .. })
+    ));
+    assert!(matches!(
+        checkpoint::load_training(&path, &resumed.model, None, Some(&mut stranger.loss)),
+        Err(Error::InvalidArgument { arg: "loss", .. })
+    ));
+    assert!(matches!(
+        checkpoint::save_training(&path, &resumed.model, Some(&stranger.optimizer), None),
+        Err(Error::InvalidArgument { arg: "optimizer", .. })
+    ));
+    assert_eq!(resumed.parameters(), before);
     std::fs::remove_file(&path).unwrap();
 }

@@ -46,12 +46,27 @@ pub enum Dataset {
     },
 }
 
+/// The most components (gaussian_mixture) or blades (pinwheel) a dataset may have: each is
+/// generated separately, so a huge count is a near-endless loop, not a dataset.
+pub const MAX_COMPONENTS: usize = 1 << 16;
+
 fn positive_count(arg: &'static str, value: usize) -> Result<()> {
     if value == 0 {
         Err(Error::invalid(arg, "must be >= 1"))
     } else {
         Ok(())
     }
+}
+
+fn component_count(arg: &'static str, value: usize) -> Result<()> {
+    positive_count(arg, value)?;
+    if value > MAX_COMPONENTS {
+        return Err(Error::invalid(
+            arg,
+            format!("must be at most {MAX_COMPONENTS}, got {value}"),
+        ));
+    }
+    Ok(())
 }
 
 fn non_negative(arg: &'static str, value: f64) -> Result<()> {
@@ -80,13 +95,15 @@ impl Dataset {
 
     fn validate(&self, n: usize) -> Result<()> {
         positive_count("n", n)?;
+        // The points, their noise and TorchEBM's intermediate tensors.
+        crate::memory::ensure_allocatable("n", &[n, 2], std::mem::size_of::<f64>(), 8)?;
         match *self {
             Dataset::GaussianMixture {
                 n_components,
                 std,
                 radius,
             } => {
-                positive_count("params.n_components", n_components)?;
+                component_count("params.n_components", n_components)?;
                 non_negative("params.std", std)?;
                 ensure_finite_scalar("params.radius", radius)
             }
@@ -122,7 +139,7 @@ impl Dataset {
                 angular_scale,
                 spiral_scale,
             } => {
-                positive_count("params.n_classes", n_classes)?;
+                component_count("params.n_classes", n_classes)?;
                 non_negative("params.noise", noise)?;
                 ensure_finite_scalar("params.radial_scale", radial_scale)?;
                 non_negative("params.angular_scale", angular_scale)?;

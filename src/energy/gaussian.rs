@@ -31,6 +31,8 @@ impl Gaussian {
                 reason: format!("has {} elements, a {dim} x {dim} matrix has {}", cov.len(), dim * dim),
             });
         }
+        // The precision, its Cholesky factor and their tensor copies.
+        crate::memory::ensure_allocatable("cov", &[dim, dim], std::mem::size_of::<f64>(), 4)?;
         ensure_finite("mean", mean)?;
         ensure_finite("cov", cov)?;
         let precision = spd_inverse("cov", "", cov, dim)?.inverse;

@@ -45,6 +45,7 @@ impl GaussianMixture {
         };
         length_check("means", means.len(), k * dim, "k x dim")?;
         length_check("covs", covs.len(), k * dim * dim, "k x dim x dim")?;
+        crate::memory::ensure_allocatable("covs", &[k, dim, dim], std::mem::size_of::<f64>(), 4)?;
         ensure_finite("weights", weights)?;
         ensure_finite("means", means)?;
         ensure_finite("covs", covs)?;

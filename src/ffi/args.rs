@@ -45,27 +45,15 @@ pub(crate) fn dimension(arg: &'static str, value: i64) -> Result<usize> {
     usize::try_from(value).map_err(|_| Error::invalid(arg, format!("{value} does not fit in memory")))
 }
 
-/// `factors` multiplied, checked to address at most isize::MAX bytes of `T`.
+/// `factors` multiplied, checked to fit in this machine's memory as elements of `T`.
 pub(crate) fn element_count<T>(arg: &'static str, factors: &[usize]) -> Result<usize> {
-    let overflow = || Error::SizeOverflow {
-        arg,
-        reason: format!(
-            "{} elements of {} bytes exceed the addressable memory",
-            factors.iter().map(|f| f.to_string()).collect::<Vec<_>>().join(" x "),
-            size_of::<T>()
-        ),
-    };
-    let elements = factors
-        .iter()
-        .try_fold(1usize, |acc, f| acc.checked_mul(*f))
-        .ok_or_else(overflow)?;
-    match elements.checked_mul(size_of::<T>()) {
-        Some(bytes) if bytes <= isize::MAX as usize => Ok(elements),
-        _ => Err(overflow()),
-    }
+    crate::memory::buffer_elements::<T>(arg, factors)
 }
 
-fn check_pointer<T>(ptr: *const T, arg: &'static str) -> Result<()> {
+/// Checks a caller buffer of `len` elements: non-NULL, aligned, and no larger than this
+/// machine's memory (a larger stated size is a caller error that must never be read through).
+fn check_pointer<T>(ptr: *const T, arg: &'static str, len: usize) -> Result<()> {
+    element_count::<T>(arg, &[len])?;
     if ptr.is_null() {
         return Err(Error::null(arg));
     }
@@ -83,7 +71,7 @@ pub(crate) unsafe fn input<'a, T>(ptr: *const T, arg: &'static str, len: usize) 
     if len == 0 {
         return Ok(&[]);
     }
-    check_pointer(ptr, arg)?;
+    check_pointer(ptr, arg, len)?;
     // SAFETY: non-NULL and aligned; the caller guarantees `len` readable elements.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
@@ -93,7 +81,7 @@ pub(crate) unsafe fn output<'a, T>(ptr: *mut T, arg: &'static str, len: usize) -
     if len == 0 {
         return Ok(&mut []);
     }
-    check_pointer(ptr, arg)?;
+    check_pointer(ptr, arg, len)?;
     // SAFETY: non-NULL and aligned; the caller guarantees `len` writable elements, and
     // `disjoint` is checked before two such slices coexist with an input.
     Ok(unsafe { std::slice::from_raw_parts_mut(ptr, len) })

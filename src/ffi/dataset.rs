@@ -60,9 +60,9 @@ pub struct ebm_dataset_params {
     pub arclength: f64,
     /// CHECKERBOARD (4, >= 1) and GRID (1): half-width of the square.
     pub range_limit: f64,
-    /// GAUSSIAN_MIXTURE: number of Gaussians (8).
+    /// GAUSSIAN_MIXTURE: number of Gaussians (8; 1 to EBM_DATASET_MAX_COMPONENTS).
     pub n_components: i64,
-    /// PINWHEEL: number of blades (5).
+    /// PINWHEEL: number of blades (5; 1 to EBM_DATASET_MAX_COMPONENTS).
     pub n_classes: i64,
     /// PINWHEEL: blade length (2).
     pub radial_scale: f64,
@@ -103,7 +103,12 @@ pub extern "C" fn ebm_dataset_default_params(kind: i32) -> ebm_dataset_params {
     }
 }
 
+/// The most Gaussians (GAUSSIAN_MIXTURE's n_components) or blades (PINWHEEL's n_classes) a
+/// dataset may have.
+pub const EBM_DATASET_MAX_COMPONENTS: i64 = 65536;
+
 fn dataset(p: &ebm_dataset_params) -> Result<Dataset> {
+    const { assert!(EBM_DATASET_MAX_COMPONENTS as usize == crate::data::MAX_COMPONENTS) };
     Ok(match p.kind {
         EBM_DATASET_GAUSSIAN_MIXTURE => Dataset::GaussianMixture {
             n_components: count("params.n_components", p.n_components)?,
@@ -161,8 +166,11 @@ unsafe fn generate<T: Real>(params: *const ebm_dataset_params, n: i64, out: *mut
 /// single precision exactly as TorchEBM does with the same seed.
 ///
 /// Errors: EBM_ERR_NULL_POINTER (params, out), EBM_ERR_INVALID_ARGUMENT (struct_size, unknown
-/// kind, n < 1, a count < 1, a negative noise or std, range_limit < 1 for CHECKERBOARD),
-/// EBM_ERR_LENGTH_MISMATCH (GRID with n != points_per_dim^2), EBM_ERR_NON_FINITE.
+/// kind, n < 1, a count < 1, n_components or n_classes above EBM_DATASET_MAX_COMPONENTS, a
+/// negative noise or std, range_limit < 1 for CHECKERBOARD), EBM_ERR_LENGTH_MISMATCH (GRID
+/// with n != points_per_dim^2), EBM_ERR_NON_FINITE, EBM_ERR_SIZE_OVERFLOW (n*2 values do not
+/// fit in this machine's memory), EBM_ERR_OUT_OF_MEMORY (not enough memory free for n
+/// points).
 #[no_mangle]
 pub unsafe extern "C" fn ebm_dataset_generate_f32(
     params: *const ebm_dataset_params,

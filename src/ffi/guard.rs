@@ -72,7 +72,11 @@ fn contained<T>(body: impl FnOnce() -> T) -> std::result::Result<T, String> {
 pub(crate) fn call(function: &'static str, body: impl FnOnce() -> Result<()>) -> ebm_status {
     clear_last_error();
     match contained(body) {
-        Ok(Ok(())) => ebm_status::EBM_OK,
+        Ok(Ok(())) => {
+            // A user callback may have made a failing ebm_ call of its own on this thread.
+            clear_last_error();
+            ebm_status::EBM_OK
+        }
         Ok(Err(error)) => {
             set_last_error(format!("{function}: {error}"));
             ebm_status::from(&error)

@@ -162,11 +162,25 @@ pub(crate) unsafe fn path_arg<'a>(path: *const c_char) -> Result<&'a Path> {
 
 /// Loads a TorchScript module (torch.jit.save of a scripted or traced module) as an energy on
 /// points of dimension dim: E(x) = module(x) for x of shape (n, dim), its output of shape (n,)
-/// or (n, 1) (checked on load with a probe batch). Its parameters are trainable.
+/// or (n, 1), floating point (checked on load with a probe batch, and on every call). Its
+/// parameters are trainable. The module always receives a private copy of the points, so it
+/// may modify its input in place without touching the caller's buffers. Gradients (and the
+/// samplers that need them) fail with EBM_ERR_TORCH when the module's output has no autograd
+/// graph (detached, or computed under no_grad); errors raised inside the module come back as
+/// EBM_ERR_TORCH with their one-line reason.
+///
+/// Before libtorch reads the file, its zip structure is checked (end records, central
+/// directory, local headers and data descriptors consistent with it, every offset and size
+/// within the file, the CRC-32 of every entry, the records a TorchScript module needs), so a
+/// truncated or corrupted file is an EBM_ERR_FORMAT rather than a crash. Residual risk: a
+/// structurally valid archive with consistent checksums but deliberately crafted contents (its
+/// pickles or code) still reaches libtorch's deserializer and TorchScript compiler, which are
+/// not hardened against malicious input; load only files you trust, as with torch.jit.load.
 ///
 /// Errors: EBM_ERR_NULL_POINTER (path, out), EBM_ERR_INVALID_ARGUMENT (dim < 1, path not a
-/// readable TorchScript file), EBM_ERR_DIMENSION_MISMATCH (the module does not map (n, dim)
-/// to n energies), EBM_ERR_DEVICE_UNAVAILABLE, EBM_ERR_TORCH.
+/// readable TorchScript file, integer outputs), EBM_ERR_IO (path unreadable), EBM_ERR_FORMAT
+/// (path truncated, corrupted, or not a TorchScript archive), EBM_ERR_DIMENSION_MISMATCH (the
+/// module does not map (n, dim) to n energies), EBM_ERR_DEVICE_UNAVAILABLE, EBM_ERR_TORCH.
 #[no_mangle]
 pub unsafe extern "C" fn ebm_model_torchscript_load(
     path: *const c_char,
@@ -246,12 +260,12 @@ unsafe fn flat_out<T: Real>(
 }
 
 unsafe fn flat_in<T: Real>(
-    model: *mut ebm_energy,
+    model: *const ebm_energy,
     values: *const T,
     len: i64,
     set: fn(&dyn Model, &[T]) -> Result<()>,
 ) -> Result<()> {
-    let model = model_of(unsafe { handle_mut(model, "model")? }, "model")?;
+    let model = model_of(unsafe { handle(model, "model")? }, "model")?;
     let len = count("len", len)?;
     set(model, unsafe { input(values, "values", len)? })
 }
@@ -277,11 +291,15 @@ pub unsafe extern "C" fn ebm_model_get_parameters_f64(model: *const ebm_energy, 
 }
 
 /// Replaces the parameters by values (len floats, the order of ebm_model_get_parameters).
+/// Safe while other threads evaluate, sample or train the model (its own handle included):
+/// it waits for evaluations in progress, and each evaluation sees the old or the new
+/// parameters, never a mix (see THREAD SAFETY).
 ///
-/// Errors: as ebm_model_get_parameters_f32, plus EBM_ERR_NON_FINITE (values).
+/// Errors: as ebm_model_get_parameters_f32, plus EBM_ERR_NON_FINITE (values), EBM_ERR_BUSY
+/// (called from a callback of a call that is evaluating or training this model).
 #[no_mangle]
 pub unsafe extern "C" fn ebm_model_set_parameters_f32(
-    model: *mut ebm_energy,
+    model: *const ebm_energy,
     values: *const f32,
     len: i64,
 ) -> ebm_status {
@@ -293,7 +311,7 @@ pub unsafe extern "C" fn ebm_model_set_parameters_f32(
 /// ebm_model_set_parameters_f32 from len doubles.
 #[no_mangle]
 pub unsafe extern "C" fn ebm_model_set_parameters_f64(
-    model: *mut ebm_energy,
+    model: *const ebm_energy,
     values: *const f64,
     len: i64,
 ) -> ebm_status {

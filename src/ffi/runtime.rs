@@ -100,7 +100,10 @@ pub extern "C" fn ebm_cuda_device_count() -> i32 {
 /// intra-op pool and the library's own pool for large host-side batches (the default is the
 /// number of cores).
 ///
-/// Errors: EBM_ERR_INVALID_ARGUMENT (threads < 1).
+/// threads may be at most the number of CPUs this process may run on (its affinity mask):
+/// more would only contend for them.
+///
+/// Errors: EBM_ERR_INVALID_ARGUMENT (threads < 1 or more than the CPUs available).
 #[no_mangle]
 pub extern "C" fn ebm_set_num_threads(threads: i32) -> ebm_status {
     call("ebm_set_num_threads", || runtime::set_num_threads(threads))

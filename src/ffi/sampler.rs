@@ -1,7 +1,7 @@
 //! Sampler handles: creation from an energy and a params struct, and release.
 
 use std::ffi::c_char;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use super::args::{handle, out_pointer, store};
 use super::energy::{ebm_energy, static_cstr};
@@ -9,6 +9,7 @@ use super::guard::{call, call_infallible};
 use super::sampler_params::{ebm_hmc_params, ebm_kinetic_langevin_params, ebm_langevin_params, ebm_mala_params, read};
 use super::status::ebm_status;
 use crate::error::Result;
+use crate::exclusive::{Exclusive, ExclusiveGuard};
 use crate::sampler::{Method, Sampler, SamplerOptions};
 
 /// A Markov-chain sampler of exp(-E) advancing n chains in parallel, created by
@@ -18,13 +19,14 @@ use crate::sampler::{Method, Sampler, SamplerOptions};
 /// sampler for parallelism.
 pub struct ebm_sampler {
     /// Shared with the CD losses that draw their negatives from it.
-    pub(crate) sampler: Arc<Mutex<Sampler>>,
+    pub(crate) sampler: Arc<Exclusive<Sampler>>,
 }
 
 impl ebm_sampler {
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Sampler> {
-        // A panic inside a call is contained and reported; the sampler stays usable.
-        self.sampler.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// The sampler for one call: waits for other threads, EBM_ERR_BUSY from inside its own
+    /// callbacks.
+    pub(crate) fn lock(&self) -> Result<ExclusiveGuard<'_, Sampler>> {
+        self.sampler.lock("sampler")
     }
 }
 
@@ -44,7 +46,7 @@ unsafe fn new_sampler(
             store(
                 out,
                 ebm_sampler {
-                    sampler: Arc::new(Mutex::new(sampler)),
+                    sampler: Arc::new(Exclusive::new(sampler)),
                 },
             )
         };
@@ -166,6 +168,9 @@ pub unsafe extern "C" fn ebm_sampler_name(sampler: *const ebm_sampler) -> *const
     // SAFETY: a handle from an ebm_*_new or NULL.
     match unsafe { sampler.as_ref() } {
         None => std::ptr::null(),
-        Some(s) => call_infallible(std::ptr::null(), || static_cstr(s.lock().method().name())),
+        Some(s) => call_infallible(std::ptr::null(), || match s.lock() {
+            Ok(sampler) => static_cstr(sampler.method().name()),
+            Err(_) => std::ptr::null(),
+        }),
     }
 }

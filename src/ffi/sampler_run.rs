@@ -13,11 +13,19 @@ use crate::error::{Error, Result};
 use crate::sampler::Progress;
 use crate::tensor::Real;
 
-/// Checked (n, dim) and their product.
+/// Checked (n, dim) and the number of elements of an n × dim caller buffer.
 fn shape<T>(n: i64, dim: i64) -> Result<(usize, usize, usize)> {
     let n = count("n", n)?;
     let dim = dimension("dim", dim)?;
     Ok((n, dim, element_count::<T>("n, dim", &[n, dim])?))
+}
+
+/// Checked numbers of new chains (`n_arg` names the count: at least 1) and their dimension.
+fn new_chains(n_arg: &'static str, n: i64, dim: i64) -> Result<(usize, usize)> {
+    if n < 1 {
+        return Err(Error::invalid(n_arg, format!("must be >= 1, got {n}")));
+    }
+    Ok((count(n_arg, n)?, dimension("dim", dim)?))
 }
 
 fn steps(arg: &'static str, value: i64) -> Result<u64> {
@@ -34,13 +42,16 @@ fn interval(arg: &'static str, value: i64) -> Result<u64> {
 
 unsafe fn init<T: Real>(sampler: *mut ebm_sampler, initial: *const T, n: i64, dim: i64) -> Result<()> {
     let sampler = unsafe { handle_mut(sampler, "sampler")? };
-    let (n, dim, len) = shape::<T>(n, dim)?;
+    let (n, dim) = new_chains("n", n, dim)?;
+    // Without initial points there is no caller buffer: the chains' size is bounded by the
+    // memory available (EBM_ERR_OUT_OF_MEMORY), checked by the sampler.
     let initial = if initial.is_null() {
         None
     } else {
+        let len = element_count::<T>("n, dim", &[n, dim])?;
         Some(unsafe { input(initial, "initial", len)? })
     };
-    sampler.lock().init(initial, n, dim)
+    sampler.lock()?.init(initial, n, dim)
 }
 
 /// Starts n chains of dimension dim at initial (n*dim floats, row-major, copied), or at
@@ -82,7 +93,7 @@ pub unsafe extern "C" fn ebm_sampler_init_f64(
 pub unsafe extern "C" fn ebm_sampler_run(sampler: *mut ebm_sampler, n_steps: i64) -> ebm_status {
     call("ebm_sampler_run", || {
         let sampler = unsafe { handle_mut(sampler, "sampler")? };
-        sampler.lock().run::<f64>(steps("n_steps", n_steps)?, 1, None)
+        sampler.lock()?.run::<f64>(steps("n_steps", n_steps)?, 1, None)
     })
 }
 
@@ -99,7 +110,7 @@ unsafe fn run_trajectory<T: Real>(
     let len = count("trajectory_len", trajectory_len)?;
     element_count::<T>("trajectory_len", &[len])?;
     let trajectory = unsafe { output(trajectory, "trajectory", len)? };
-    sampler.lock().run(n_steps, thin, Some(trajectory))
+    sampler.lock()?.run(n_steps, thin, Some(trajectory))
 }
 
 /// ebm_sampler_run, also writing every thin-th state into trajectory: after steps thin,
@@ -140,7 +151,7 @@ unsafe fn get_samples<T: Real>(sampler: *const ebm_sampler, out: *mut T, n: i64,
     let sampler = unsafe { handle(sampler, "sampler")? };
     let (_, _, len) = shape::<T>(n, dim)?;
     let out = unsafe { output(out, "samples_out", len)? };
-    sampler.lock().samples(out)
+    sampler.lock()?.samples(out)
 }
 
 /// Copies the chains' current states into samples_out (n*dim floats, row-major); n and dim
@@ -177,6 +188,7 @@ pub unsafe extern "C" fn ebm_sampler_get_samples_f64(
 unsafe fn sample_chain<T: Real>(
     sampler: *mut ebm_sampler,
     initial: *const T,
+    n_arg: &'static str,
     n: i64,
     dim: i64,
     n_steps: i64,
@@ -186,7 +198,8 @@ unsafe fn sample_chain<T: Real>(
     trajectory_len: i64,
 ) -> Result<()> {
     let sampler = unsafe { handle_mut(sampler, "sampler")? };
-    let (n, dim, len) = shape::<T>(n, dim)?;
+    let (n, dim) = new_chains(n_arg, n, dim)?;
+    let len = element_count::<T>(n_arg, &[n, dim])?;
     let n_steps = steps("n_steps", n_steps)?;
     let thin = interval("thin", thin)?;
     let trajectory_len = if trajectory.is_null() {
@@ -211,9 +224,9 @@ unsafe fn sample_chain<T: Real>(
     } else {
         Some(unsafe { output(trajectory, "trajectory", trajectory_len)? })
     };
-    sampler
-        .lock()
-        .sample_chain(initial, n, dim, n_steps, thin, samples_out, trajectory)
+    let mut sampler = sampler.lock()?;
+    sampler.ensure_room(n_arg, n, dim)?;
+    sampler.sample_chain(initial, n, dim, n_steps, thin, samples_out, trajectory)
 }
 
 /// The specification's sample_chain: starts n chains of dimension dim at initial (n*dim
@@ -239,6 +252,7 @@ pub unsafe extern "C" fn ebm_sampler_sample_chain_f32(
         sample_chain(
             sampler,
             initial,
+            "n",
             n,
             dim,
             n_steps,
@@ -267,6 +281,7 @@ pub unsafe extern "C" fn ebm_sampler_sample_chain_f64(
         sample_chain(
             sampler,
             initial,
+            "n",
             n,
             dim,
             n_steps,
@@ -294,6 +309,7 @@ pub unsafe extern "C" fn ebm_sampler_sample_f32(
         sample_chain(
             sampler,
             std::ptr::null(),
+            "n_samples",
             n_samples,
             dim,
             n_steps,
@@ -318,6 +334,7 @@ pub unsafe extern "C" fn ebm_sampler_sample_f64(
         sample_chain(
             sampler,
             std::ptr::null(),
+            "n_samples",
             n_samples,
             dim,
             n_steps,
@@ -333,7 +350,7 @@ unsafe fn step<T: Real>(sampler: *mut ebm_sampler, x: *mut T, n: i64, dim: i64) 
     let sampler = unsafe { handle_mut(sampler, "sampler")? };
     let (_, dim, len) = shape::<T>(n, dim)?;
     let x = unsafe { output(x, "x", len)? };
-    sampler.lock().step(x, dim)
+    sampler.lock()?.step(x, dim)
 }
 
 /// The specification's sample_step: one step from the n points in x (n*dim floats), written
@@ -398,7 +415,7 @@ pub unsafe extern "C" fn ebm_sampler_get_stats(
                 ),
             ));
         }
-        let stats = sampler.lock().stats()?;
+        let stats = sampler.lock()?.stats()?;
         let as_i64 = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
         let filled = ebm_sampler_stats {
             n_chains: as_i64(stats.chains),
@@ -430,7 +447,7 @@ pub unsafe extern "C" fn ebm_sampler_get_acceptance_rates(
         let sampler = unsafe { handle(sampler, "sampler")? };
         let n = count("n", n)?;
         let out = unsafe { output(rates_out, "rates_out", n)? };
-        let rates = sampler.lock().acceptance_rates()?;
+        let rates = sampler.lock()?.acceptance_rates()?;
         copy_exact("n", &rates, out)
     })
 }
@@ -450,7 +467,7 @@ pub unsafe extern "C" fn ebm_sampler_get_non_finite_chains(
         let sampler = unsafe { handle(sampler, "sampler")? };
         let n = count("n", n)?;
         let out = unsafe { output(flags_out, "flags_out", n)? };
-        let flags: Vec<u8> = sampler.lock().non_finite_chains()?.into_iter().map(u8::from).collect();
+        let flags: Vec<u8> = sampler.lock()?.non_finite_chains()?.into_iter().map(u8::from).collect();
         copy_exact("n", &flags, out)
     })
 }
@@ -483,7 +500,7 @@ pub unsafe extern "C" fn ebm_sampler_get_energy_trace(
         let sampler = unsafe { handle(sampler, "sampler")? };
         let capacity = count("capacity", capacity)?;
         let length_out = unsafe { length_out.as_mut() }.ok_or(Error::null("length_out"))?;
-        let trace = sampler.lock().energy_trace()?;
+        let trace = sampler.lock()?.energy_trace()?;
         let written = trace.len().min(capacity);
         let out = unsafe { output(trace_out, "trace_out", written)? };
         out.copy_from_slice(&trace[..written]);
@@ -500,7 +517,7 @@ pub unsafe extern "C" fn ebm_sampler_get_energy_trace(
 #[no_mangle]
 pub unsafe extern "C" fn ebm_sampler_reseed(sampler: *mut ebm_sampler, seed: u64) -> ebm_status {
     call("ebm_sampler_reseed", || {
-        unsafe { handle_mut(sampler, "sampler")? }.lock().reseed(seed)
+        unsafe { handle_mut(sampler, "sampler")? }.lock()?.reseed(seed)
     })
 }
 
@@ -554,6 +571,6 @@ pub unsafe extern "C" fn ebm_sampler_set_progress_callback(
                 }
             }) as crate::sampler::ProgressCallback
         });
-        sampler.lock().set_progress(callback, interval)
+        sampler.lock()?.set_progress(callback, interval)
     })
 }

@@ -42,6 +42,10 @@ pub enum ebm_status {
     EBM_ERR_IO = 14,
     /// A file is truncated, corrupted, not a libtorchebm file, or holds another architecture.
     EBM_ERR_FORMAT = 15,
+    /// The handle is in use by a call further up the calling thread's stack: a callback
+    /// (progress or energy) called back into the sampler, loss or optimizer that is running
+    /// it. Nothing was done; return from the callback and call again afterwards.
+    EBM_ERR_BUSY = 16,
 }
 
 impl From<&Error> for ebm_status {
@@ -61,6 +65,7 @@ impl From<&Error> for ebm_status {
             Error::Cancelled { .. } => ebm_status::EBM_ERR_CANCELLED,
             Error::Io { .. } => ebm_status::EBM_ERR_IO,
             Error::Format { .. } => ebm_status::EBM_ERR_FORMAT,
+            Error::Busy { .. } => ebm_status::EBM_ERR_BUSY,
         }
     }
 }
@@ -87,6 +92,7 @@ pub extern "C" fn ebm_status_string(status: i32) -> *const c_char {
         13 => b"cancelled\0",
         14 => b"file input/output error\0",
         15 => b"bad file format\0",
+        16 => b"handle busy in a callback\0",
         _ => b"unknown status\0",
     };
     text.as_ptr() as *const c_char

@@ -3,18 +3,18 @@
 
 use std::ffi::c_char;
 use std::mem::size_of;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use super::args::{count, dimension, element_count, handle, handle_mut, input, out_pointer, output, store};
 use super::energy::ebm_energy;
 use super::guard::call;
-use super::model::{model_of, path_arg};
+use super::model::path_arg;
 use super::sampler::ebm_sampler;
 use super::sampler_params::read;
 use super::status::ebm_status;
 use crate::checkpoint;
-use crate::energy::same_energy;
 use crate::error::{Error, Result};
+use crate::exclusive::{Exclusive, ExclusiveGuard};
 use crate::loss::{CdParams, ChainStart, ContrastiveDivergence, Projection, ScoreMatching, ScoreMatchingMethod};
 use crate::optim::{Optimizer, Rule};
 use crate::tensor::Real;
@@ -71,23 +71,25 @@ pub extern "C" fn ebm_cd_default_params() -> ebm_cd_params {
 /// A contrastive-divergence loss: a model, a sampler of it, and (for PCD) a replay buffer.
 /// Created by ebm_cd_loss_new, released by ebm_cd_loss_free; keeps its model and sampler alive.
 pub struct ebm_cd_loss {
-    loss: Mutex<ContrastiveDivergence>,
+    loss: Exclusive<ContrastiveDivergence>,
 }
 
 /// A score-matching loss, created by ebm_score_matching_new, released by
 /// ebm_score_matching_free; keeps its energy alive.
 pub struct ebm_score_matching {
-    loss: Mutex<ScoreMatching>,
+    loss: Exclusive<ScoreMatching>,
 }
 
 /// An optimizer of one model's parameters, created by ebm_optimizer_sgd_new or
 /// ebm_optimizer_adam_new, released by ebm_optimizer_free; keeps its model alive.
 pub struct ebm_optimizer {
-    optimizer: Mutex<Optimizer>,
+    optimizer: Exclusive<Optimizer>,
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|p| p.into_inner())
+/// The object for one call: waits for other threads, EBM_ERR_BUSY from inside its own
+/// callbacks (a CD loss runs its sampler's).
+fn lock<'a, T>(value: &'a Exclusive<T>, arg: &'static str) -> Result<ExclusiveGuard<'a, T>> {
+    value.lock(arg)
 }
 
 /// Creates a CD loss training `model` with negatives from `sampler`, which must sample that
@@ -132,7 +134,14 @@ pub unsafe extern "C" fn ebm_cd_loss_new(
         };
         let loss = ContrastiveDivergence::new(model.energy.clone(), Arc::clone(&sampler.sampler), params)?;
         // SAFETY: `out` checked above.
-        unsafe { store(out, ebm_cd_loss { loss: Mutex::new(loss) }) };
+        unsafe {
+            store(
+                out,
+                ebm_cd_loss {
+                    loss: Exclusive::new(loss),
+                },
+            )
+        };
         Ok(())
     })
 }
@@ -172,7 +181,7 @@ unsafe fn cd_compute<T: Real>(
 ) -> Result<()> {
     let loss = unsafe { handle_mut(loss, "loss")? };
     let (data, dim) = unsafe { batch(data, n, dim)? };
-    let outcome = lock(&loss.loss).compute(data, dim)?;
+    let outcome = lock(&loss.loss, "loss")?.compute(data, dim)?;
     write_loss(loss_out, outcome.loss);
     Ok(())
 }
@@ -218,7 +227,7 @@ unsafe fn cd_negatives<T: Real>(loss: *const ebm_cd_loss, out: *mut T, n: i64, d
     let dim = dimension("dim", dim)?;
     let len = element_count::<T>("n, dim", &[n, dim])?;
     let out = unsafe { output(out, "negatives_out", len)? };
-    lock(&loss.loss).last_negatives(out)
+    lock(&loss.loss, "loss")?.last_negatives(out)
 }
 
 /// Copies the negatives of the last computed loss (n negatives of dimension dim, as chosen by
@@ -342,7 +351,14 @@ pub unsafe extern "C" fn ebm_score_matching_new(
         };
         let loss = ScoreMatching::new(energy.energy.clone(), method, p.seed)?;
         // SAFETY: `out` checked above.
-        unsafe { store(out, ebm_score_matching { loss: Mutex::new(loss) }) };
+        unsafe {
+            store(
+                out,
+                ebm_score_matching {
+                    loss: Exclusive::new(loss),
+                },
+            )
+        };
         Ok(())
     })
 }
@@ -365,7 +381,7 @@ unsafe fn sm_compute<T: Real>(
 ) -> Result<()> {
     let loss = unsafe { handle_mut(loss, "loss")? };
     let (data, dim) = unsafe { batch(data, n, dim)? };
-    let value = lock(&loss.loss).compute(data, dim)?;
+    let value = lock(&loss.loss, "loss")?.compute(data, dim)?;
     write_loss(loss_out, value);
     Ok(())
 }
@@ -497,7 +513,7 @@ unsafe fn new_optimizer(
         store(
             out,
             ebm_optimizer {
-                optimizer: Mutex::new(optimizer),
+                optimizer: Exclusive::new(optimizer),
             },
         )
     };
@@ -564,7 +580,7 @@ pub unsafe extern "C" fn ebm_optimizer_free(optimizer: *mut ebm_optimizer) {
 #[no_mangle]
 pub unsafe extern "C" fn ebm_optimizer_zero_grad(optimizer: *mut ebm_optimizer) -> ebm_status {
     call("ebm_optimizer_zero_grad", || {
-        lock(&unsafe { handle_mut(optimizer, "optimizer")? }.optimizer).zero_grad()
+        lock(&unsafe { handle_mut(optimizer, "optimizer")? }.optimizer, "optimizer")?.zero_grad()
     })
 }
 
@@ -576,7 +592,7 @@ pub unsafe extern "C" fn ebm_optimizer_zero_grad(optimizer: *mut ebm_optimizer) 
 #[no_mangle]
 pub unsafe extern "C" fn ebm_optimizer_step(optimizer: *mut ebm_optimizer) -> ebm_status {
     call("ebm_optimizer_step", || {
-        lock(&unsafe { handle_mut(optimizer, "optimizer")? }.optimizer).step()
+        lock(&unsafe { handle_mut(optimizer, "optimizer")? }.optimizer, "optimizer")?.step()
     })
 }
 
@@ -590,7 +606,7 @@ pub unsafe extern "C" fn ebm_optimizer_set_learning_rate(
     learning_rate: f64,
 ) -> ebm_status {
     call("ebm_optimizer_set_learning_rate", || {
-        lock(&unsafe { handle_mut(optimizer, "optimizer")? }.optimizer).set_learning_rate(learning_rate)
+        lock(&unsafe { handle_mut(optimizer, "optimizer")? }.optimizer, "optimizer")?.set_learning_rate(learning_rate)
     })
 }
 
@@ -605,7 +621,7 @@ pub unsafe extern "C" fn ebm_optimizer_get_state(
     steps_out: *mut i64,
 ) -> ebm_status {
     call("ebm_optimizer_get_state", || {
-        let optimizer = lock(&unsafe { handle(optimizer, "optimizer")? }.optimizer);
+        let optimizer = lock(&unsafe { handle(optimizer, "optimizer")? }.optimizer, "optimizer")?;
         if let Some(out) = unsafe { learning_rate_out.as_mut() } {
             *out = optimizer.learning_rate();
         }
@@ -628,9 +644,9 @@ unsafe fn cd_train_step<T: Real>(
     let loss = unsafe { handle_mut(loss, "loss")? };
     let optimizer = unsafe { handle_mut(optimizer, "optimizer")? };
     let (data, dim) = unsafe { batch(data, n, dim)? };
-    let mut loss = lock(&loss.loss);
+    let mut loss = lock(&loss.loss, "loss")?;
     let model = Arc::clone(loss.model());
-    let outcome = lock(&optimizer.optimizer).train_step(&model, || loss.compute(data, dim))?;
+    let outcome = lock(&optimizer.optimizer, "optimizer")?.train_step(&model, || loss.compute(data, dim))?;
     write_loss(loss_out, outcome.loss);
     Ok(())
 }
@@ -680,9 +696,9 @@ unsafe fn sm_train_step<T: Real>(
     let loss = unsafe { handle_mut(loss, "loss")? };
     let optimizer = unsafe { handle_mut(optimizer, "optimizer")? };
     let (data, dim) = unsafe { batch(data, n, dim)? };
-    let mut loss = lock(&loss.loss);
+    let mut loss = lock(&loss.loss, "loss")?;
     let model = Arc::clone(loss.energy());
-    let value = lock(&optimizer.optimizer).train_step(&model, || loss.compute(data, dim))?;
+    let value = lock(&optimizer.optimizer, "optimizer")?.train_step(&model, || loss.compute(data, dim))?;
     write_loss(loss_out, value);
     Ok(())
 }
@@ -736,18 +752,11 @@ pub unsafe extern "C" fn ebm_checkpoint_save(
 ) -> ebm_status {
     call("ebm_checkpoint_save", || {
         let path = unsafe { path_arg(path)? };
-        let model_handle = unsafe { handle(model, "model")? };
-        let model = model_of(model_handle, "model")?;
-        let optimizer = unsafe { optimizer.as_ref() }.map(|o| lock(&o.optimizer));
-        let mut loss = unsafe { loss.as_ref() }.map(|l| lock(&l.loss));
-        if let Some(o) = &optimizer {
-            o.ensure_updates(&model_handle.energy)?;
-        }
-        if let Some(l) = &loss {
-            if !same_energy(l.model(), &model_handle.energy) {
-                return Err(Error::invalid("loss", "trains another model"));
-            }
-        }
+        let model = &unsafe { handle(model, "model")? }.energy;
+        let optimizer = unsafe { optimizer.as_ref() }
+            .map(|o| lock(&o.optimizer, "optimizer"))
+            .transpose()?;
+        let mut loss = unsafe { loss.as_ref() }.map(|l| lock(&l.loss, "loss")).transpose()?;
         checkpoint::save_training(path, model, optimizer.as_deref(), loss.as_deref_mut())
     })
 }
@@ -756,9 +765,12 @@ pub unsafe extern "C" fn ebm_checkpoint_save(
 /// configuration (model architecture, optimizer rule; optimizer and loss may be NULL to skip
 /// them), and re-keys the loss's random streams as the saving run did.
 ///
+/// The optimizer must update, and the loss train, this very model (as for
+/// ebm_checkpoint_save); otherwise nothing is read or changed.
+///
 /// Errors: EBM_ERR_NULL_POINTER (path, model), EBM_ERR_IO, EBM_ERR_FORMAT (truncated,
 /// corrupted, another architecture or optimizer rule), EBM_ERR_INVALID_ARGUMENT (not an MLP
-/// model).
+/// model, an optimizer or loss of another model).
 #[no_mangle]
 pub unsafe extern "C" fn ebm_checkpoint_load(
     path: *const c_char,
@@ -768,9 +780,11 @@ pub unsafe extern "C" fn ebm_checkpoint_load(
 ) -> ebm_status {
     call("ebm_checkpoint_load", || {
         let path = unsafe { path_arg(path)? };
-        let model = model_of(unsafe { handle_mut(model, "model")? }, "model")?;
-        let mut optimizer = unsafe { optimizer.as_ref() }.map(|o| lock(&o.optimizer));
-        let mut loss = unsafe { loss.as_ref() }.map(|l| lock(&l.loss));
+        let model = &unsafe { handle_mut(model, "model")? }.energy;
+        let mut optimizer = unsafe { optimizer.as_ref() }
+            .map(|o| lock(&o.optimizer, "optimizer"))
+            .transpose()?;
+        let mut loss = unsafe { loss.as_ref() }.map(|l| lock(&l.loss, "loss")).transpose()?;
         checkpoint::load_training(path, model, optimizer.as_deref_mut(), loss.as_deref_mut())
     })
 }

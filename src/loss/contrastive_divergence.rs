@@ -1,7 +1,7 @@
 //! The specification's contrastive divergence: loss = mean E(data) − mean E(negatives), the
 //! negatives from k steps of a sampler of the model.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tch::{Device, Kind, Tensor};
 
@@ -9,6 +9,7 @@ use super::replay_buffer::ReplayBuffer;
 use super::{backpropagate, data_tensor, training_energy};
 use crate::energy::{same_energy, Energy};
 use crate::error::{ensure_finite_scalar, Error, Result};
+use crate::exclusive::Exclusive;
 use crate::sampler::Sampler;
 use crate::tensor::{borrow_matrix, copy_to_slice, Real};
 use crate::torch_generator::TorchGenerator;
@@ -67,7 +68,7 @@ pub struct CdOutcome {
 /// CD-k / PCD for one model and one sampler of it.
 pub struct ContrastiveDivergence {
     model: Arc<dyn Energy>,
-    sampler: Arc<Mutex<Sampler>>,
+    sampler: Arc<Exclusive<Sampler>>,
     params: CdParams,
     buffer: Option<ReplayBuffer>,
     generator: TorchGenerator,
@@ -76,7 +77,7 @@ pub struct ContrastiveDivergence {
 
 impl ContrastiveDivergence {
     /// CD for `model` with negatives from `sampler`, which must sample that same model.
-    pub fn new(model: Arc<dyn Energy>, sampler: Arc<Mutex<Sampler>>, params: CdParams) -> Result<Self> {
+    pub fn new(model: Arc<dyn Energy>, sampler: Arc<Exclusive<Sampler>>, params: CdParams) -> Result<Self> {
         if model.as_model().is_none() {
             return Err(Error::invalid(
                 "model",
@@ -84,7 +85,7 @@ impl ContrastiveDivergence {
             ));
         }
         {
-            let sampler = sampler.lock().unwrap_or_else(|p| p.into_inner());
+            let sampler = sampler.lock("sampler")?;
             if !same_energy(sampler.energy(), &model) {
                 return Err(Error::invalid(
                     "sampler",
@@ -148,8 +149,7 @@ impl ContrastiveDivergence {
     pub fn rekey(&mut self, key: u64) -> Result<()> {
         self.generator = TorchGenerator::new(Device::Cpu, key)?;
         self.sampler
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .lock("sampler")?
             .reseed(key.wrapping_add(0x9E37_79B9_7F4A_7C15))
     }
 
@@ -163,6 +163,8 @@ impl ContrastiveDivergence {
         } else {
             self.params.n_negatives
         };
+        // The sampler's state plus the training forward and backward over the negatives.
+        crate::memory::ensure_allocatable("params.n_negatives", &[m, dim], std::mem::size_of::<f64>(), 16)?;
         let negatives = self.negatives_for(&data, m, dim)?;
         let reg = self.params.energy_reg_weight;
         let (loss, data_energy, negative_energy) = tch::with_grad(|| -> Result<(Tensor, f64, f64)> {
@@ -195,7 +197,7 @@ impl ContrastiveDivergence {
     /// k sampler steps from the configured starts; the final states, detached, in the model's
     /// precision and device.
     fn negatives_for(&mut self, data: &Tensor, m: usize, dim: usize) -> Result<Tensor> {
-        let mut sampler = self.sampler.lock().unwrap_or_else(|p| p.into_inner());
+        let mut sampler = self.sampler.lock("sampler")?;
         let rows = match self.params.start {
             ChainStart::Noise => {
                 sampler.init::<f64>(None, m, dim)?;

@@ -77,6 +77,7 @@ impl ReplayBuffer {
             ));
         }
         if self.samples.is_none() {
+            crate::memory::ensure_allocatable("params.buffer_size", &[self.capacity, dim], 8, 2)?;
             let mut noise = Tensor::f_empty([self.capacity as i64, dim as i64], (Kind::Double, Device::Cpu))?;
             generator.fill_normal(&mut noise)?;
             self.samples = Some(noise);

@@ -26,6 +26,7 @@ fn expect_len(arg: &'static str, got: usize, want: usize) -> Result<()> {
 /// Copies every parameter, or with `gradients` their gradients (zero where none has been
 /// computed yet), into `out`.
 fn copy_out<T: Real>(model: &dyn Model, out: &mut [T], gradients: bool) -> Result<()> {
+    let _reading = model.parameter_lock().read();
     let parameters = model.parameters()?;
     expect_len("out", out.len(), parameters.iter().map(Tensor::numel).sum())?;
     let mut offset = 0;
@@ -54,6 +55,7 @@ fn copy_in<T: Real>(model: &dyn Model, values: &[T], gradients: bool) -> Result<
         });
     }
     let mut offset = 0;
+    let _writing = model.parameter_lock().write("model")?;
     tch::no_grad(|| -> Result<()> {
         for p in &parameters {
             let len = p.numel();
@@ -102,6 +104,7 @@ pub fn set_gradients<T: Real>(model: &dyn Model, values: &[T]) -> Result<()> {
 
 /// Sets every gradient to zero.
 pub fn zero_gradients(model: &dyn Model) -> Result<()> {
+    let _writing = model.parameter_lock().write("model")?;
     for mut p in model.parameters()? {
         p.zero_grad();
     }

@@ -2,6 +2,8 @@
 
 use std::sync::Mutex;
 
+use crate::exclusive::ParameterLock;
+
 use tch::{Device, Kind, Tensor};
 
 use super::Model;
@@ -124,6 +126,7 @@ pub struct Mlp {
     spec: MlpSpec,
     device: Device,
     state: Mutex<MlpState>,
+    parameters_lock: ParameterLock,
 }
 
 fn normalized(v: &Tensor) -> Result<Tensor> {
@@ -171,6 +174,7 @@ impl Mlp {
             spec,
             device,
             state: Mutex::new(state),
+            parameters_lock: ParameterLock::new(),
         })
     }
 
@@ -201,6 +205,7 @@ impl Mlp {
     }
 
     fn forward(&self, x: &Tensor, training: bool) -> Result<Tensor> {
+        let _reading = self.parameters_lock.read();
         let mut state = self.lock();
         let mut h = x.f_to_kind(self.spec.kind)?.f_to_device(self.device)?;
         let layers = state.weights.len();
@@ -222,6 +227,7 @@ impl Mlp {
     /// autograd graph: samplers call this every step, and the graph's bookkeeping would cost
     /// more than the arithmetic at the sizes samplers use.
     fn forward_and_input_gradient(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
+        let _reading = self.parameters_lock.read();
         let mut state = self.lock();
         let layers = state.weights.len();
         let weights = (0..layers)
@@ -283,6 +289,10 @@ impl Energy for Mlp {
 }
 
 impl Model for Mlp {
+    fn parameter_lock(&self) -> &ParameterLock {
+        &self.parameters_lock
+    }
+
     fn parameters(&self) -> Result<Vec<Tensor>> {
         let state = self.lock();
         Ok(state

@@ -1,21 +1,32 @@
 //! Neural energy models: the specification's `EnergyModel(network)`, E(x) = network(x), as
 //! energies every sampler can use, with trainable parameters.
 
+mod archive;
 mod flat;
 mod mlp;
 mod torchscript;
 
+use crate::exclusive::ParameterLock;
 use tch::{Device, Kind, Tensor};
 
 use crate::energy::Energy;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 pub use flat::{copy_gradients, copy_parameters, parameter_count, set_gradients, set_parameters, zero_gradients};
 pub use mlp::{Activation, Mlp, MlpSpec};
 pub use torchscript::TorchScriptEnergy;
 
 /// An energy with trainable parameters.
+///
+/// Concurrency: evaluations hold [`Model::parameter_lock`] for reading (re-entrantly: a CD
+/// step samples the model it trains, inside the step's own read), and everything that
+/// writes parameter values (setting them, optimizer updates, restoring a file) holds it for
+/// writing, so an evaluation sees the parameters wholly before or wholly after a write,
+/// never a mix.
 pub trait Model: Energy {
+    /// Guards the parameter values; see the trait's documentation.
+    fn parameter_lock(&self) -> &ParameterLock;
+
     /// The trainable tensors in a fixed order (leaf tensors that track gradients); shallow
     /// copies, so gradients accumulated through them land on the model.
     fn parameters(&self) -> Result<Vec<Tensor>>;
@@ -57,6 +68,14 @@ pub(crate) fn autograd_energy_and_gradient(
     tch::with_grad(|| {
         let input = x.f_detach()?.f_set_requires_grad(true)?;
         let energy = forward(&input)?;
+        // libtorch's backward dereferences the grad_fn of its roots: without one (an integer
+        // or detached output) it would crash rather than raise.
+        if !energy.requires_grad() {
+            return Err(Error::Torch(tch::TchError::Torch(format!(
+                "energy: its {:?} output has no autograd graph, so x has no gradient",
+                energy.kind()
+            ))));
+        }
         let gradient = Tensor::f_run_backward(&[&energy], &[&input], false, false)?.remove(0);
         let gradient = if gradient.defined() {
             gradient

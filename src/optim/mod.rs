@@ -169,7 +169,12 @@ impl Optimizer {
     pub fn train_step<R>(&mut self, model: &Arc<dyn Energy>, loss: impl FnOnce() -> Result<R>) -> Result<R> {
         self.ensure_updates(model)?;
         self.zero_grad()?;
-        let value = loss()?;
+        let value = {
+            // The forward and backward passes read the parameters; writers wait until both
+            // are done (the loss's own evaluations re-enter this read lock).
+            let _reading = self.trainable().parameter_lock().read();
+            loss()?
+        };
         self.step()?;
         Ok(value)
     }
@@ -196,8 +201,12 @@ impl Optimizer {
         Ok(())
     }
 
+    fn trainable(&self) -> &dyn crate::model::Model {
+        self.model.as_model().expect("checked at construction")
+    }
+
     fn parameters(&self) -> Result<Vec<Tensor>> {
-        self.model.as_model().expect("checked at construction").parameters()
+        self.trainable().parameters()
     }
 
     /// Sets every parameter's gradient to zero.
@@ -213,6 +222,12 @@ impl Optimizer {
     /// rule's state is kept that way too): a dozen tensor operations per step instead of a
     /// dozen per parameter tensor, which is most of an optimizer step for small models.
     pub fn step(&mut self) -> Result<()> {
+        let model = Arc::clone(&self.model);
+        let _writing = model
+            .as_model()
+            .expect("checked at construction")
+            .parameter_lock()
+            .write("model")?;
         let parameters = self.parameters()?;
         tch::no_grad(|| -> Result<()> {
             let grads: Vec<Tensor> = parameters

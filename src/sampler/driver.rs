@@ -261,6 +261,12 @@ impl Sampler {
         matches!(self.engine, Engine::Host(_))
     }
 
+    /// Checks that `n` chains of dimension `dim` fit in the memory available now
+    /// ([`Error::OutOfMemory`] naming `arg` otherwise), before anything is allocated.
+    pub fn ensure_room(&self, arg: &'static str, n: usize, dim: usize) -> Result<()> {
+        crate::memory::ensure_allocatable(arg, &[n, dim], std::mem::size_of::<f64>(), self.method.state_arrays())
+    }
+
     /// Starts `n` chains of dimension `dim` at `initial` (n × dim values, row-major) or,
     /// without it, at N(0, I) draws. Resets step counts, statistics and adaptation; the
     /// random streams continue.
@@ -272,6 +278,7 @@ impl Sampler {
             return Err(Error::invalid("dim", "must be >= 1"));
         }
         self.energy.dim_spec().check("dim", self.energy.name(), dim)?;
+        self.ensure_room("n", n, dim)?;
         if let Some(values) = initial {
             if values.len() != n * dim {
                 return Err(Error::LengthMismatch {

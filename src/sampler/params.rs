@@ -214,6 +214,18 @@ pub enum Method {
     KineticLangevin(KineticLangevinParams),
 }
 
+impl Method {
+    /// How many n × dim arrays a step keeps or builds (state, gradient, draws, proposals,
+    /// momenta): what initialising n chains must be able to allocate.
+    pub(crate) fn state_arrays(&self) -> usize {
+        match self {
+            Method::Langevin(_) => 4,
+            Method::Mala(_) | Method::KineticLangevin(_) => 8,
+            Method::Hmc(_) => 10,
+        }
+    }
+}
+
 fn positive(arg: &'static str, value: f64) -> Result<()> {
     ensure_finite_scalar(arg, value)?;
     if value > 0.0 {

@@ -16,6 +16,7 @@ const EBM_ERR_OUT_OF_MEMORY = Int32(12)
 const EBM_ERR_CANCELLED = Int32(13)
 const EBM_ERR_IO = Int32(14)
 const EBM_ERR_FORMAT = Int32(15)
+const EBM_ERR_BUSY = Int32(16)
 
 """
     TorchEBMError(status, name, message)
