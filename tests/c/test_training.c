@@ -467,8 +467,8 @@ static void bad_files(void) {
     /* A plain model file is not a checkpoint, and vice versa. */
     CHECK_FAILS(ebm_model_load(path, EBM_DEVICE_CPU, &out), EBM_ERR_FORMAT, "ebm_model_load", "format");
     CHECK_FAILS(ebm_model_save(model, "/nonexistent/dir/model.safetensors"), EBM_ERR_IO, "ebm_model_save", "path");
-    /* TorchScript: not a module. */
-    CHECK_FAILS(ebm_model_torchscript_load(bad, 2, EBM_DEVICE_CPU, &out), EBM_ERR_INVALID_ARGUMENT,
+    /* TorchScript: not a module (not even a zip archive). */
+    CHECK_FAILS(ebm_model_torchscript_load(bad, 2, EBM_DEVICE_CPU, &out), EBM_ERR_FORMAT,
                 "ebm_model_torchscript_load", "path");
     CHECK_FAILS(ebm_model_torchscript_load(bad, 0, EBM_DEVICE_CPU, &out), EBM_ERR_INVALID_ARGUMENT,
                 "ebm_model_torchscript_load", "dim");

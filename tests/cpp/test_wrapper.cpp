@@ -424,7 +424,7 @@ static void models() {
   Model back = Model::load(path);
   CHECK(back.eval(x, 2) == m.eval(x, 2));
   CHECK_THROWS(Model::load(scratch + "/does-not-exist.safetensors"), EBM_ERR_IO, "path");
-  CHECK_THROWS(Model::torchscript(path, 2), EBM_ERR_INVALID_ARGUMENT, "path");
+  CHECK_THROWS(Model::torchscript(path, 2), EBM_ERR_FORMAT, "path");  // not a TorchScript archive
   CHECK_THROWS(Model::mlp(torchebm::MlpParams().input_dim(0)), EBM_ERR_INVALID_ARGUMENT, "input_dim");
   CHECK_THROWS(Model().parameter_count(),
                EBM_ERR_NULL_POINTER, "model");
