@@ -30,7 +30,7 @@ demo: build $(BUILD)/demo
 	$(BUILD)/demo $(BUILD)
 
 test: build test-rust test-library test-c test-asan test-readme test-valgrind test-parity test-cpp test-julia \
-      test-install test-examples-c
+      test-install test-examples-c fuzz-ci
 	@echo "all tests passed"
 
 setup:

@@ -58,6 +58,21 @@ fn positive_count(arg: &'static str, value: usize) -> Result<()> {
     }
 }
 
+/// The largest checkerboard half-width: beyond it float32 points have no fractional part,
+/// every point lands on an even cell sum, and rejection sampling would never keep one.
+pub const MAX_CHECKERBOARD_RANGE: f64 = 1e6;
+
+/// Rejects a parameter that float32 cannot hold, when generating in float32.
+fn fits_kind(arg: &'static str, value: f64, kind: Kind) -> Result<()> {
+    if kind == Kind::Float && value.abs() > f32::MAX as f64 {
+        return Err(Error::invalid(
+            arg,
+            format!("is {value:e}, beyond float32's range (generate in double precision for such values)"),
+        ));
+    }
+    Ok(())
+}
+
 fn component_count(arg: &'static str, value: usize) -> Result<()> {
     positive_count(arg, value)?;
     if value > MAX_COMPONENTS {
@@ -93,7 +108,39 @@ impl Dataset {
         }
     }
 
-    fn validate(&self, n: usize) -> Result<()> {
+    /// Every float parameter with its argument name.
+    fn float_parameters(&self) -> Vec<(&'static str, f64)> {
+        match *self {
+            Dataset::GaussianMixture { std, radius, .. } => vec![("params.std", std), ("params.radius", radius)],
+            Dataset::EightGaussians { std, scale } => vec![("params.std", std), ("params.scale", scale)],
+            Dataset::TwoMoons { noise } => vec![("params.noise", noise)],
+            Dataset::SwissRoll { noise, arclength } => vec![("params.noise", noise), ("params.arclength", arclength)],
+            Dataset::Circle { noise, radius } => vec![("params.noise", noise), ("params.radius", radius)],
+            Dataset::Checkerboard { range_limit, noise } => {
+                vec![("params.range_limit", range_limit), ("params.noise", noise)]
+            }
+            Dataset::Pinwheel {
+                noise,
+                radial_scale,
+                angular_scale,
+                spiral_scale,
+                ..
+            } => vec![
+                ("params.noise", noise),
+                ("params.radial_scale", radial_scale),
+                ("params.angular_scale", angular_scale),
+                ("params.spiral_scale", spiral_scale),
+            ],
+            Dataset::Grid { range_limit, noise, .. } => {
+                vec![("params.range_limit", range_limit), ("params.noise", noise)]
+            }
+        }
+    }
+
+    fn validate(&self, n: usize, kind: Kind) -> Result<()> {
+        for (arg, value) in self.float_parameters() {
+            fits_kind(arg, value, kind)?;
+        }
         positive_count("n", n)?;
         // The points, their noise and TorchEBM's intermediate tensors.
         crate::memory::ensure_allocatable("n", &[n, 2], std::mem::size_of::<f64>(), 8)?;
@@ -123,11 +170,12 @@ impl Dataset {
             Dataset::Checkerboard { range_limit, noise } => {
                 non_negative("params.noise", noise)?;
                 ensure_finite_scalar("params.range_limit", range_limit)?;
-                if range_limit < 1.0 {
-                    // Smaller boxes hold no dark square whole: rejection could loop forever.
+                if !(1.0..=MAX_CHECKERBOARD_RANGE).contains(&range_limit) {
+                    // Smaller boxes hold no dark square whole, and in larger ones points have
+                    // no fractional part: either way rejection could loop forever.
                     return Err(Error::invalid(
                         "params.range_limit",
-                        format!("must be >= 1, got {range_limit}"),
+                        format!("must be between 1 and {MAX_CHECKERBOARD_RANGE:e}, got {range_limit}"),
                     ));
                 }
                 Ok(())
@@ -158,7 +206,9 @@ impl Dataset {
                         arg: "n",
                         reason: format!(
                             "is {n}, a grid of {points_per_dim} points per dim has {}",
-                            points_per_dim * points_per_dim
+                            points_per_dim
+                                .checked_mul(points_per_dim)
+                                .map_or_else(|| "more than can be counted".to_string(), |c| c.to_string())
                         ),
                     });
                 }
@@ -170,7 +220,7 @@ impl Dataset {
     /// `n` points (row-major n × 2) generated from `seed` into `out`, computed in the
     /// precision of `T` as TorchEBM computes in its `dtype`.
     pub fn generate<T: Real>(&self, n: usize, seed: u64, out: &mut [T]) -> Result<()> {
-        self.validate(n)?;
+        self.validate(n, T::KIND)?;
         if out.len() != 2 * n {
             return Err(Error::LengthMismatch {
                 arg: "out",
@@ -264,6 +314,7 @@ impl Dataset {
                 let batch = 1000.max((n as f64 * 2.5) as usize) as i64;
                 let mut parts = Vec::new();
                 let mut collected = 0usize;
+                let mut empty_batches = 0;
                 while collected < n {
                     let xy = draws
                         .uniform(&[batch, 2])?
@@ -273,6 +324,15 @@ impl Dataset {
                     let cells = xy.f_select(1, 0)?.f_floor()?.f_add(&xy.f_select(1, 1)?.f_floor()?)?;
                     let keep = cells.f_remainder(2.0)?.f_ne(0.0)?.f_nonzero()?.f_squeeze_dim(1)?;
                     let valid = xy.f_index_select(0, &keep)?;
+                    // A batch of 1000 or more uniform points keeps about half of them; several
+                    // empty batches in a row mean the parameters leave no dark square.
+                    empty_batches = if valid.size()[0] == 0 { empty_batches + 1 } else { 0 };
+                    if empty_batches == 8 {
+                        return Err(Error::invalid(
+                            "params.range_limit",
+                            format!("{range_limit} leaves no dark square to draw points from"),
+                        ));
+                    }
                     let take = valid.size()[0].min((n - collected) as i64);
                     parts.push(valid.f_narrow(0, 0, take)?);
                     collected += take as usize;

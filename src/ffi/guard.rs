@@ -36,7 +36,12 @@ fn install_quiet_panic_hook() {
 }
 
 fn set_last_error(message: String) {
-    let message = CString::new(message.replace('\0', " ")).expect("NULs were replaced");
+    // One line, whatever a callback's own text (ebm_callback_set_error) or libtorch held.
+    let line: String = message
+        .chars()
+        .map(|c| if c == '\0' || c.is_control() { ' ' } else { c })
+        .collect();
+    let message = CString::new(line).expect("NULs were replaced");
     LAST_ERROR.with(|e| *e.borrow_mut() = message);
 }
 

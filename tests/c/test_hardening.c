@@ -142,6 +142,24 @@ static void dataset_counts_are_bounded(void) {
     p = ebm_dataset_default_params(EBM_DATASET_CHECKERBOARD);
     CHECK_FAILS(ebm_dataset_generate_f32(&p, (int64_t)1 << 50, NULL), EBM_ERR_SIZE_OVERFLOW,
                 "ebm_dataset_generate_f32", "n");
+    /* Found by fuzzing: a huge half-width left rejection sampling nothing to keep (hang). */
+    double wide[36];
+    p.range_limit = 1e23;
+    CHECK_FAILS(ebm_dataset_generate_f64(&p, 18, wide), EBM_ERR_INVALID_ARGUMENT, "ebm_dataset_generate_f64",
+                "range_limit");
+    p.range_limit = 1e6;
+    CHECK_OK(ebm_dataset_generate_f64(&p, 18, wide));
+    /* Found by fuzzing: a parameter beyond float32 panicked inside tch. */
+    p = ebm_dataset_default_params(EBM_DATASET_GRID);
+    p.range_limit = 3.5e38;
+    float grid[200];
+    CHECK_FAILS(ebm_dataset_generate_f32(&p, 100, grid), EBM_ERR_INVALID_ARGUMENT, "ebm_dataset_generate_f32",
+                "range_limit");
+    double grid64[200];
+    CHECK_OK(ebm_dataset_generate_f64(&p, 100, grid64));
+    /* Found by fuzzing: the message for a grid whose size overflows panicked. */
+    p.points_per_dim = INT64_MAX;
+    CHECK_FAILS(ebm_dataset_generate_f64(&p, 100, grid64), EBM_ERR_LENGTH_MISMATCH, "ebm_dataset_generate_f64", "n");
 }
 
 /* --- re-entrant callbacks ---------------------------------------------------------------- */
@@ -290,6 +308,22 @@ static int32_t failing_inner_call(const double *x, int64_t n, int64_t dim, doubl
     (void)ebm_energy_gaussian_new(NULL, NULL, 2, &junk); /* fails, sets this thread's message */
     for (int64_t i = 0; i < n; i++) energy_out[i] = x[i * dim];
     return 0;
+}
+
+static int32_t failing_with_lines(const double *x, int64_t n, int64_t dim, double *energy_out, void *user_data) {
+    (void)x, (void)n, (void)dim, (void)energy_out, (void)user_data;
+    ebm_callback_set_error("first line\nsecond line\r\n");
+    return 3;
+}
+
+static void messages_are_one_line_whatever_a_callback_says(void) {
+    /* Found by fuzzing: a callback's own message carried its newlines into the error. */
+    ebm_energy *e = NULL;
+    CHECK_OK(ebm_energy_callback_new(1, failing_with_lines, NULL, NULL, NULL, &e));
+    double x[1] = {1}, out[1];
+    CHECK_FAILS(ebm_energy_eval_f64(e, x, 1, 1, out), EBM_ERR_CALLBACK, "ebm_energy_eval_f64", "second line");
+    CHECK(no_newline(ebm_last_error_message()) && strchr(ebm_last_error_message(), '\r') == NULL);
+    ebm_energy_free(e);
 }
 
 static void success_leaves_the_message_empty(void) {
@@ -629,6 +663,7 @@ int main(int argc, char **argv) {
     RUN_SELECTED(energy_callback_calling_its_sampler_gets_busy);
     RUN_SELECTED(training_callbacks_calling_back_get_busy);
     RUN_SELECTED(success_leaves_the_message_empty);
+    RUN_SELECTED(messages_are_one_line_whatever_a_callback_says);
     RUN_SELECTED(render_reports_unwritable_paths);
     RUN_SELECTED(saves_never_collide_nor_touch_user_files);
     RUN_SELECTED(checkpoints_refuse_another_models_optimizer_both_ways);
