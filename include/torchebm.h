@@ -1002,7 +1002,7 @@ typedef struct ebm_dataset_params {
    */
   double arclength;
   /**
-   * CHECKERBOARD (4, >= 1) and GRID (1): half-width of the square.
+   * CHECKERBOARD (4, from 1 to 1e6) and GRID (1): half-width of the square.
    */
   double range_limit;
   /**
@@ -2110,7 +2110,8 @@ struct ebm_dataset_params ebm_dataset_default_params(int32_t kind);
  *
  * Errors: EBM_ERR_NULL_POINTER (params, out), EBM_ERR_INVALID_ARGUMENT (struct_size, unknown
  * kind, n < 1, a count < 1, n_components or n_classes above EBM_DATASET_MAX_COMPONENTS, a
- * negative noise or std, range_limit < 1 for CHECKERBOARD), EBM_ERR_LENGTH_MISMATCH (GRID
+ * negative noise or std, a CHECKERBOARD range_limit outside [1, 1e6], a parameter beyond
+ * float32's range for the _f32 variant), EBM_ERR_LENGTH_MISMATCH (GRID
  * with n != points_per_dim^2), EBM_ERR_NON_FINITE, EBM_ERR_SIZE_OVERFLOW (n*2 values do not
  * fit in this machine's memory), EBM_ERR_OUT_OF_MEMORY (not enough memory free for n
  * points).
