@@ -20,6 +20,9 @@ use crate::sampler::{Method, Sampler, SamplerOptions};
 pub struct ebm_sampler {
     /// Shared with the CD losses that draw their negatives from it.
     pub(crate) sampler: Arc<Exclusive<Sampler>>,
+    /// The method's name, fixed at creation: readable without the lock (even from the
+    /// sampler's own callbacks).
+    name: &'static str,
 }
 
 impl ebm_sampler {
@@ -41,12 +44,14 @@ unsafe fn new_sampler(
         let energy = unsafe { handle(energy, "energy")? };
         let (method, options) = method()?;
         let sampler = Sampler::new(energy.energy.clone(), method, options)?;
+        let name = sampler.method().name();
         // SAFETY: `out` checked above.
         unsafe {
             store(
                 out,
                 ebm_sampler {
                     sampler: Arc::new(Exclusive::new(sampler)),
+                    name,
                 },
             )
         };
@@ -168,9 +173,6 @@ pub unsafe extern "C" fn ebm_sampler_name(sampler: *const ebm_sampler) -> *const
     // SAFETY: a handle from an ebm_*_new or NULL.
     match unsafe { sampler.as_ref() } {
         None => std::ptr::null(),
-        Some(s) => call_infallible(std::ptr::null(), || match s.lock() {
-            Ok(sampler) => static_cstr(sampler.method().name()),
-            Err(_) => std::ptr::null(),
-        }),
+        Some(s) => call_infallible(std::ptr::null(), || static_cstr(s.name)),
     }
 }
