@@ -34,6 +34,11 @@ const METHOD_STORED: u16 = 0;
 const METHOD_DEFLATED: u16 = 8;
 const FLAG_ENCRYPTED: u16 = 1;
 const FLAG_DESCRIPTOR: u16 = 1 << 3;
+/// The general-purpose flags an archive libtorch reads may carry: deflate's speed options
+/// (bits 1-2), a data descriptor (3) and UTF-8 names (11). libtorch's miniz refuses the
+/// others (encryption, patches, masked headers) after it has allocated its reader, which it
+/// then leaks: they must be refused here.
+const FLAGS_ALLOWED: u16 = (1 << 1) | (1 << 2) | FLAG_DESCRIPTOR | (1 << 11);
 
 /// One entry of the central directory.
 struct Entry {
@@ -247,6 +252,9 @@ impl Archive<'_> {
         if flags & FLAG_ENCRYPTED != 0 {
             return Err(bad("is encrypted".into()));
         }
+        if flags & !FLAGS_ALLOWED != 0 {
+            return Err(bad(format!("has unsupported general-purpose flags {flags:#06x}")));
+        }
         if method != METHOD_STORED && method != METHOD_DEFLATED {
             return Err(bad(format!("unsupported compression method {method}")));
         }
@@ -322,6 +330,12 @@ impl Archive<'_> {
             return Err(bad(format!("no local header at offset {}", entry.local_offset)));
         }
         let (flags, method) = (u16_at(&header, 6), u16_at(&header, 8));
+        if flags & !FLAGS_ALLOWED != 0 {
+            return Err(self.corrupt(format!(
+                "entry '{}': its local header has unsupported general-purpose flags {flags:#06x}",
+                entry.name
+            )));
+        }
         if method != entry.method || (flags & FLAG_DESCRIPTOR) != (entry.flags & FLAG_DESCRIPTOR) {
             return Err(bad("the local header disagrees with the central directory".into()));
         }
