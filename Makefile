@@ -24,7 +24,7 @@ VALGRIND_TESTS := $(BUILD)/c/test_energies $(BUILD)/c/test_callback $(BUILD)/c/t
 VALGRIND  := valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
              --errors-for-leak-kinds=definite,indirect --suppressions=$(CURDIR)/tests/valgrind/libtorch.supp
 
-.PHONY: demo test setup build header test-rust test-library test-c test-readme test-valgrind test-parity bench clean
+.PHONY: demo test setup build header test-rust test-library test-c test-readme test-valgrind test-parity bench bench-busy clean
 
 demo: build $(BUILD)/demo
 	$(BUILD)/demo $(BUILD)
@@ -111,6 +111,11 @@ bench: build $(BUILD)/langevin_bench $(BUILD)/cd_step_bench
 	@python="$$(scripts/setup-libtorch.sh --python)"; set -e; \
 	  "$$python" benchmarks/langevin_vs_torchebm.py $(BUILD)/langevin_bench; echo; \
 	  "$$python" benchmarks/cd_vs_torchebm.py $(BUILD)/cd_step_bench
+
+# Every benchmark configuration quiet and with one spinning process per CPU, with the
+# default thread count and with one thread (benchmarks/busy.py states the targets).
+bench-busy: build $(BUILD)/langevin_bench $(BUILD)/cd_step_bench
+	$(PYTHON) benchmarks/busy.py $(BUILD)/langevin_bench $(BUILD)/cd_step_bench
 
 $(BUILD)/langevin_bench: benchmarks/langevin.c include/torchebm.h $(LIBRARY) | $(BUILD)
 	$(CC) $(WARNINGS) -O2 $< -o $@ $(LINK)

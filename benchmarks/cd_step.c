@@ -2,7 +2,7 @@
  * 2 -> 128 -> 128 -> 1 SiLU MLP, Langevin (step 0.01, noise 1) chains started at the data,
  * Adam (lr 0.001), energy regulariser 0.001 — TorchEBM's ContrastiveDivergence defaults.
  *
- * Usage: cd_step_bench [steps]
+ * Usage: cd_step_bench [steps] [threads]   (threads: ebm_set_num_threads; default the library's)
  * Prints: microseconds_per_step mean_loss_first_quarter mean_loss_last_quarter */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -20,6 +20,7 @@ static void check(ebm_status status) {
 
 int main(int argc, char **argv) {
     int steps = argc > 1 ? atoi(argv[1]) : 200;
+    if (argc > 2) check(ebm_set_num_threads(atoi(argv[2])));
     enum { N_DATA = 20000, BATCH = 256 };
     static float data[N_DATA * 2];
     ebm_dataset_params dataset = ebm_dataset_default_params(EBM_DATASET_EIGHT_GAUSSIANS);

@@ -1,7 +1,10 @@
 /* Times unadjusted Langevin through the C API, as a user would call it: one
  * ebm_sampler_sample_f32 call per repetition (n chains from N(0, I), n_steps steps).
  *
- * Usage: langevin_bench [repetitions]
+ * Usage: langevin_bench [repetitions] [threads] [min_seconds]
+ * threads: ebm_set_num_threads (default: the library's); min_seconds: each repetition runs at
+ * least this long (more steps than listed, measured once after the warm-up), so that timings
+ * on a busy machine average over many scheduler time slices.
  * Prints one line per configuration: energy chains dim steps microseconds_per_step
  * (the median over the repetitions). */
 #define _POSIX_C_SOURCE 200809L
@@ -44,10 +47,13 @@ static ebm_energy *make_energy(const char *name, int64_t dim) {
 
 int main(int argc, char **argv) {
     int repetitions = argc > 1 ? atoi(argv[1]) : 7;
-    const int64_t configs[][3] = {{1, 2, 1000}, {100, 2, 1000}, {10000, 2, 100}, {1000, 64, 100}};
+    if (argc > 2) check(ebm_set_num_threads(atoi(argv[2])));
+    double min_seconds = argc > 3 ? atof(argv[3]) : 0.0;
+    const int64_t configs[][3] = {{1, 2, 1000}, {100, 2, 1000}, {10000, 2, 100}, {1000, 64, 100}, {200000, 2, 10}};
+    const int n_configs = (int)(sizeof configs / sizeof configs[0]);
     const char *energies[] = {"double_well", "gaussian"};
     for (int e = 0; e < 2; e++) {
-        for (int c = 0; c < 4; c++) {
+        for (int c = 0; c < n_configs; c++) {
             int64_t n = configs[c][0], dim = configs[c][1], steps = configs[c][2];
             ebm_energy *energy = make_energy(energies[e], dim);
             ebm_langevin_params params = ebm_langevin_default_params();
@@ -55,7 +61,12 @@ int main(int argc, char **argv) {
             check(ebm_langevin_new(energy, &params, &sampler));
             float *samples = malloc(sizeof(float) * (size_t)(n * dim));
             double *times = malloc(sizeof(double) * (size_t)repetitions);
-            check(ebm_sampler_sample_f32(sampler, n, dim, steps, samples)); /* warm-up */
+            double warm_up = now_seconds();
+            check(ebm_sampler_sample_f32(sampler, n, dim, steps, samples));
+            warm_up = now_seconds() - warm_up;
+            if (min_seconds > 0 && warm_up < min_seconds) {
+                steps = (int64_t)((double)steps * min_seconds / (warm_up > 1e-9 ? warm_up : 1e-9)) + 1;
+            }
             for (int r = 0; r < repetitions; r++) {
                 double start = now_seconds();
                 check(ebm_sampler_sample_f32(sampler, n, dim, steps, samples));

@@ -65,6 +65,15 @@
  * samplers or threads do and however many CPU threads run. With EBM_RNG_TORCH the draws are
  * exactly PyTorch's after torch.manual_seed(seed).
  *
+ * THREADS
+ *
+ * The library lives on the host's cores. libtorch runs single-threaded inside every
+ * operation (the library sets its intra-op thread count to 1 in this process), so no
+ * OpenMP team ever busy-waits for a preempted thread; the library's own parallel work is
+ * split over chains or points and runs on one pool whose threads sleep when idle
+ * (ebm_set_num_threads; 1 = the calling thread only, no thread started), or on the host's
+ * own threads (ebm_set_task_runner). Results never depend on the thread count or runner.
+ *
  * THREAD SAFETY
  *
  * Functions taking a const handle (const ebm_energy *) may be called concurrently from any
@@ -76,10 +85,11 @@
  * reader-writer lock: ebm_model_set_parameters_*, ebm_optimizer_step, the train steps and
  * ebm_checkpoint_load wait for evaluations in progress, and every
  * evaluation or sampler step sees the parameters wholly before or wholly after an update,
- * never a mix. Process-wide state: the CPU thread pools (ebm_set_num_threads) and CUDA
- * device initialisation; the last-error message is per thread. User callbacks may be
- * invoked concurrently when their energy is evaluated from several threads at once; a
- * sampler's progress callback runs on the thread that called ebm_sampler_run.
+ * never a mix. Process-wide state: the thread count (ebm_set_num_threads), the task runner
+ * (ebm_set_task_runner) and CUDA device initialisation; the last-error message is per
+ * thread. User callbacks may be invoked concurrently when their energy is evaluated from
+ * several threads at once; a sampler's progress callback runs on the thread that called
+ * ebm_sampler_run.
  *
  * Callbacks calling back. A callback (progress or energy) may call any ebm_ function on
  * other handles, and read-only functions on const handles. Calling the sampler, loss or
@@ -460,10 +470,32 @@ typedef struct ebm_build_info {
    */
   int32_t cuda_device_count;
   /**
-   * Size of libtorch's intra-op thread pool.
+   * Threads the library's parallel work may use (ebm_set_num_threads).
    */
   int32_t num_threads;
 } ebm_build_info;
+
+/**
+ * One task of the library's parallel work: call it exactly once for each index in
+ * [0, n_tasks) with the task_data given to the runner. It never fails and never throws; it
+ * may block briefly on locks the library holds.
+ */
+typedef void (*ebm_task_fn)(void *task_data, int64_t index);
+
+/**
+ * Runs n_tasks tasks of the library's parallel work on the host's threads: task(task_data, i)
+ * once for every i in [0, n_tasks), on any threads (the calling one included), in any order,
+ * and returns only when all have finished. A job system submits n_tasks jobs and waits for
+ * them; a runner that can run nothing now may return a nonzero value at once. Return 0 on
+ * success. Whatever the runner did not run (or after a nonzero return) the library runs
+ * itself on the calling thread, so work is never lost; a task run twice runs only once.
+ * Tasks never call the runner again (work started inside a task runs serially). Must not
+ * throw C++ exceptions or longjmp.
+ */
+typedef int32_t (*ebm_task_runner_fn)(ebm_task_fn task,
+                                      void *task_data,
+                                      int64_t n_tasks,
+                                      void *user_data);
 
 /**
  * Computes the energies of n points: energy_out[i] = E(x[i*dim .. i*dim+dim-1]).
@@ -1120,21 +1152,40 @@ bool ebm_cuda_is_available(void);
 int32_t ebm_cuda_device_count(void);
 
 /**
- * Sets the number of CPU threads used inside one operation, for the whole process: libtorch's
- * intra-op pool and the library's own pool for large host-side batches (the default is the
- * number of cores).
+ * Sets how many threads the library's parallel work may use, for the whole process. The
+ * library splits large batches over chains or points (random draws, host loops, libtorch
+ * evaluations of large CPU batches) and runs the parts on its own pool, whose threads sleep
+ * when idle; libtorch itself always runs single-threaded inside an operation, so no thread
+ * ever busy-waits for another. 1 runs everything on the calling thread: no thread is started
+ * at all (the choice for one MPI rank per core). The default is the number of CPUs this
+ * process may run on (its affinity mask, so a rank bound to one core gets 1). Results do not
+ * depend on the thread count. See also ebm_set_task_runner() for running the parts on the
+ * host's own threads.
  *
- * threads may be at most the number of CPUs this process may run on (its affinity mask):
- * more would only contend for them.
+ * threads may be at most the number of CPUs this process may run on: more would only
+ * contend for them.
  *
  * Errors: EBM_ERR_INVALID_ARGUMENT (threads < 1 or more than the CPUs available).
  */
 enum ebm_status ebm_set_num_threads(int32_t threads);
 
 /**
- * The number of threads libtorch uses inside one operation.
+ * The number of threads the library's parallel work may use (ebm_set_num_threads).
  */
 int32_t ebm_get_num_threads(void);
+
+/**
+ * Runs the library's parallel work (chains and points split into tasks) on the host's
+ * threads through runner, instead of the library's own thread pool, for the whole process;
+ * runner NULL goes back to the pool. user_data is passed to every runner call and is not
+ * freed by the library. Calls already running may still use the previous runner: keep it
+ * and its user_data valid until they have returned. With a runner installed, work is split
+ * whatever ebm_set_num_threads says (the runner decides where it runs), and no library
+ * thread is ever started.
+ *
+ * Errors: none (EBM_OK).
+ */
+enum ebm_status ebm_set_task_runner(ebm_task_runner_fn runner, void *user_data);
 
 /**
  * The specification's Gaussian energy E(x) = 1/2 (x - mean)^T cov^-1 (x - mean), without

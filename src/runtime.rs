@@ -81,7 +81,8 @@ pub fn device_code(device: Device) -> i32 {
     }
 }
 
-/// Sets the size of libtorch's intra-op thread pool (process-wide).
+/// Sets the number of threads the library's parallel work may use (process-wide; 1: the
+/// calling thread only). libtorch itself always runs single-threaded inside an operation.
 pub fn set_num_threads(threads: i32) -> Result<()> {
     let max = max_threads();
     if threads < 1 || threads as usize > max {
@@ -90,7 +91,6 @@ pub fn set_num_threads(threads: i32) -> Result<()> {
             format!("must be between 1 and the {max} CPUs this process may use, got {threads}"),
         ));
     }
-    tch::set_num_threads(threads);
     crate::parallel::set_threads(threads as usize);
     Ok(())
 }
@@ -98,12 +98,12 @@ pub fn set_num_threads(threads: i32) -> Result<()> {
 /// The most threads one operation may use: the CPUs this process may run on. More would
 /// only contend for them (and thread pools with hundreds of threads can exhaust the host).
 pub fn max_threads() -> usize {
-    std::thread::available_parallelism().map(usize::from).unwrap_or(1)
+    crate::parallel::available_cpus()
 }
 
-/// The size of libtorch's intra-op thread pool.
+/// The number of threads the library's parallel work may use.
 pub fn num_threads() -> i32 {
-    tch::get_num_threads()
+    i32::try_from(crate::parallel::threads()).unwrap_or(i32::MAX)
 }
 
 /// Versions and capabilities of this build and machine.
@@ -119,7 +119,7 @@ pub struct BuildInfo {
     pub cuda_available: bool,
     /// Number of usable CUDA devices.
     pub cuda_device_count: usize,
-    /// libtorch's intra-op thread count.
+    /// The threads the library's parallel work may use.
     pub num_threads: i32,
 }
 

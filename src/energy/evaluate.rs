@@ -2,12 +2,14 @@
 //! data to the requested device and back.
 
 use std::borrow::Cow;
+use std::sync::Mutex;
 
 use tch::{Device, Tensor};
 
 use super::Energy;
 use crate::error::{Error, Result};
 use crate::host;
+use crate::parallel;
 use crate::tensor::{borrow_matrix, copy_to_slice, Real};
 
 /// Matrix-vector host kernels (Gaussians, mixtures) beat libtorch's BLAS up to this many
@@ -93,7 +95,54 @@ pub fn evaluate_with<T: Real>(
         {
             evaluate_on_host(kernel, x, dim, energy_out, gradient_out)
         }
+        _ if device == Device::Cpu && x.len() >= 2 * parallel::TORCH_VALUES_PER_TASK => {
+            evaluate_in_parts(energy, x, dim, energy_out, gradient_out)
+        }
         _ => evaluate_with_torch(energy, device, x, n, dim, energy_out, gradient_out),
+    }
+}
+
+/// Large CPU batches through libtorch: parts of a fixed size (whatever the thread count, so
+/// that results never depend on it), evaluated in parallel when CPUs are free; the error of
+/// the first failing part is returned.
+fn evaluate_in_parts<T: Real>(
+    energy: &dyn Energy,
+    x: &[T],
+    dim: usize,
+    energy_out: Option<&mut [T]>,
+    gradient_out: Option<&mut [T]>,
+) -> Result<()> {
+    let n = x.len() / dim;
+    let rows = parallel::TORCH_VALUES_PER_TASK.div_ceil(dim).min(n);
+    let mut energies: Vec<Option<&mut [T]>> = match energy_out {
+        Some(out) => out.chunks_mut(rows).map(Some).collect(),
+        None => Vec::new(),
+    };
+    let mut gradients: Vec<Option<&mut [T]>> = match gradient_out {
+        Some(out) => out.chunks_mut(rows * dim).map(Some).collect(),
+        None => Vec::new(),
+    };
+    let parts: Vec<_> = x
+        .chunks(rows * dim)
+        .enumerate()
+        .map(|(i, x)| {
+            let e = energies.get_mut(i).and_then(Option::take);
+            let g = gradients.get_mut(i).and_then(Option::take);
+            (i, x, e, g)
+        })
+        .collect();
+    let first_error: Mutex<Option<(usize, Error)>> = Mutex::new(None);
+    parallel::for_each(parts, |(i, x, e, g)| {
+        if let Err(error) = evaluate_with_torch(energy, Device::Cpu, x, x.len() / dim, dim, e, g) {
+            let mut slot = first_error.lock().unwrap_or_else(|p| p.into_inner());
+            if slot.as_ref().is_none_or(|(j, _)| i < *j) {
+                *slot = Some((i, error));
+            }
+        }
+    });
+    match first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        Some((_, error)) => Err(error),
+        None => Ok(()),
     }
 }
 

@@ -1,7 +1,5 @@
 //! Host kernels of energies that are evaluated one point at a time.
 
-use rayon::prelude::*;
-
 use super::HostKernel;
 use crate::error::Result;
 use crate::parallel;
@@ -93,20 +91,18 @@ const ROWS_PER_TASK: usize = 256;
 
 impl<R: PointKernel> HostKernel for R {
     fn eval_host(&self, x: &[f64], dim: usize, energy_out: &mut [f64], gradient_out: Option<&mut [f64]>) -> Result<()> {
-        parallel::run(x.len(), |parallel| {
-            if !parallel {
-                return eval_rows(self, x, dim, energy_out, gradient_out);
-            }
-            let tasks = x
-                .par_chunks(dim * ROWS_PER_TASK)
-                .zip(energy_out.par_chunks_mut(ROWS_PER_TASK));
-            match gradient_out {
-                Some(gradient) => tasks
-                    .zip(gradient.par_chunks_mut(dim * ROWS_PER_TASK))
-                    .for_each(|((x, e), g)| eval_rows(self, x, dim, e, Some(g))),
-                None => tasks.for_each(|(x, e)| eval_rows(self, x, dim, e, None)),
-            }
-        });
+        if !parallel::worth_splitting(x.len(), parallel::MIN_PARALLEL_VALUES) {
+            eval_rows(self, x, dim, energy_out, gradient_out);
+            return Ok(());
+        }
+        let rows = x.chunks(dim * ROWS_PER_TASK).zip(energy_out.chunks_mut(ROWS_PER_TASK));
+        match gradient_out {
+            Some(gradient) => parallel::for_each(
+                rows.zip(gradient.chunks_mut(dim * ROWS_PER_TASK)).collect(),
+                |((x, e), g)| eval_rows(self, x, dim, e, Some(g)),
+            ),
+            None => parallel::for_each(rows.collect(), |(x, e)| eval_rows(self, x, dim, e, None)),
+        }
         Ok(())
     }
 

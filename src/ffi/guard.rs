@@ -76,6 +76,7 @@ fn contained<T>(body: impl FnOnce() -> T) -> std::result::Result<T, String> {
 /// The body of a fallible exported function.
 pub(crate) fn call(function: &'static str, body: impl FnOnce() -> Result<()>) -> ebm_status {
     clear_last_error();
+    crate::parallel::torch_single_threaded();
     match contained(body) {
         Ok(Ok(())) => {
             // A user callback may have made a failing ebm_ call of its own on this thread.

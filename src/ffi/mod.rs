@@ -13,6 +13,7 @@
 mod status;
 mod guard;
 mod runtime;
+mod tasks;
 mod energy;
 mod energy_eval;
 mod callback;
@@ -35,4 +36,5 @@ pub use sampler::*;
 pub use sampler_params::*;
 pub use sampler_run::*;
 pub use status::*;
+pub use tasks::*;
 pub use training::*;

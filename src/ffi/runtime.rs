@@ -46,7 +46,7 @@ pub struct ebm_build_info {
     pub cuda_available: bool,
     /// Number of usable CUDA devices.
     pub cuda_device_count: i32,
-    /// Size of libtorch's intra-op thread pool.
+    /// Threads the library's parallel work may use (ebm_set_num_threads).
     pub num_threads: i32,
 }
 
@@ -96,12 +96,18 @@ pub extern "C" fn ebm_cuda_device_count() -> i32 {
     call_infallible(0, || i32::try_from(runtime::cuda_device_count()).unwrap_or(i32::MAX))
 }
 
-/// Sets the number of CPU threads used inside one operation, for the whole process: libtorch's
-/// intra-op pool and the library's own pool for large host-side batches (the default is the
-/// number of cores).
+/// Sets how many threads the library's parallel work may use, for the whole process. The
+/// library splits large batches over chains or points (random draws, host loops, libtorch
+/// evaluations of large CPU batches) and runs the parts on its own pool, whose threads sleep
+/// when idle; libtorch itself always runs single-threaded inside an operation, so no thread
+/// ever busy-waits for another. 1 runs everything on the calling thread: no thread is started
+/// at all (the choice for one MPI rank per core). The default is the number of CPUs this
+/// process may run on (its affinity mask, so a rank bound to one core gets 1). Results do not
+/// depend on the thread count. See also ebm_set_task_runner() for running the parts on the
+/// host's own threads.
 ///
-/// threads may be at most the number of CPUs this process may run on (its affinity mask):
-/// more would only contend for them.
+/// threads may be at most the number of CPUs this process may run on: more would only
+/// contend for them.
 ///
 /// Errors: EBM_ERR_INVALID_ARGUMENT (threads < 1 or more than the CPUs available).
 #[no_mangle]
@@ -109,7 +115,7 @@ pub extern "C" fn ebm_set_num_threads(threads: i32) -> ebm_status {
     call("ebm_set_num_threads", || runtime::set_num_threads(threads))
 }
 
-/// The number of threads libtorch uses inside one operation.
+/// The number of threads the library's parallel work may use (ebm_set_num_threads).
 #[no_mangle]
 pub extern "C" fn ebm_get_num_threads() -> i32 {
     call_infallible(1, runtime::num_threads)

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use rand::{Rng, RngCore, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 use rand_xoshiro::{SplitMix64, Xoshiro256PlusPlus};
-use rayon::prelude::*;
 use tch::{Device, Kind};
 
 use super::backend::{langevin_update_by_parts, Backend, ChainState};
@@ -43,7 +42,10 @@ pub(crate) fn chain_stream(seed: u64, chain: u64) -> Xoshiro256PlusPlus {
 
 /// One task of the fused Langevin step: ((x, gradient), draws) and (energies, live flags).
 type RowsTask<'a> = (
-    ((&'a mut [f64], &'a mut [f64]), &'a mut [f64]),
+    (
+        (&'a mut [f64], &'a mut [f64]),
+        (&'a mut [f64], &'a mut [Xoshiro256PlusPlus]),
+    ),
     (&'a mut [f64], &'a mut [bool]),
 );
 
@@ -85,21 +87,19 @@ impl HostBackend {
     /// stream, in parallel when `out` is large.
     fn draw_rows(&mut self, out: &mut [f64], width: usize, draw: impl Fn(&mut Xoshiro256PlusPlus) -> f64 + Sync) {
         let streams = &mut self.streams[..self.n];
-        let fill = |streams: &mut [Xoshiro256PlusPlus], rows: &mut [f64]| {
+        let fill = |(streams, rows): (&mut [Xoshiro256PlusPlus], &mut [f64])| {
             for (stream, row) in streams.iter_mut().zip(rows.chunks_mut(width)) {
                 row.iter_mut().for_each(|v| *v = draw(stream));
             }
         };
-        parallel::run(out.len(), |parallel| {
-            if parallel {
-                streams
-                    .par_chunks_mut(CHAINS_PER_TASK)
-                    .zip(out.par_chunks_mut(CHAINS_PER_TASK * width))
-                    .for_each(|(streams, rows)| fill(streams, rows));
-            } else {
-                fill(streams, out);
-            }
-        });
+        if parallel::worth_splitting(out.len(), parallel::MIN_PARALLEL_VALUES) {
+            let tasks = streams
+                .chunks_mut(CHAINS_PER_TASK)
+                .zip(out.chunks_mut(CHAINS_PER_TASK * width));
+            parallel::for_each(tasks.collect(), fill);
+        } else {
+            fill((streams, out));
+        }
     }
 
     fn draw_normals(&mut self, out: &mut [f64], width: usize) {
@@ -302,51 +302,57 @@ impl Backend for HostBackend {
             return langevin_update_by_parts(self, state, h, sigma, clamp, dim);
         };
         let (lo, hi) = clamp.unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
-        // Draws first (a tight loop per chain's stream), then the fused move-and-evaluate.
+        // Per task: the draws (a tight loop per chain's stream), then the fused
+        // move-and-evaluate; one parallel region per step.
         let mut noise = std::mem::take(&mut self.draws);
         if noise.len() != self.n * dim {
             noise = host::zeroed("chains", self.n * dim)?;
         }
-        self.draw_normals(&mut noise, dim);
+        let streams = &mut self.streams[..self.n];
         let ChainState {
             x,
             energy,
             gradient,
             alive,
         } = state;
-        let rows_per_task = CHAINS_PER_TASK;
-        parallel::run(x.len(), |parallel| {
-            let task = |(((x, gradient), noise), (energy, alive)): RowsTask<'_>| {
-                kernel.langevin_rows(LangevinRows {
-                    x,
-                    gradient,
-                    energy,
-                    alive,
-                    noise,
-                    h,
-                    sigma,
-                    lo,
-                    hi,
-                    dim,
-                })
-            };
-            if parallel {
-                x.par_chunks_mut(dim * rows_per_task)
-                    .zip(gradient.par_chunks_mut(dim * rows_per_task))
-                    .zip(noise.par_chunks_mut(dim * rows_per_task))
-                    .zip(
-                        energy
-                            .par_chunks_mut(rows_per_task)
-                            .zip(alive.par_chunks_mut(rows_per_task)),
-                    )
-                    .for_each(task);
-            } else {
-                task((
-                    ((x.as_mut_slice(), gradient.as_mut_slice()), noise.as_mut_slice()),
-                    (energy.as_mut_slice(), alive.as_mut_slice()),
-                ));
+        let task = |(((x, gradient), (noise, streams)), (energy, alive)): RowsTask<'_>| {
+            for (stream, row) in streams.iter_mut().zip(noise.chunks_mut(dim)) {
+                row.iter_mut().for_each(|v| *v = StandardNormal.sample(stream));
             }
-        });
+            kernel.langevin_rows(LangevinRows {
+                x,
+                gradient,
+                energy,
+                alive,
+                noise,
+                h,
+                sigma,
+                lo,
+                hi,
+                dim,
+            })
+        };
+        if parallel::worth_splitting(x.len(), parallel::MIN_PARALLEL_VALUES) {
+            let width = dim * CHAINS_PER_TASK;
+            let tasks = x
+                .chunks_mut(width)
+                .zip(gradient.chunks_mut(width))
+                .zip(noise.chunks_mut(width).zip(streams.chunks_mut(CHAINS_PER_TASK)))
+                .zip(
+                    energy
+                        .chunks_mut(CHAINS_PER_TASK)
+                        .zip(alive.chunks_mut(CHAINS_PER_TASK)),
+                );
+            parallel::for_each(tasks.collect(), task);
+        } else {
+            task((
+                (
+                    (x.as_mut_slice(), gradient.as_mut_slice()),
+                    (noise.as_mut_slice(), streams),
+                ),
+                (energy.as_mut_slice(), alive.as_mut_slice()),
+            ));
+        }
         self.draws = noise;
         Ok(())
     }
