@@ -126,8 +126,8 @@ pub(crate) fn for_each<T: Send>(items: Vec<T>, work: impl Fn(T) + Sync) {
         return batch.finish();
     }
     let lanes = lanes().min(items.len());
-    match pool() {
-        Some(pool) if lanes > 1 => {
+    match if lanes > 1 { pool() } else { None } {
+        Some(pool) => {
             let batch = Batch::new(items, &work);
             let next = AtomicUsize::new(0);
             let drain = || loop {

@@ -543,14 +543,23 @@ inline bool cuda_available() noexcept { return ebm_cuda_is_available(); }
 /** The number of usable CUDA devices. */
 inline int32_t cuda_device_count() noexcept { return ebm_cuda_device_count(); }
 
-/** Sets the CPU threads used inside one operation, process-wide (>= 1). */
+/** Sets how many threads the library's parallel work may use, process-wide (>= 1; 1 runs
+ *  everything on the calling thread and starts no thread). See ebm_set_num_threads. */
 inline Ret<void> set_num_threads(int32_t threads) {
   TORCHEBM_CHECK(ebm_set_num_threads(threads));
   return detail::ok();
 }
 
-/** The CPU threads used inside one operation. */
+/** The threads the library's parallel work may use. */
 inline int32_t num_threads() noexcept { return ebm_get_num_threads(); }
+
+/** Runs the library's parallel work on the host's threads through runner (process-wide;
+ *  nullptr restores the library's pool). The runner must not throw: catch inside it and
+ *  return nonzero. See ebm_set_task_runner. */
+inline Ret<void> set_task_runner(ebm_task_runner_fn runner, void* user_data) {
+  TORCHEBM_CHECK(ebm_set_task_runner(runner, user_data));
+  return detail::ok();
+}
 
 // ---------------------------------------------------------------------------------------
 // Parameter structs: C defaults, chainable setters

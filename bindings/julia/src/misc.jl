@@ -31,14 +31,32 @@ cuda_available() = @ccall libtorchebm.ebm_cuda_is_available()::Bool
 "Number of usable CUDA devices."
 cuda_device_count() = Int(@ccall libtorchebm.ebm_cuda_device_count()::Int32)
 
-"Sets the number of CPU threads inside one operation, for the whole process."
+"""
+    set_num_threads!(n)
+
+How many threads the library's parallel work may use, for the whole process (1 runs
+everything on the calling thread and starts no thread).
+"""
 function set_num_threads!(n::Integer)
     check(@ccall libtorchebm.ebm_set_num_threads(n::Int32)::Cint)
     return nothing
 end
 
-"The number of threads libtorch uses inside one operation."
+"The number of threads the library's parallel work may use."
 num_threads() = Int(@ccall libtorchebm.ebm_get_num_threads()::Int32)
+
+"""
+    set_task_runner!(runner::Ptr{Cvoid}, user_data::Ptr{Cvoid} = C_NULL)
+
+Installs a C task runner (an `ebm_task_runner_fn`, e.g. from a C job system, or
+`@cfunction` of a Julia function that only calls the given task pointer with `ccall`) for
+the library's parallel work; `C_NULL` restores the library's own pool. The library's tasks
+are C functions that must not be run on Julia tasks that can be migrated mid-call.
+"""
+function set_task_runner!(runner::Ptr{Cvoid}, user_data::Ptr{Cvoid} = C_NULL)
+    check(@ccall libtorchebm.ebm_set_task_runner(runner::Ptr{Cvoid}, user_data::Ptr{Cvoid})::Cint)
+    return nothing
+end
 
 # --- datasets --------------------------------------------------------------------------
 

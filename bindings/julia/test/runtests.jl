@@ -37,6 +37,8 @@ end
     err = status_of(() -> T.set_num_threads!(0))
     @test err.status == T.EBM_ERR_INVALID_ARGUMENT
     @test occursin("ebm_set_num_threads", err.message)
+    T.set_task_runner!(C_NULL)                   # the library's own pool (the default)
+    @test T.num_threads() == 2
 end
 
 @testset "analytic energies: closed forms" begin
