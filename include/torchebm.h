@@ -62,8 +62,11 @@
  *
  * Reproducibility. A sampler's random streams belong to it: the same parameters, seed,
  * device, buffer type and sequence of calls give bit-identical results, whatever other
- * samplers or threads do and however many CPU threads run. With EBM_RNG_TORCH the draws are
- * exactly PyTorch's after torch.manual_seed(seed).
+ * samplers or threads do, however many CPU threads run and whatever task runner is set.
+ * With EBM_RNG_PER_CHAIN on the CPU, chain i draws from its own stream, keyed by (seed,
+ * first_chain + i): shards of one run computed anywhere (chains [a, b) with first_chain = a)
+ * equal that run's chains bit for bit, for energies that evaluate each point on its own.
+ * With EBM_RNG_TORCH the draws are exactly PyTorch's after torch.manual_seed(seed).
  *
  * THREADS
  *
