@@ -189,7 +189,7 @@
 #define EBM_SCHEDULE_COSINE 3
 
 /**
- * Random numbers: on the CPU one xoshiro256++ stream per chain, keyed by (seed, first_chain +
+ * Random numbers: on the CPU one xoroshiro128++ stream per chain, keyed by (seed, first_chain +
  * i) for chain i, so a chain's draws depend on nothing else: not on the number of chains, the
  * threads, or the process (the fastest choice). With the same seed, chains [a, b) run with
  * first_chain = a anywhere equal chains [a, b) of one run of all chains, bit for bit, for

@@ -1,4 +1,4 @@
-//! The CPU backend: chains as row-major f64 vectors, one xoshiro256++ stream per chain keyed
+//! The CPU backend: chains as row-major f64 vectors, one xoroshiro128++ stream per chain keyed
 //! by (seed, global chain index), energies through their host kernels (or libtorch where BLAS
 //! wins), no tensor dispatch per operation. Arithmetic is in double precision whatever the
 //! caller's buffer type.
@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use rand::{Rng, RngCore, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
-use rand_xoshiro::{SplitMix64, Xoshiro256PlusPlus};
+use rand_xoshiro::{SplitMix64, Xoroshiro128PlusPlus};
 use tch::{Device, Kind};
 
 use super::backend::{langevin_update_by_parts, Backend, ChainState};
@@ -21,30 +21,31 @@ use crate::tensor::Real;
 /// draws from its own stream, so results do not depend on this or on the threads.
 const CHAINS_PER_TASK: usize = 256;
 
-/// The stream of the chain with global index `chain` for `seed`: xoshiro256++ whose 256-bit
-/// state is two SplitMix64 outputs of the seed followed by two of the chain index. SplitMix64
-/// is a bijection of its seed, so distinct (seed, chain) pairs give distinct states, and a
-/// chain's draws depend on nothing else (not on the number of chains, nor on where it runs).
-pub(crate) fn chain_stream(seed: u64, chain: u64) -> Xoshiro256PlusPlus {
-    let mut state = [0u8; 32];
-    let mut from_seed = SplitMix64::seed_from_u64(seed);
-    let mut from_chain = SplitMix64::seed_from_u64(chain);
-    for (i, word) in state.chunks_exact_mut(8).enumerate() {
-        let value = if i < 2 {
-            from_seed.next_u64()
-        } else {
-            from_chain.next_u64()
-        };
-        word.copy_from_slice(&value.to_le_bytes());
+/// A chain's random stream: xoroshiro128++ (period 2^128 − 1), whose 16 bytes of state per
+/// chain keep the per-step memory traffic of a million chains small.
+pub(crate) type ChainStream = Xoroshiro128PlusPlus;
+
+/// The stream of the chain with global index `chain` for `seed`: a state of one SplitMix64
+/// output of the seed and one of the chain index. SplitMix64 is a bijection of its seed, so
+/// distinct (seed, chain) pairs give distinct states, and a chain's draws depend on nothing
+/// else (not on the number of chains, nor on where it runs).
+pub(crate) fn chain_stream(seed: u64, chain: u64) -> ChainStream {
+    let mut state = [0u8; 16];
+    let words = [
+        SplitMix64::seed_from_u64(seed).next_u64(),
+        SplitMix64::seed_from_u64(chain).next_u64(),
+    ];
+    for (bytes, word) in state.chunks_exact_mut(8).zip(words) {
+        bytes.copy_from_slice(&word.to_le_bytes());
     }
-    Xoshiro256PlusPlus::from_seed(state)
+    ChainStream::from_seed(state)
 }
 
 /// One task of the fused Langevin step: ((x, gradient), draws) and (energies, live flags).
 type RowsTask<'a> = (
     (
         (&'a mut [f64], &'a mut [f64]),
-        (&'a mut [f64], &'a mut [Xoshiro256PlusPlus]),
+        (&'a mut [f64], &'a mut [ChainStream]),
     ),
     (&'a mut [f64], &'a mut [bool]),
 );
@@ -57,7 +58,7 @@ pub(crate) struct HostBackend {
     /// The global index of chain 0 (chains of a sharded run start at their shard's offset).
     first_chain: u64,
     /// Streams of chains 0, 1, …; kept across re-initialisations so that each draws anew.
-    streams: Vec<Xoshiro256PlusPlus>,
+    streams: Vec<ChainStream>,
     /// Reused buffer for the fused Langevin step's draws: large per-step allocations would
     /// each cost fresh pages.
     draws: Vec<f64>,
@@ -85,11 +86,14 @@ impl HostBackend {
 
     /// Fills each chain's row of `width` values in `out` with `draw` from the chain's own
     /// stream, in parallel when `out` is large.
-    fn draw_rows(&mut self, out: &mut [f64], width: usize, draw: impl Fn(&mut Xoshiro256PlusPlus) -> f64 + Sync) {
+    fn draw_rows(&mut self, out: &mut [f64], width: usize, draw: impl Fn(&mut ChainStream) -> f64 + Sync) {
         let streams = &mut self.streams[..self.n];
-        let fill = |(streams, rows): (&mut [Xoshiro256PlusPlus], &mut [f64])| {
+        let fill = |(streams, rows): (&mut [ChainStream], &mut [f64])| {
             for (stream, row) in streams.iter_mut().zip(rows.chunks_mut(width)) {
-                row.iter_mut().for_each(|v| *v = draw(stream));
+                // A local copy keeps the state in registers while the row is drawn.
+                let mut local = stream.clone();
+                row.iter_mut().for_each(|v| *v = draw(&mut local));
+                *stream = local;
             }
         };
         if parallel::worth_splitting(out.len(), parallel::MIN_PARALLEL_VALUES) {
@@ -317,7 +321,9 @@ impl Backend for HostBackend {
         } = state;
         let task = |(((x, gradient), (noise, streams)), (energy, alive)): RowsTask<'_>| {
             for (stream, row) in streams.iter_mut().zip(noise.chunks_mut(dim)) {
-                row.iter_mut().for_each(|v| *v = StandardNormal.sample(stream));
+                let mut local = stream.clone();
+                row.iter_mut().for_each(|v| *v = StandardNormal.sample(&mut local));
+                *stream = local;
             }
             kernel.langevin_rows(LangevinRows {
                 x,

@@ -8,7 +8,7 @@ use crate::error::{ensure_finite, ensure_finite_scalar, Error, Result};
 /// Where random numbers come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RngKind {
-    /// On the CPU, one xoshiro256++ stream per chain, keyed by (seed, first_chain + i): the
+    /// On the CPU, one xoroshiro128++ stream per chain, keyed by (seed, first_chain + i): the
     /// fastest choice, and chain i's draws do not depend on how many chains run or where.
     /// On CUDA, the same as `Torch`.
     #[default]
