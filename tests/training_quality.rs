@@ -144,8 +144,8 @@ fn persistent_contrastive_divergence_learns_eight_gaussians() {
         ..Default::default()
     });
     let sampler = Arc::new(Exclusive::new(
-        // One realisation: with these settings PCD learns all eight modes for some seeds
-        // only (sampler seeds 0–3 with per-chain streams: 1 of 4 meets both criteria); seed 1
+        // One realisation: with these settings PCD learns all eight modes for most seeds,
+        // not all (sampler seeds 0–4: 4 of 5 meet both criteria, seed 0 loses a mode); seed 1
         // is one that does. Making PCD robust is the CD/PCD settings work of issue 12.
         Sampler::new(
             model.clone(),
