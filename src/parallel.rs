@@ -253,7 +253,7 @@ fn lanes() -> usize {
         let now = Instant::now();
         if slot
             .as_ref()
-            .is_none_or(|last| now.duration_since(last.at) >= RESAMPLE_AFTER)
+            .map_or(true, |last| now.duration_since(last.at) >= RESAMPLE_AFTER)
         {
             let fresh = sample_cpus(now, slot.as_ref(), configured);
             LANES.store(fresh.lanes, Ordering::Relaxed);

@@ -135,7 +135,7 @@ fn evaluate_in_parts<T: Real>(
     parallel::for_each(parts, |(i, x, e, g)| {
         if let Err(error) = evaluate_with_torch(energy, Device::Cpu, x, x.len() / dim, dim, e, g) {
             let mut slot = first_error.lock().unwrap_or_else(|p| p.into_inner());
-            if slot.as_ref().is_none_or(|(j, _)| i < *j) {
+            if slot.as_ref().map_or(true, |(j, _)| i < *j) {
                 *slot = Some((i, error));
             }
         }

@@ -43,10 +43,7 @@ pub(crate) fn chain_stream(seed: u64, chain: u64) -> ChainStream {
 
 /// One task of the fused Langevin step: ((x, gradient), draws) and (energies, live flags).
 type RowsTask<'a> = (
-    (
-        (&'a mut [f64], &'a mut [f64]),
-        (&'a mut [f64], &'a mut [ChainStream]),
-    ),
+    ((&'a mut [f64], &'a mut [f64]), (&'a mut [f64], &'a mut [ChainStream])),
     (&'a mut [f64], &'a mut [bool]),
 );
 
