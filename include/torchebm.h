@@ -187,9 +187,13 @@
 #define EBM_SCHEDULE_COSINE 3
 
 /**
- * Random numbers: on the CPU one xoshiro256++ stream per chain, seeded from (seed, chain
- * index), so chain i's draws do not depend on the number of chains (the fastest choice); on
- * CUDA, as EBM_RNG_TORCH.
+ * Random numbers: on the CPU one xoshiro256++ stream per chain, keyed by (seed, first_chain +
+ * i) for chain i, so a chain's draws depend on nothing else: not on the number of chains, the
+ * threads, or the process (the fastest choice). With the same seed, chains [a, b) run with
+ * first_chain = a anywhere equal chains [a, b) of one run of all chains, bit for bit, for
+ * energies that evaluate each point on its own (analytic and callback energies; neural
+ * energies batch their matrix products, whose rounding may depend on the batch). On CUDA,
+ * as EBM_RNG_TORCH.
  */
 #define EBM_RNG_PER_CHAIN 0
 
@@ -593,6 +597,13 @@ typedef struct ebm_langevin_params {
    * EBM_RNG_PER_CHAIN (default) or EBM_RNG_TORCH.
    */
   int32_t rng;
+  /**
+   * The global index of chain 0 (default 0): chain i draws from the stream of chain
+   * first_chain + i, so that P processes running chains [a, b) with first_chain = a
+   * reproduce one run of all chains. Must be 0 unless rng is EBM_RNG_PER_CHAIN on the CPU;
+   * first_chain + n must not exceed 2^64 - 1.
+   */
+  uint64_t first_chain;
 } ebm_langevin_params;
 
 /**
@@ -635,6 +646,13 @@ typedef struct ebm_mala_params {
    * EBM_RNG_PER_CHAIN (default) or EBM_RNG_TORCH.
    */
   int32_t rng;
+  /**
+   * The global index of chain 0 (default 0): chain i draws from the stream of chain
+   * first_chain + i, so that P processes running chains [a, b) with first_chain = a
+   * reproduce one run of all chains. Must be 0 unless rng is EBM_RNG_PER_CHAIN on the CPU;
+   * first_chain + n must not exceed 2^64 - 1.
+   */
+  uint64_t first_chain;
 } ebm_mala_params;
 
 /**
@@ -689,6 +707,13 @@ typedef struct ebm_hmc_params {
    * EBM_RNG_PER_CHAIN (default) or EBM_RNG_TORCH.
    */
   int32_t rng;
+  /**
+   * The global index of chain 0 (default 0): chain i draws from the stream of chain
+   * first_chain + i, so that P processes running chains [a, b) with first_chain = a
+   * reproduce one run of all chains. Must be 0 unless rng is EBM_RNG_PER_CHAIN on the CPU;
+   * first_chain + n must not exceed 2^64 - 1.
+   */
+  uint64_t first_chain;
 } ebm_hmc_params;
 
 /**
@@ -734,6 +759,13 @@ typedef struct ebm_kinetic_langevin_params {
    * EBM_RNG_PER_CHAIN (default) or EBM_RNG_TORCH.
    */
   int32_t rng;
+  /**
+   * The global index of chain 0 (default 0): chain i draws from the stream of chain
+   * first_chain + i, so that P processes running chains [a, b) with first_chain = a
+   * reproduce one run of all chains. Must be 0 unless rng is EBM_RNG_PER_CHAIN on the CPU;
+   * first_chain + n must not exceed 2^64 - 1.
+   */
+  uint64_t first_chain;
 } ebm_kinetic_langevin_params;
 
 /**
@@ -1447,8 +1479,8 @@ struct ebm_kinetic_langevin_params ebm_kinetic_langevin_default_params(void);
  *
  * Errors: EBM_ERR_NULL_POINTER (energy, params, out), EBM_ERR_INVALID_ARGUMENT
  * (params.struct_size, step_size or noise_scale <= 0, a bad schedule, clamp_min >= clamp_max,
- * unknown rng), EBM_ERR_NON_FINITE (a NaN or infinite parameter),
- * EBM_ERR_DEVICE_UNAVAILABLE (params.device), EBM_ERR_TORCH.
+ * unknown rng, first_chain != 0 without per-chain CPU streams), EBM_ERR_NON_FINITE (a NaN or
+ * infinite parameter), EBM_ERR_DEVICE_UNAVAILABLE (params.device), EBM_ERR_TORCH.
  */
 enum ebm_status ebm_langevin_new(const struct ebm_energy *energy,
                                  const struct ebm_langevin_params *params,

@@ -613,6 +613,7 @@ class LangevinParams {
   TORCHEBM_FIELD(LangevinParams, uint64_t, seed)
   TORCHEBM_FIELD(LangevinParams, int32_t, device)
   TORCHEBM_FIELD(LangevinParams, int32_t, rng)
+  TORCHEBM_FIELD(LangevinParams, uint64_t, first_chain)
   /** Clamps every coordinate to [min, max] after each step. */
   LangevinParams& clamp(double min, double max) noexcept {
     p_.clamp = 1;
@@ -637,6 +638,7 @@ class MalaParams {
   TORCHEBM_FIELD(MalaParams, uint64_t, seed)
   TORCHEBM_FIELD(MalaParams, int32_t, device)
   TORCHEBM_FIELD(MalaParams, int32_t, rng)
+  TORCHEBM_FIELD(MalaParams, uint64_t, first_chain)
   /** The C struct (struct_size set). */
   const ebm_mala_params& c() const noexcept { return p_; }
 
@@ -655,6 +657,7 @@ class HmcParams {
   TORCHEBM_FIELD(HmcParams, uint64_t, seed)
   TORCHEBM_FIELD(HmcParams, int32_t, device)
   TORCHEBM_FIELD(HmcParams, int32_t, rng)
+  TORCHEBM_FIELD(HmcParams, uint64_t, first_chain)
   /** The diagonal of the mass matrix: empty (identity), one value, or dim values. */
   HmcParams& mass(std::vector<double> m) {
     mass_ = std::move(m);
@@ -684,6 +687,7 @@ class KineticLangevinParams {
   TORCHEBM_FIELD(KineticLangevinParams, uint64_t, seed)
   TORCHEBM_FIELD(KineticLangevinParams, int32_t, device)
   TORCHEBM_FIELD(KineticLangevinParams, int32_t, rng)
+  TORCHEBM_FIELD(KineticLangevinParams, uint64_t, first_chain)
   /** The diagonal of the mass matrix: empty (identity), one value, or dim values. */
   KineticLangevinParams& mass(std::vector<double> m) {
     mass_ = std::move(m);

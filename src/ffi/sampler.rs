@@ -91,8 +91,8 @@ pub extern "C" fn ebm_kinetic_langevin_default_params() -> ebm_kinetic_langevin_
 ///
 /// Errors: EBM_ERR_NULL_POINTER (energy, params, out), EBM_ERR_INVALID_ARGUMENT
 /// (params.struct_size, step_size or noise_scale <= 0, a bad schedule, clamp_min >= clamp_max,
-/// unknown rng), EBM_ERR_NON_FINITE (a NaN or infinite parameter),
-/// EBM_ERR_DEVICE_UNAVAILABLE (params.device), EBM_ERR_TORCH.
+/// unknown rng, first_chain != 0 without per-chain CPU streams), EBM_ERR_NON_FINITE (a NaN or
+/// infinite parameter), EBM_ERR_DEVICE_UNAVAILABLE (params.device), EBM_ERR_TORCH.
 #[no_mangle]
 pub unsafe extern "C" fn ebm_langevin_new(
     energy: *const ebm_energy,

@@ -19,9 +19,13 @@ pub const EBM_SCHEDULE_LINEAR: i32 = 2;
 /// end_value.
 pub const EBM_SCHEDULE_COSINE: i32 = 3;
 
-/// Random numbers: on the CPU one xoshiro256++ stream per chain, seeded from (seed, chain
-/// index), so chain i's draws do not depend on the number of chains (the fastest choice); on
-/// CUDA, as EBM_RNG_TORCH.
+/// Random numbers: on the CPU one xoshiro256++ stream per chain, keyed by (seed, first_chain +
+/// i) for chain i, so a chain's draws depend on nothing else: not on the number of chains, the
+/// threads, or the process (the fastest choice). With the same seed, chains [a, b) run with
+/// first_chain = a anywhere equal chains [a, b) of one run of all chains, bit for bit, for
+/// energies that evaluate each point on its own (analytic and callback energies; neural
+/// energies batch their matrix products, whose rounding may depend on the batch). On CUDA,
+/// as EBM_RNG_TORCH.
 pub const EBM_RNG_PER_CHAIN: i32 = 0;
 /// Random numbers from a private clone of libtorch's generator for the device, seeded with
 /// the seed: the draws PyTorch makes after torch.manual_seed(seed), so seeded TorchEBM runs
@@ -78,6 +82,11 @@ pub struct ebm_langevin_params {
     pub device: i32,
     /// EBM_RNG_PER_CHAIN (default) or EBM_RNG_TORCH.
     pub rng: i32,
+    /// The global index of chain 0 (default 0): chain i draws from the stream of chain
+    /// first_chain + i, so that P processes running chains [a, b) with first_chain = a
+    /// reproduce one run of all chains. Must be 0 unless rng is EBM_RNG_PER_CHAIN on the CPU;
+    /// first_chain + n must not exceed 2^64 - 1.
+    pub first_chain: u64,
 }
 
 /// Parameters of the Metropolis-adjusted Langevin algorithm (ebm_mala_new): the Langevin
@@ -104,6 +113,11 @@ pub struct ebm_mala_params {
     pub device: i32,
     /// EBM_RNG_PER_CHAIN (default) or EBM_RNG_TORCH.
     pub rng: i32,
+    /// The global index of chain 0 (default 0): chain i draws from the stream of chain
+    /// first_chain + i, so that P processes running chains [a, b) with first_chain = a
+    /// reproduce one run of all chains. Must be 0 unless rng is EBM_RNG_PER_CHAIN on the CPU;
+    /// first_chain + n must not exceed 2^64 - 1.
+    pub first_chain: u64,
 }
 
 /// Parameters of Hamiltonian Monte Carlo (ebm_hmc_new): momentum p ~ N(0, M), n_leapfrog_steps
@@ -136,6 +150,11 @@ pub struct ebm_hmc_params {
     pub device: i32,
     /// EBM_RNG_PER_CHAIN (default) or EBM_RNG_TORCH.
     pub rng: i32,
+    /// The global index of chain 0 (default 0): chain i draws from the stream of chain
+    /// first_chain + i, so that P processes running chains [a, b) with first_chain = a
+    /// reproduce one run of all chains. Must be 0 unless rng is EBM_RNG_PER_CHAIN on the CPU;
+    /// first_chain + n must not exceed 2^64 - 1.
+    pub first_chain: u64,
 }
 
 /// Parameters of kinetic (underdamped) Langevin dynamics integrated by the BAOAB splitting
@@ -163,6 +182,11 @@ pub struct ebm_kinetic_langevin_params {
     pub device: i32,
     /// EBM_RNG_PER_CHAIN (default) or EBM_RNG_TORCH.
     pub rng: i32,
+    /// The global index of chain 0 (default 0): chain i draws from the stream of chain
+    /// first_chain + i, so that P processes running chains [a, b) with first_chain = a
+    /// reproduce one run of all chains. Must be 0 unless rng is EBM_RNG_PER_CHAIN on the CPU;
+    /// first_chain + n must not exceed 2^64 - 1.
+    pub first_chain: u64,
 }
 
 impl From<Schedule> for ebm_schedule {
@@ -224,7 +248,7 @@ fn schedule(arg: &'static str, raw: &ebm_schedule) -> Result<Schedule> {
     }
 }
 
-fn options(seed: u64, device: i32, rng: i32) -> Result<SamplerOptions> {
+fn options(seed: u64, device: i32, rng: i32, first_chain: u64) -> Result<SamplerOptions> {
     let rng = match rng {
         EBM_RNG_PER_CHAIN => RngKind::PerChain,
         EBM_RNG_TORCH => RngKind::Torch,
@@ -239,6 +263,7 @@ fn options(seed: u64, device: i32, rng: i32) -> Result<SamplerOptions> {
         seed,
         device: runtime::device_from_code("params.device", device)?,
         rng,
+        first_chain,
     })
 }
 
@@ -295,6 +320,7 @@ impl ebm_langevin_params {
             seed: o.seed,
             device: runtime::device_code(o.device),
             rng: EBM_RNG_PER_CHAIN,
+            first_chain: o.first_chain,
         }
     }
 
@@ -306,7 +332,7 @@ impl ebm_langevin_params {
             noise_scale_schedule: schedule("params.noise_scale_schedule", &self.noise_scale_schedule)?,
             clamp: (self.clamp != 0).then_some((self.clamp_min, self.clamp_max)),
         };
-        Ok((params, options(self.seed, self.device, self.rng)?))
+        Ok((params, options(self.seed, self.device, self.rng, self.first_chain)?))
     }
 }
 
@@ -323,6 +349,7 @@ impl ebm_mala_params {
             seed: o.seed,
             device: runtime::device_code(o.device),
             rng: EBM_RNG_PER_CHAIN,
+            first_chain: o.first_chain,
         }
     }
 
@@ -332,7 +359,7 @@ impl ebm_mala_params {
             step_size_schedule: schedule("params.step_size_schedule", &self.step_size_schedule)?,
             adaptation: adaptation(self.adapt_steps, self.target_accept)?,
         };
-        Ok((params, options(self.seed, self.device, self.rng)?))
+        Ok((params, options(self.seed, self.device, self.rng, self.first_chain)?))
     }
 }
 
@@ -352,6 +379,7 @@ impl ebm_hmc_params {
             seed: o.seed,
             device: runtime::device_code(o.device),
             rng: EBM_RNG_PER_CHAIN,
+            first_chain: o.first_chain,
         }
     }
 
@@ -368,7 +396,7 @@ impl ebm_hmc_params {
             step_size_schedule: schedule("params.step_size_schedule", &self.step_size_schedule)?,
             adaptation: adaptation(self.adapt_steps, self.target_accept)?,
         };
-        Ok((params, options(self.seed, self.device, self.rng)?))
+        Ok((params, options(self.seed, self.device, self.rng, self.first_chain)?))
     }
 }
 
@@ -386,6 +414,7 @@ impl ebm_kinetic_langevin_params {
             seed: o.seed,
             device: runtime::device_code(o.device),
             rng: EBM_RNG_PER_CHAIN,
+            first_chain: o.first_chain,
         }
     }
 
@@ -396,6 +425,6 @@ impl ebm_kinetic_langevin_params {
             mass: unsafe { mass(self.mass, self.mass_len)? },
             step_size_schedule: schedule("params.step_size_schedule", &self.step_size_schedule)?,
         };
-        Ok((params, options(self.seed, self.device, self.rng)?))
+        Ok((params, options(self.seed, self.device, self.rng, self.first_chain)?))
     }
 }

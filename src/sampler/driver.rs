@@ -269,12 +269,13 @@ impl Sampler {
     /// A sampler of `energy` by `method`, with its chains not yet initialised.
     pub fn new(energy: Arc<dyn Energy>, method: Method, options: SamplerOptions) -> Result<Self> {
         method.validate()?;
+        options.validate()?;
         if let Device::Cuda(index) = options.device {
             runtime::device_from_code("device", i32::try_from(index).unwrap_or(i32::MAX))?;
         }
         let engine = if options.device == Device::Cpu && options.rng == RngKind::PerChain {
             Engine::Host(Run {
-                backend: HostBackend::new(energy.clone(), options.seed),
+                backend: HostBackend::new(energy.clone(), options.seed, options.first_chain),
                 chains: None,
                 n: 0,
                 dim: 0,
@@ -335,6 +336,15 @@ impl Sampler {
             return Err(Error::invalid("dim", "must be >= 1"));
         }
         self.energy.dim_spec().check("dim", self.energy.name(), dim)?;
+        if self.options.first_chain.checked_add(n as u64).is_none() {
+            return Err(Error::invalid(
+                "n",
+                format!(
+                    "is {n}: chains first_chain + i would pass 2^64 - 1 (first_chain is {})",
+                    self.options.first_chain
+                ),
+            ));
+        }
         self.ensure_room("n", n, dim)?;
         if let Some(values) = initial {
             if values.len() != n * dim {

@@ -1,12 +1,13 @@
-//! The CPU backend: chains as row-major f64 vectors, one xoshiro256++ stream per chain,
-//! energies through their host kernels (or libtorch where BLAS wins), no tensor dispatch
-//! per operation. Arithmetic is in double precision whatever the caller's buffer type.
+//! The CPU backend: chains as row-major f64 vectors, one xoshiro256++ stream per chain keyed
+//! by (seed, global chain index), energies through their host kernels (or libtorch where BLAS
+//! wins), no tensor dispatch per operation. Arithmetic is in double precision whatever the
+//! caller's buffer type.
 
 use std::sync::Arc;
 
-use rand::{Rng, SeedableRng};
+use rand::{Rng, RngCore, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
-use rand_xoshiro::Xoshiro256PlusPlus;
+use rand_xoshiro::{SplitMix64, Xoshiro256PlusPlus};
 use rayon::prelude::*;
 use tch::{Device, Kind};
 
@@ -17,18 +18,27 @@ use crate::host;
 use crate::parallel;
 use crate::tensor::Real;
 
-/// Chains sharing one random stream. Blocks are fixed by chain index, so results do not
-/// depend on how the work is split between threads; each block draws in a tight loop.
-const CHAINS_PER_STREAM: usize = 256;
+/// Chains per parallel task: enough work per task to amortise its dispatch. Every chain
+/// draws from its own stream, so results do not depend on this or on the threads.
+const CHAINS_PER_TASK: usize = 256;
 
-/// The golden-ratio increment of SplitMix64, separating the blocks' seeds.
-const STREAM_SEED_STRIDE: u64 = 0x9E37_79B9_7F4A_7C15;
-
-/// The stream of chain block `index` for `seed`: xoshiro256++ seeded (through SplitMix64)
-/// from a value unique to the pair.
-fn block_stream(seed: u64, index: usize) -> Xoshiro256PlusPlus {
-    let mixed: u64 = Xoshiro256PlusPlus::seed_from_u64(seed).random();
-    Xoshiro256PlusPlus::seed_from_u64(mixed.wrapping_add((index as u64).wrapping_mul(STREAM_SEED_STRIDE)))
+/// The stream of the chain with global index `chain` for `seed`: xoshiro256++ whose 256-bit
+/// state is two SplitMix64 outputs of the seed followed by two of the chain index. SplitMix64
+/// is a bijection of its seed, so distinct (seed, chain) pairs give distinct states, and a
+/// chain's draws depend on nothing else (not on the number of chains, nor on where it runs).
+pub(crate) fn chain_stream(seed: u64, chain: u64) -> Xoshiro256PlusPlus {
+    let mut state = [0u8; 32];
+    let mut from_seed = SplitMix64::seed_from_u64(seed);
+    let mut from_chain = SplitMix64::seed_from_u64(chain);
+    for (i, word) in state.chunks_exact_mut(8).enumerate() {
+        let value = if i < 2 {
+            from_seed.next_u64()
+        } else {
+            from_chain.next_u64()
+        };
+        word.copy_from_slice(&value.to_le_bytes());
+    }
+    Xoshiro256PlusPlus::from_seed(state)
 }
 
 /// One task of the fused Langevin step: ((x, gradient), draws) and (energies, live flags).
@@ -42,7 +52,9 @@ pub(crate) struct HostBackend {
     n: usize,
     dim: usize,
     seed: u64,
-    /// Streams of chain blocks 0, 1, …; kept across re-initialisations so that each draws anew.
+    /// The global index of chain 0 (chains of a sharded run start at their shard's offset).
+    first_chain: u64,
+    /// Streams of chains 0, 1, …; kept across re-initialisations so that each draws anew.
     streams: Vec<Xoshiro256PlusPlus>,
     /// Reused buffer for the fused Langevin step's draws: large per-step allocations would
     /// each cost fresh pages.
@@ -50,51 +62,48 @@ pub(crate) struct HostBackend {
 }
 
 impl HostBackend {
-    pub(crate) fn new(energy: Arc<dyn Energy>, seed: u64) -> Self {
+    pub(crate) fn new(energy: Arc<dyn Energy>, seed: u64, first_chain: u64) -> Self {
         HostBackend {
             energy,
             n: 0,
             dim: 0,
             seed,
+            first_chain,
             streams: Vec::new(),
             draws: Vec::new(),
         }
     }
 
-    fn blocks(&self) -> usize {
-        self.n.div_ceil(CHAINS_PER_STREAM)
-    }
-
     fn add_streams(&mut self) {
-        while self.streams.len() < self.blocks() {
-            self.streams.push(block_stream(self.seed, self.streams.len()));
+        while self.streams.len() < self.n {
+            let chain = self.first_chain + self.streams.len() as u64;
+            self.streams.push(chain_stream(self.seed, chain));
         }
     }
 
-    /// Runs `fill(stream, rows)` on each block of chains (its rows of `width` values in `out`),
-    /// in parallel when `out` is large.
-    fn for_each_block(
-        &mut self,
-        out: &mut [f64],
-        width: usize,
-        fill: impl Fn(&mut Xoshiro256PlusPlus, usize, &mut [f64]) + Sync,
-    ) {
-        let blocks = self.blocks();
-        let streams = &mut self.streams[..blocks];
-        let block_len = CHAINS_PER_STREAM * width;
+    /// Fills each chain's row of `width` values in `out` with `draw` from the chain's own
+    /// stream, in parallel when `out` is large.
+    fn draw_rows(&mut self, out: &mut [f64], width: usize, draw: impl Fn(&mut Xoshiro256PlusPlus) -> f64 + Sync) {
+        let streams = &mut self.streams[..self.n];
+        let fill = |streams: &mut [Xoshiro256PlusPlus], rows: &mut [f64]| {
+            for (stream, row) in streams.iter_mut().zip(rows.chunks_mut(width)) {
+                row.iter_mut().for_each(|v| *v = draw(stream));
+            }
+        };
         parallel::run(out.len(), |parallel| {
             if parallel {
                 streams
-                    .par_iter_mut()
-                    .zip(out.par_chunks_mut(block_len))
-                    .enumerate()
-                    .for_each(|(b, (s, rows))| fill(s, b * CHAINS_PER_STREAM, rows));
+                    .par_chunks_mut(CHAINS_PER_TASK)
+                    .zip(out.par_chunks_mut(CHAINS_PER_TASK * width))
+                    .for_each(|(streams, rows)| fill(streams, rows));
             } else {
-                for (b, (s, rows)) in streams.iter_mut().zip(out.chunks_mut(block_len)).enumerate() {
-                    fill(s, b * CHAINS_PER_STREAM, rows);
-                }
+                fill(streams, out);
             }
         });
+    }
+
+    fn draw_normals(&mut self, out: &mut [f64], width: usize) {
+        self.draw_rows(out, width, |stream| StandardNormal.sample(stream));
     }
 }
 
@@ -141,9 +150,7 @@ impl Backend for HostBackend {
         let dim = self.dim;
         let mut out = host::zeroed("chains", self.n * dim)?;
         // Draws first, block by block in tight loops; then the deterministic combination.
-        self.for_each_block(&mut out, dim, |stream, _, rows| {
-            rows.iter_mut().for_each(|v| *v = StandardNormal.sample(stream));
-        });
+        self.draw_normals(&mut out, dim);
         let norms = if with_norms {
             Some(out.chunks(dim).map(|row| row.iter().map(|xi| xi * xi).sum()).collect())
         } else {
@@ -166,9 +173,7 @@ impl Backend for HostBackend {
 
     fn uniform(&mut self) -> Result<Vec<f64>> {
         let mut out = host::zeroed("chains", self.n)?;
-        self.for_each_block(&mut out, 1, |stream, _, rows| {
-            rows.iter_mut().for_each(|u| *u = stream.random::<f64>())
-        });
+        self.draw_rows(&mut out, 1, |stream| stream.random::<f64>());
         Ok(out)
     }
 
@@ -302,16 +307,14 @@ impl Backend for HostBackend {
         if noise.len() != self.n * dim {
             noise = host::zeroed("chains", self.n * dim)?;
         }
-        self.for_each_block(&mut noise, dim, |stream, _, rows| {
-            rows.iter_mut().for_each(|v| *v = StandardNormal.sample(stream));
-        });
+        self.draw_normals(&mut noise, dim);
         let ChainState {
             x,
             energy,
             gradient,
             alive,
         } = state;
-        let rows_per_task = CHAINS_PER_STREAM;
+        let rows_per_task = CHAINS_PER_TASK;
         parallel::run(x.len(), |parallel| {
             let task = |(((x, gradient), noise), (energy, alive)): RowsTask<'_>| {
                 kernel.langevin_rows(LangevinRows {

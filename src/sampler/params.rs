@@ -8,9 +8,9 @@ use crate::error::{ensure_finite, ensure_finite_scalar, Error, Result};
 /// Where random numbers come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RngKind {
-    /// On the CPU, one xoshiro256++ stream per chain, seeded from (seed, chain index): the
-    /// fastest choice, and chain i's draws do not depend on how many chains run. On CUDA,
-    /// the same as `Torch`.
+    /// On the CPU, one xoshiro256++ stream per chain, keyed by (seed, first_chain + i): the
+    /// fastest choice, and chain i's draws do not depend on how many chains run or where.
+    /// On CUDA, the same as `Torch`.
     #[default]
     PerChain,
     /// A private clone of libtorch's generator for the device, seeded with the seed: draws
@@ -28,6 +28,27 @@ pub struct SamplerOptions {
     pub device: Device,
     /// Source of random numbers.
     pub rng: RngKind,
+    /// The global index of chain 0: chain i draws from the stream of chain first_chain + i,
+    /// so that shards of one run (chains [a, b) with first_chain = a) reproduce it. Only
+    /// per-chain streams on the CPU have per-chain draws; elsewhere it must be 0.
+    pub first_chain: u64,
+}
+
+impl SamplerOptions {
+    /// Checks that the options can be honoured.
+    pub(crate) fn validate(&self) -> Result<()> {
+        if self.first_chain != 0 && (self.device != Device::Cpu || self.rng != RngKind::PerChain) {
+            return Err(Error::invalid(
+                "params.first_chain",
+                format!(
+                    "is {}, but only per-chain random streams on the CPU draw per chain; it must be 0 \
+                     with libtorch's generator or on CUDA",
+                    self.first_chain
+                ),
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for SamplerOptions {
@@ -36,6 +57,7 @@ impl Default for SamplerOptions {
             seed: 0,
             device: Device::Cpu,
             rng: RngKind::PerChain,
+            first_chain: 0,
         }
     }
 }

@@ -543,10 +543,44 @@ static void overlapping_buffers(void) {
     ebm_sampler_free(s), ebm_energy_free(energy);
 }
 
+/* Per-chain streams: chains [a, b) run with first_chain = a equal chains [a, b) of one run
+ * of every chain, bit for bit, whatever the number of chains (a block boundary at 256 once
+ * broke this). */
+static void shards_with_first_chain_equal_one_run(void) {
+    ebm_energy *energy = gaussian();
+    enum { N = 257, DIM = 2, STEPS = 9 };
+    static double all[N * DIM], piece[N * DIM];
+    ebm_hmc_params p = ebm_hmc_default_params();
+    p.step_size = 0.2;
+    p.n_leapfrog_steps = 3;
+    p.seed = 11;
+    ebm_sampler *s = NULL;
+    CHECK_OK(ebm_hmc_new(energy, &p, &s));
+    CHECK_OK(ebm_sampler_sample_f64(s, N, DIM, STEPS, all));
+    ebm_sampler_free(s);
+    const int64_t bounds[] = {0, 1, 2, 255, 256, N};
+    for (int k = 0; k + 1 < (int)(sizeof bounds / sizeof bounds[0]); k++) {
+        p.first_chain = (uint64_t)bounds[k];
+        int64_t n = bounds[k + 1] - bounds[k];
+        CHECK_OK(ebm_hmc_new(energy, &p, &s));
+        CHECK_OK(ebm_sampler_sample_f64(s, n, DIM, STEPS, piece));
+        CHECK(memcmp(piece, all + bounds[k] * DIM, sizeof(double) * (size_t)(n * DIM)) == 0);
+        ebm_sampler_free(s);
+    }
+    /* Only per-chain streams on the CPU can honour an offset. */
+    ebm_langevin_params torch = ebm_langevin_default_params();
+    torch.rng = EBM_RNG_TORCH;
+    torch.first_chain = 3;
+    CHECK_FAILS(ebm_langevin_new(energy, &torch, &s), EBM_ERR_INVALID_ARGUMENT, "ebm_langevin_new",
+                "params.first_chain");
+    ebm_energy_free(energy);
+}
+
 int main(void) {
     RUN(defaults_are_documented_values);
     RUN(every_sampler_reaches_the_target);
     RUN(incremental_runs_equal_one_run_and_seeds_reproduce);
+    RUN(shards_with_first_chain_equal_one_run);
     RUN(sample_chain_writes_trajectory_and_final_states);
     RUN(step_moves_points_in_place);
     RUN(diagnostics_report_acceptance_energy_and_failures);

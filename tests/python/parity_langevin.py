@@ -34,7 +34,7 @@ class LangevinParams(ctypes.Structure):
     _fields_ = [("struct_size", ctypes.c_size_t), ("step_size", ctypes.c_double), ("noise_scale", ctypes.c_double),
                 ("step_size_schedule", Schedule), ("noise_scale_schedule", Schedule), ("clamp", ctypes.c_int32),
                 ("clamp_min", ctypes.c_double), ("clamp_max", ctypes.c_double), ("seed", ctypes.c_uint64),
-                ("device", ctypes.c_int32), ("rng", ctypes.c_int32)]
+                ("device", ctypes.c_int32), ("rng", ctypes.c_int32), ("first_chain", ctypes.c_uint64)]
 
 
 EBM_RNG_TORCH = 1

@@ -77,7 +77,7 @@ kinetic_langevin_default_params() =
     ccall((:ebm_kinetic_langevin_default_params, libtorchebm), ebm_kinetic_langevin_params, ())
 
 """
-    langevin_sampler(e; step_size=0.01, noise_scale=1, seed=0, rng=:per_chain, device=-1,
+    langevin_sampler(e; step_size=0.01, noise_scale=1, seed=0, rng=:per_chain, device=-1, first_chain=0,
                      clamp=false, clamp_min, clamp_max, step_size_schedule, noise_scale_schedule)
 
 Unadjusted Langevin dynamics. Keywords are the fields of `ebm_langevin_params`.

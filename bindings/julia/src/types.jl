@@ -64,6 +64,7 @@ struct ebm_langevin_params
     seed::UInt64
     device::Int32
     rng::Int32
+    first_chain::UInt64
 end
 
 struct ebm_mala_params
@@ -75,6 +76,7 @@ struct ebm_mala_params
     seed::UInt64
     device::Int32
     rng::Int32
+    first_chain::UInt64
 end
 
 struct ebm_hmc_params
@@ -89,6 +91,7 @@ struct ebm_hmc_params
     seed::UInt64
     device::Int32
     rng::Int32
+    first_chain::UInt64
 end
 
 struct ebm_kinetic_langevin_params
@@ -101,6 +104,7 @@ struct ebm_kinetic_langevin_params
     seed::UInt64
     device::Int32
     rng::Int32
+    first_chain::UInt64
 end
 
 struct ebm_sampler_stats
