@@ -30,7 +30,7 @@ demo: build $(BUILD)/demo
 	$(BUILD)/demo $(BUILD)
 
 test: build test-rust test-library test-c test-asan test-readme test-valgrind test-parity test-cpp test-julia \
-      test-install test-examples-c fuzz-ci
+      test-install test-examples-c test-mpi fuzz-ci
 	@echo "all tests passed"
 
 setup:
@@ -127,7 +127,7 @@ $(BUILD) $(BUILD)/c:
 	mkdir -p $@
 
 # The C++ wrapper (mk/cpp.mk), the Julia package (mk/julia.mk), install and packaging
-# (mk/install.mk).
+# (mk/install.mk), several processes through MPI (mk/mpi.mk).
 include $(wildcard mk/*.mk)
 
 clean:

@@ -92,7 +92,8 @@
  * (ebm_set_task_runner) and CUDA device initialisation; the last-error message is per
  * thread. User callbacks may be invoked concurrently when their energy is evaluated from
  * several threads at once; a sampler's progress callback runs on the thread that called
- * ebm_sampler_run.
+ * ebm_sampler_run, and an all-reduce (ebm_allreduce_fn) on the thread that made the
+ * collective call.
  *
  * Callbacks calling back. A callback (progress or energy) may call any ebm_ function on
  * other handles, and read-only functions on const handles. Calling the sampler, loss or
@@ -100,6 +101,16 @@
  * evaluating or training) returns EBM_ERR_BUSY at once, changes nothing, and never
  * deadlocks; call again after the outer call returns. A handle must not be freed from a
  * callback it is running.
+ *
+ * SEVERAL PROCESSES (MPI)
+ *
+ * The library brings no distributed runtime: it uses the host's. Given an all-reduce
+ * function (ebm_allreduce_fn; include/torchebm_mpi.h has one for MPI communicators), an
+ * optimizer averages gradients across processes (ebm_optimizer_set_allreduce: data-parallel
+ * training) and a sampler combines the statistics of chains sharded across processes
+ * (ebm_sampler_set_allreduce). The functions that then call the all-reduce are collective:
+ * every process must call them, in the same order. Everything else stays local to each
+ * process, replay buffers included.
  */
 
 #ifndef TORCHEBM_H
@@ -232,12 +243,13 @@
 #define EBM_ACTIVATION_ELU 4
 
 /**
- * Parameter element type: float.
+ * Element type float: of a model's parameters (ebm_mlp_params.dtype), of an all-reduce's
+ * buffer (ebm_allreduce_fn).
  */
 #define EBM_DTYPE_F32 0
 
 /**
- * Parameter element type: double.
+ * Element type double: of a model's parameters, of an all-reduce's buffer.
  */
 #define EBM_DTYPE_F64 1
 
@@ -408,6 +420,13 @@ typedef enum ebm_status {
    * it. Nothing was done; return from the callback and call again afterwards.
    */
   EBM_ERR_BUSY = 16,
+  /**
+   * Another process failed its part of a collective call (a training step or statistics
+   * combined through an all-reduce set with ebm_optimizer_set_allreduce or
+   * ebm_sampler_set_allreduce); nothing was changed on this one. That process's own status
+   * and message say why.
+   */
+  EBM_ERR_REMOTE = 17,
 } ebm_status;
 
 /**
@@ -1027,6 +1046,21 @@ typedef struct ebm_adam_params {
    */
   double max_grad_norm;
 } ebm_adam_params;
+
+/**
+ * Sums count values in place across every process of the host's communicator: on return,
+ * each process's values hold the element-wise sum over all processes, the same on every
+ * process. dtype is EBM_DTYPE_F32 (values points to count floats) or EBM_DTYPE_F64 (count
+ * doubles). With MPI that is MPI_Allreduce(MPI_IN_PLACE, values, count, dtype ==
+ * EBM_DTYPE_F32 ? MPI_FLOAT : MPI_DOUBLE, MPI_SUM, comm); include/torchebm_mpi.h has one
+ * ready (ebm_mpi_allreduce, with user_data an MPI_Comm *).
+ *
+ * Return 0 on success, any other value on failure (optionally after
+ * ebm_callback_set_error()); the library call then fails with EBM_ERR_CALLBACK. Called on
+ * the thread that made the library call, never with count 0; values is valid only during
+ * the call. Must not throw C++ exceptions or longjmp.
+ */
+typedef int32_t (*ebm_allreduce_fn)(void *values, size_t count, int32_t dtype, void *user_data);
 
 /**
  * A toy dataset and its parameters, as TorchEBM 0.8.9's *Dataset classes name them; each
@@ -1699,10 +1733,12 @@ enum ebm_status ebm_sampler_step_f64(struct ebm_sampler *sampler,
 
 /**
  * Fills *out; out_size must be sizeof(ebm_sampler_stats) as seen by the caller (at least
- * this version's).
+ * this version's). With an all-reduce set (ebm_sampler_set_allreduce) this is a collective
+ * call summarising every process's chains together.
  *
  * Errors: EBM_ERR_NULL_POINTER (sampler, out), EBM_ERR_INVALID_ARGUMENT (out_size too small,
- * chains not initialised), EBM_ERR_TORCH.
+ * chains not initialised), EBM_ERR_TORCH; with an all-reduce, EBM_ERR_REMOTE,
+ * EBM_ERR_CALLBACK and EBM_ERR_INVALID_ARGUMENT (processes with different steps or dim).
  */
 enum ebm_status ebm_sampler_get_stats(const struct ebm_sampler *sampler,
                                       struct ebm_sampler_stats *out,
@@ -1733,10 +1769,14 @@ enum ebm_status ebm_sampler_get_non_finite_chains(const struct ebm_sampler *samp
 /**
  * The mean energy of the finite chains after each step since initialisation: writes the
  * first min(capacity, steps) values into trace_out and the number of steps into *length_out.
- * Call with capacity 0 (trace_out may then be NULL) to learn the length.
+ * Call with capacity 0 (trace_out may then be NULL) to learn the length. With an all-reduce
+ * set (ebm_sampler_set_allreduce) this is a collective call (with capacity 0 too) and the
+ * means are over every process's finite chains.
  *
  * Errors: EBM_ERR_NULL_POINTER (sampler, length_out, trace_out when capacity > 0),
- * EBM_ERR_INVALID_ARGUMENT (capacity < 0, chains not initialised), EBM_ERR_TORCH.
+ * EBM_ERR_INVALID_ARGUMENT (capacity < 0, chains not initialised), EBM_ERR_TORCH; with an
+ * all-reduce, EBM_ERR_REMOTE, EBM_ERR_CALLBACK and EBM_ERR_INVALID_ARGUMENT (processes with
+ * different numbers of steps).
  */
 enum ebm_status ebm_sampler_get_energy_trace(const struct ebm_sampler *sampler,
                                              double *trace_out,
@@ -2081,7 +2121,8 @@ enum ebm_status ebm_optimizer_zero_grad(struct ebm_optimizer *optimizer);
 
 /**
  * Updates the model's parameters from their gradients (clipped first when max_grad_norm is
- * set).
+ * set). With an all-reduce set (ebm_optimizer_set_allreduce) this is a collective call that
+ * first averages the gradients of every process with equal weights.
  *
  * Errors: EBM_ERR_NULL_POINTER (optimizer), EBM_ERR_NON_FINITE (a NaN or infinite gradient:
  * nothing is changed), EBM_ERR_TORCH.
@@ -2110,9 +2151,12 @@ enum ebm_status ebm_optimizer_get_state(const struct ebm_optimizer *optimizer,
 /**
  * One training step: zero the gradients, compute the CD loss on the batch (n*dim floats)
  * with its gradient, and take an optimizer step. Writes the loss to *loss_out (NULL to skip).
+ * With an all-reduce set on the optimizer (ebm_optimizer_set_allreduce) it is a collective,
+ * data-parallel step: the gradients and the loss are those of every process's batch together.
  *
  * Errors: those of ebm_cd_loss_compute_f32 and ebm_optimizer_step, EBM_ERR_NULL_POINTER
- * (optimizer), EBM_ERR_INVALID_ARGUMENT (the optimizer is for another model).
+ * (optimizer), EBM_ERR_INVALID_ARGUMENT (the optimizer is for another model); with an
+ * all-reduce, EBM_ERR_REMOTE and EBM_ERR_CALLBACK (see ebm_optimizer_set_allreduce).
  */
 enum ebm_status ebm_cd_loss_train_step_f32(struct ebm_cd_loss *loss,
                                            struct ebm_optimizer *optimizer,
@@ -2132,10 +2176,13 @@ enum ebm_status ebm_cd_loss_train_step_f64(struct ebm_cd_loss *loss,
                                            double *loss_out);
 
 /**
- * One score-matching training step (zero grad, loss and gradient, optimizer step).
+ * One score-matching training step (zero grad, loss and gradient, optimizer step). With an
+ * all-reduce set on the optimizer it is a collective, data-parallel step, as
+ * ebm_cd_loss_train_step_f32.
  *
  * Errors: those of ebm_score_matching_compute_f32 and ebm_optimizer_step,
- * EBM_ERR_NULL_POINTER (optimizer), EBM_ERR_INVALID_ARGUMENT (another model).
+ * EBM_ERR_NULL_POINTER (optimizer), EBM_ERR_INVALID_ARGUMENT (another model); with an
+ * all-reduce, EBM_ERR_REMOTE and EBM_ERR_CALLBACK (see ebm_optimizer_set_allreduce).
  */
 enum ebm_status ebm_score_matching_train_step_f32(struct ebm_score_matching *loss,
                                                   struct ebm_optimizer *optimizer,
@@ -2184,6 +2231,87 @@ enum ebm_status ebm_checkpoint_load(const char *path,
                                     struct ebm_energy *model,
                                     struct ebm_optimizer *optimizer,
                                     struct ebm_cd_loss *loss);
+
+/**
+ * Makes the optimizer's updates data-parallel over P processes (MPI ranks), each training a
+ * copy of the same model on its own share of the data: allreduce_fn, called with user_data,
+ * sums across them. ebm_cd_loss_train_step_*, ebm_score_matching_train_step_* and
+ * ebm_optimizer_step with this optimizer then become collective calls: every process must
+ * make them, in the same order.
+ *
+ * A train step computes each process's loss L_p and gradient g_p on its own n_p points, then
+ * updates every process with g = sum_p n_p g_p / sum_p n_p: the step of one process given all
+ * the batches together (for CD, n_p is the number of data points; give every process the
+ * same n_negatives ratio). *loss_out receives sum_p n_p L_p / sum_p n_p on every process.
+ * Two all-reduce calls per step: 6 doubles (batch sizes, losses, a failure flag, the model's
+ * size), then the weighted gradients, ebm_model_parameter_count() values in the model's
+ * precision (floats for a float model). ebm_optimizer_step (after ebm_cd_loss_compute_* or
+ * gradients of your own) averages the processes' gradients with equal weights,
+ * sum_p g_p / P, through the same two calls. Clipping (max_grad_norm) and the non-finite
+ * check apply to the combined gradient, so every process takes the same update; a parameter
+ * without a gradient counts as zero.
+ *
+ * Start every process from the same parameters (the same ebm_mlp_params seed, or
+ * ebm_model_set_parameters_* with one process's values) and the same optimizer settings.
+ * For CD, give each process's sampler its global first_chain so that its negatives are its
+ * own chains of the one big run; PCD replay buffers stay each process's own (its chains).
+ *
+ * Failures. A process whose own part fails (non-finite data or loss, a dim the model does
+ * not take, a failing energy callback, ...) still takes part in the first all-reduce, which
+ * tells the others: none of them updates; that process returns its own error and the others
+ * EBM_ERR_REMOTE. Processes whose models differ in parameter count or precision all fail
+ * with EBM_ERR_INVALID_ARGUMENT before any gradient is sent. A failing allreduce_fn is
+ * EBM_ERR_CALLBACK. Errors found before the step starts (NULL handles or data, n < 1,
+ * dim < 1, EBM_ERR_BUSY) return at once without any collective call, so the other processes
+ * would wait in theirs: treat them as fatal (e.g. MPI_Abort).
+ *
+ * NULL allreduce_fn removes the all-reduce (the optimizer is local again). free_user_data
+ * (optional) is called with user_data exactly once, when this all-reduce is replaced or
+ * removed or the optimizer is freed; without it, user_data (e.g. an MPI_Comm *) must stay
+ * valid until then. If this function fails, free_user_data is not called.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (optimizer), EBM_ERR_BUSY (called from a callback the
+ * optimizer is running).
+ */
+enum ebm_status ebm_optimizer_set_allreduce(struct ebm_optimizer *optimizer,
+                                            ebm_allreduce_fn allreduce_fn,
+                                            void *user_data,
+                                            ebm_free_fn free_user_data);
+
+/**
+ * Combines the diagnostics of chains sharded over P processes (MPI ranks), each running its
+ * own share of the chains with its own sampler: allreduce_fn, called with user_data, sums
+ * across them. ebm_sampler_get_stats and ebm_sampler_get_energy_trace on this sampler then
+ * become collective calls (every process must make them, in the same order) describing
+ * every process's chains together, as one sampler running all of them would: n_chains and
+ * non_finite_chains are totals, and mean_acceptance, mean_energy and each step's trace value
+ * are over all chains (equal to one sampler's up to rounding: the sums are added in another
+ * order). steps and dim must be the same on every process, otherwise every process fails
+ * with EBM_ERR_INVALID_ARGUMENT; step_size stays this process's. ebm_sampler_get_stats makes
+ * one all-reduce call (11 doubles), ebm_sampler_get_energy_trace two (4 doubles, then
+ * 2 * steps). A process whose call fails locally (chains not initialised) still takes part,
+ * and the others return EBM_ERR_REMOTE; errors found before (NULL arguments, out_size too
+ * small, capacity < 0, EBM_ERR_BUSY) return without any collective call: treat them as fatal.
+ *
+ * Everything else stays local: running and sampling never call allreduce_fn, and
+ * ebm_sampler_get_samples_*, ebm_sampler_get_acceptance_rates,
+ * ebm_sampler_get_non_finite_chains and progress callbacks see this process's chains only.
+ * Step-size adaptation (adapt_steps > 0) follows this process's chains' acceptance, so
+ * sharded runs that adapt differ from one big run.
+ *
+ * NULL allreduce_fn removes the all-reduce. free_user_data (optional) is called with
+ * user_data exactly once, when this all-reduce is replaced or removed or the sampler is
+ * finally released (a CD loss keeps its sampler alive after ebm_sampler_free); without it,
+ * user_data must stay valid until then. If this function fails, free_user_data is not
+ * called.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (sampler), EBM_ERR_BUSY (called from the sampler's own
+ * callbacks).
+ */
+enum ebm_status ebm_sampler_set_allreduce(struct ebm_sampler *sampler,
+                                          ebm_allreduce_fn allreduce_fn,
+                                          void *user_data,
+                                          ebm_free_fn free_user_data);
 
 /**
  * TorchEBM 0.8.9's defaults for dataset `kind` (an EBM_DATASET_* value; an unknown kind

@@ -51,6 +51,7 @@ install:
 	$(INSTALL) -d '$(DESTDIR)$(LIBDIR)' '$(DESTDIR)$(INCLUDEDIR)' '$(DESTDIR)$(PKGCONFIG_DIR)' '$(DESTDIR)$(CMAKE_PKG_DIR)'
 	$(INSTALL) -m 755 $(LIBRARY) '$(DESTDIR)$(LIBDIR)/libtorchebm.so'
 	$(INSTALL) -m 644 include/torchebm.h '$(DESTDIR)$(INCLUDEDIR)/torchebm.h'
+	$(INSTALL) -m 644 include/torchebm_mpi.h '$(DESTDIR)$(INCLUDEDIR)/torchebm_mpi.h'
 	$(if $(wildcard $(CPP_WRAPPER)),$(INSTALL) -m 644 $(CPP_WRAPPER) '$(DESTDIR)$(INCLUDEDIR)/torchebm.hpp',@echo "install: no $(CPP_WRAPPER) yet: C++ wrapper not installed")
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
 	    -e 's|@VERSION@|$(TORCHEBM_VERSION)|g' -e 's|@RPATH_FLAG@|$(pc_rpath_flag)|g' \
@@ -68,6 +69,7 @@ install:
 
 uninstall:
 	rm -f '$(DESTDIR)$(LIBDIR)/libtorchebm.so' '$(DESTDIR)$(INCLUDEDIR)/torchebm.h' \
+	    '$(DESTDIR)$(INCLUDEDIR)/torchebm_mpi.h' \
 	    '$(DESTDIR)$(INCLUDEDIR)/torchebm.hpp' '$(DESTDIR)$(PKGCONFIG_DIR)/torchebm.pc' \
 	    '$(DESTDIR)$(CMAKE_PKG_DIR)/torchebmConfig.cmake' '$(DESTDIR)$(CMAKE_PKG_DIR)/torchebmConfigVersion.cmake'
 	-rmdir '$(DESTDIR)$(CMAKE_PKG_DIR)' 2>/dev/null

@@ -69,6 +69,11 @@ pub enum Error {
     #[error("{arg}: {reason}")]
     Busy { arg: &'static str, reason: String },
 
+    /// Another process failed its part of a collective call (a combination through the
+    /// host's all-reduce); this process changed nothing.
+    #[error("{arg}: {reason}")]
+    Remote { arg: &'static str, reason: String },
+
     /// A host buffer sized by the caller's arguments could not be allocated.
     #[error("{arg}: {reason}")]
     OutOfMemory { arg: &'static str, reason: String },

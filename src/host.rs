@@ -10,6 +10,17 @@ pub(crate) fn zeroed(what: &'static str, len: usize) -> Result<Vec<f64>> {
     Ok(buffer)
 }
 
+/// A buffer of `len` default (zero) values of `T`; `what` names it in the error.
+pub(crate) fn zeroed_as<T: Default + Clone>(what: &'static str, len: usize) -> Result<Vec<T>> {
+    let mut buffer = Vec::new();
+    buffer.try_reserve_exact(len).map_err(|_| Error::OutOfMemory {
+        arg: what,
+        reason: format!("cannot allocate {len} values of scratch space"),
+    })?;
+    buffer.resize(len, T::default());
+    Ok(buffer)
+}
+
 /// An empty f64 buffer with room for `len` elements; `what` names it in the error.
 pub(crate) fn with_capacity(what: &'static str, len: usize) -> Result<Vec<f64>> {
     let mut buffer = Vec::new();

@@ -10,6 +10,8 @@ pub mod checkpoint;
 /// cbindgen:ignore
 pub mod data;
 /// cbindgen:ignore
+pub mod distributed;
+/// cbindgen:ignore
 pub mod energy;
 /// cbindgen:ignore
 pub mod error;

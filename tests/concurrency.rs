@@ -153,7 +153,9 @@ fn a_model_shared_between_sampling_evaluating_and_updating_threads_never_tears()
             }
         });
         for _ in 0..30 {
-            optimizer.train_step(&model, || loss.compute(&data, 2)).unwrap();
+            optimizer
+                .train_step(&model, data.len() / 2, || loss.compute(&data, 2))
+                .unwrap();
         }
         stop.store(true, Ordering::Relaxed);
         writer.join().unwrap();

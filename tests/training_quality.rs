@@ -173,7 +173,9 @@ fn persistent_contrastive_divergence_learns_eight_gaussians() {
     for step in 0..1500 {
         let start = (step * BATCH) % (20_000 - BATCH);
         let batch = &data[start * 2..(start + BATCH) * 2];
-        optimizer.train_step(&model, || loss.compute(batch, 2)).unwrap();
+        optimizer
+            .train_step(&model, batch.len() / 2, || loss.compute(batch, 2))
+            .unwrap();
     }
     assert_learned("PCD", &langevin_samples(&model, step, temperature), &untrained);
 }
@@ -188,7 +190,9 @@ fn denoising_score_matching_learns_eight_gaussians() {
     for step in 0..1000 {
         let start = (step * BATCH) % (20_000 - BATCH);
         let batch = &data[start * 2..(start + BATCH) * 2];
-        optimizer.train_step(&model, || loss.compute(batch, 2)).unwrap();
+        optimizer
+            .train_step(&model, batch.len() / 2, || loss.compute(batch, 2))
+            .unwrap();
     }
     assert_learned("DSM", &langevin_samples(&model, 0.01, 1.0), &untrained);
 }

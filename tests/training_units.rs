@@ -418,7 +418,7 @@ fn a_training_step_refuses_a_loss_of_another_model_and_changes_nothing() {
     };
     let before = parameters(&model);
     let mut called = false;
-    match optimizer.train_step(&other, || {
+    match optimizer.train_step(&other, 1, || {
         called = true;
         Ok(0.0)
     }) {
@@ -439,7 +439,9 @@ fn a_training_step_refuses_a_loss_of_another_model_and_changes_nothing() {
         .generate(64, 1, &mut data)
         .unwrap();
     let mut loss = ScoreMatching::new(model.clone(), ScoreMatchingMethod::Exact, 0).unwrap();
-    let value = optimizer.train_step(&model, || loss.compute(&data, 2)).unwrap();
+    let value = optimizer
+        .train_step(&model, data.len() / 2, || loss.compute(&data, 2))
+        .unwrap();
     assert!(value.is_finite());
     assert_eq!(optimizer.steps(), 1);
     assert_ne!(parameters(&model), before);
@@ -537,7 +539,7 @@ impl Run {
             let batch = &self.data[start * 2..(start + 64) * 2];
             let loss = &mut self.loss;
             self.optimizer
-                .train_step(&self.model, || loss.compute(batch, 2))
+                .train_step(&self.model, batch.len() / 2, || loss.compute(batch, 2))
                 .unwrap();
             self.step += 1;
         }

@@ -37,7 +37,10 @@
  * callable returns a nonzero int, after torchebm::callback_error("why")). An energy callable
  * may be invoked concurrently when the energy is evaluated from several threads. A sampler's
  * progress callable is owned by the C sampler, like an energy's; a throw cancels the run
- * (EBM_ERR_CANCELLED, with the exception's what() in the message).
+ * (EBM_ERR_CANCELLED, with the exception's what() in the message). An all-reduce
+ * (Optimizer::set_allreduce, Sampler::set_allreduce) is either a C function with borrowed
+ * user data (e.g. ebm_mpi_allreduce from torchebm_mpi.h with a pointer to an MPI_Comm) or a
+ * callable owned by the C handle; a throw fails the collective call with EBM_ERR_CALLBACK.
  *
  * THREADS. As in C: const methods may run concurrently on one object; others need exclusive
  * access.
@@ -490,6 +493,21 @@ struct Progress final {
     })
   }
   static void free_fn(void* user_data) noexcept { delete static_cast<Progress*>(user_data); }
+};
+
+/** An all-reduce callable, owned by the C sampler or optimizer (released through free_fn):
+ *  void or int (0 = success) f(void* values, size_t count, int32_t dtype). */
+template <class F>
+struct AllReduce final {
+  explicit AllReduce(F f) : fn(std::move(f)) {}
+  F fn;
+  static int32_t call(void* values, size_t count, int32_t dtype, void* user_data) noexcept {
+    F& f = static_cast<AllReduce*>(user_data)->fn;
+    static_assert(std::is_invocable_v<F&, void*, size_t, int32_t>,
+                  "all-reduce callable: void/int(void* values, size_t count, int32_t dtype)");
+    TORCHEBM_CALLBACK_GUARD({ return invoke_status(f, values, count, dtype); })
+  }
+  static void free_fn(void* user_data) noexcept { delete static_cast<AllReduce*>(user_data); }
 };
 
 }  // namespace detail
@@ -1434,6 +1452,30 @@ class Sampler : public detail::Handle<ebm_sampler, detail::SamplerFree> {
     TORCHEBM_CHECK(ebm_sampler_set_progress_callback(get(), nullptr, 0, nullptr, nullptr));
     return detail::ok();
   }
+  /** Combines get_stats() and energy_trace() over processes through a C all-reduce (see
+   *  ebm_sampler_set_allreduce; those calls become collective). user_data is borrowed: it
+   *  must outlive the sampler or the next set_allreduce/clear_allreduce. With MPI:
+   *  set_allreduce(ebm_mpi_allreduce, &comm) (torchebm_mpi.h). */
+  Ret<void> set_allreduce(ebm_allreduce_fn allreduce, void* user_data) {
+    TORCHEBM_CHECK(ebm_sampler_set_allreduce(get(), allreduce, user_data, nullptr));
+    return detail::ok();
+  }
+  /** The same with any callable void/int(void* values, size_t count, int32_t dtype) summing
+   *  count floats (EBM_DTYPE_F32) or doubles (EBM_DTYPE_F64) in place over the processes;
+   *  the sampler owns a copy of it. */
+  template <class F>
+  Ret<void> set_allreduce(F allreduce) {
+    using Holder = detail::AllReduce<std::decay_t<F>>;
+    std::unique_ptr<Holder> holder(new Holder(std::move(allreduce)));
+    TORCHEBM_CHECK(ebm_sampler_set_allreduce(get(), &Holder::call, holder.get(), &Holder::free_fn));
+    holder.release();  // the sampler owns it now
+    return detail::ok();
+  }
+  /** Removes the all-reduce: statistics are this process's again. */
+  Ret<void> clear_allreduce() {
+    TORCHEBM_CHECK(ebm_sampler_set_allreduce(get(), nullptr, nullptr, nullptr));
+    return detail::ok();
+  }
 
 #if TORCHEBM_HAS_SPAN
   /** init from a span of n*dim values. */
@@ -1511,6 +1553,31 @@ class Optimizer : public detail::Handle<ebm_optimizer, detail::OptimizerFree> {
     OptimizerState s;
     TORCHEBM_CHECK(ebm_optimizer_get_state(get(), &s.learning_rate, &s.steps));
     return s;
+  }
+  /** Data-parallel training: the gradients of every process are combined through a C
+   *  all-reduce before each update (see ebm_optimizer_set_allreduce; train steps and step()
+   *  become collective). user_data is borrowed: it must outlive the optimizer or the next
+   *  set_allreduce/clear_allreduce. With MPI: set_allreduce(ebm_mpi_allreduce, &comm)
+   *  (torchebm_mpi.h). */
+  Ret<void> set_allreduce(ebm_allreduce_fn allreduce, void* user_data) {
+    TORCHEBM_CHECK(ebm_optimizer_set_allreduce(get(), allreduce, user_data, nullptr));
+    return detail::ok();
+  }
+  /** The same with any callable void/int(void* values, size_t count, int32_t dtype) summing
+   *  count floats (EBM_DTYPE_F32) or doubles (EBM_DTYPE_F64) in place over the processes;
+   *  the optimizer owns a copy of it. */
+  template <class F>
+  Ret<void> set_allreduce(F allreduce) {
+    using Holder = detail::AllReduce<std::decay_t<F>>;
+    std::unique_ptr<Holder> holder(new Holder(std::move(allreduce)));
+    TORCHEBM_CHECK(ebm_optimizer_set_allreduce(get(), &Holder::call, holder.get(), &Holder::free_fn));
+    holder.release();  // the optimizer owns it now
+    return detail::ok();
+  }
+  /** Removes the all-reduce: training is local again. */
+  Ret<void> clear_allreduce() {
+    TORCHEBM_CHECK(ebm_optimizer_set_allreduce(get(), nullptr, nullptr, nullptr));
+    return detail::ok();
   }
 };
 

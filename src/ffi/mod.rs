@@ -22,11 +22,13 @@ mod sampler;
 mod sampler_run;
 mod model;
 mod training;
+mod distributed;
 mod dataset;
 mod args;
 
 pub use callback::*;
 pub use dataset::*;
+pub use distributed::*;
 pub use energy::*;
 pub use energy_eval::*;
 pub use guard::ebm_last_error_message;

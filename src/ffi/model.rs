@@ -31,9 +31,10 @@ pub const EBM_ACTIVATION_SOFTPLUS: i32 = 3;
 /// ebm_mlp_params.activation: x if x > 0 else exp(x) - 1.
 pub const EBM_ACTIVATION_ELU: i32 = 4;
 
-/// Parameter element type: float.
+/// Element type float: of a model's parameters (ebm_mlp_params.dtype), of an all-reduce's
+/// buffer (ebm_allreduce_fn).
 pub const EBM_DTYPE_F32: i32 = 0;
-/// Parameter element type: double.
+/// Element type double: of a model's parameters, of an all-reduce's buffer.
 pub const EBM_DTYPE_F64: i32 = 1;
 
 /// The architecture of an MLP energy E(x) = network(x): input_dim -> hidden[0] -> ... ->

@@ -391,10 +391,12 @@ pub struct ebm_sampler_stats {
 }
 
 /// Fills *out; out_size must be sizeof(ebm_sampler_stats) as seen by the caller (at least
-/// this version's).
+/// this version's). With an all-reduce set (ebm_sampler_set_allreduce) this is a collective
+/// call summarising every process's chains together.
 ///
 /// Errors: EBM_ERR_NULL_POINTER (sampler, out), EBM_ERR_INVALID_ARGUMENT (out_size too small,
-/// chains not initialised), EBM_ERR_TORCH.
+/// chains not initialised), EBM_ERR_TORCH; with an all-reduce, EBM_ERR_REMOTE,
+/// EBM_ERR_CALLBACK and EBM_ERR_INVALID_ARGUMENT (processes with different steps or dim).
 #[no_mangle]
 pub unsafe extern "C" fn ebm_sampler_get_stats(
     sampler: *const ebm_sampler,
@@ -485,10 +487,14 @@ fn copy_exact<V: Copy>(arg: &'static str, values: &[V], out: &mut [V]) -> Result
 
 /// The mean energy of the finite chains after each step since initialisation: writes the
 /// first min(capacity, steps) values into trace_out and the number of steps into *length_out.
-/// Call with capacity 0 (trace_out may then be NULL) to learn the length.
+/// Call with capacity 0 (trace_out may then be NULL) to learn the length. With an all-reduce
+/// set (ebm_sampler_set_allreduce) this is a collective call (with capacity 0 too) and the
+/// means are over every process's finite chains.
 ///
 /// Errors: EBM_ERR_NULL_POINTER (sampler, length_out, trace_out when capacity > 0),
-/// EBM_ERR_INVALID_ARGUMENT (capacity < 0, chains not initialised), EBM_ERR_TORCH.
+/// EBM_ERR_INVALID_ARGUMENT (capacity < 0, chains not initialised), EBM_ERR_TORCH; with an
+/// all-reduce, EBM_ERR_REMOTE, EBM_ERR_CALLBACK and EBM_ERR_INVALID_ARGUMENT (processes with
+/// different numbers of steps).
 #[no_mangle]
 pub unsafe extern "C" fn ebm_sampler_get_energy_trace(
     sampler: *const ebm_sampler,

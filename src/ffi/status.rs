@@ -46,6 +46,11 @@ pub enum ebm_status {
     /// (progress or energy) called back into the sampler, loss or optimizer that is running
     /// it. Nothing was done; return from the callback and call again afterwards.
     EBM_ERR_BUSY = 16,
+    /// Another process failed its part of a collective call (a training step or statistics
+    /// combined through an all-reduce set with ebm_optimizer_set_allreduce or
+    /// ebm_sampler_set_allreduce); nothing was changed on this one. That process's own status
+    /// and message say why.
+    EBM_ERR_REMOTE = 17,
 }
 
 impl From<&Error> for ebm_status {
@@ -66,6 +71,7 @@ impl From<&Error> for ebm_status {
             Error::Io { .. } => ebm_status::EBM_ERR_IO,
             Error::Format { .. } => ebm_status::EBM_ERR_FORMAT,
             Error::Busy { .. } => ebm_status::EBM_ERR_BUSY,
+            Error::Remote { .. } => ebm_status::EBM_ERR_REMOTE,
         }
     }
 }
@@ -93,6 +99,7 @@ pub extern "C" fn ebm_status_string(status: i32) -> *const c_char {
         14 => b"file input/output error\0",
         15 => b"bad file format\0",
         16 => b"handle busy in a callback\0",
+        17 => b"failed on another process\0",
         _ => b"unknown status\0",
     };
     text.as_ptr() as *const c_char

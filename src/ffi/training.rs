@@ -83,7 +83,7 @@ pub struct ebm_score_matching {
 /// An optimizer of one model's parameters, created by ebm_optimizer_sgd_new or
 /// ebm_optimizer_adam_new, released by ebm_optimizer_free; keeps its model alive.
 pub struct ebm_optimizer {
-    optimizer: Exclusive<Optimizer>,
+    pub(super) optimizer: Exclusive<Optimizer>,
 }
 
 /// The object for one call: waits for other threads, EBM_ERR_BUSY from inside its own
@@ -585,7 +585,8 @@ pub unsafe extern "C" fn ebm_optimizer_zero_grad(optimizer: *mut ebm_optimizer) 
 }
 
 /// Updates the model's parameters from their gradients (clipped first when max_grad_norm is
-/// set).
+/// set). With an all-reduce set (ebm_optimizer_set_allreduce) this is a collective call that
+/// first averages the gradients of every process with equal weights.
 ///
 /// Errors: EBM_ERR_NULL_POINTER (optimizer), EBM_ERR_NON_FINITE (a NaN or infinite gradient:
 /// nothing is changed), EBM_ERR_TORCH.
@@ -646,16 +647,20 @@ unsafe fn cd_train_step<T: Real>(
     let (data, dim) = unsafe { batch(data, n, dim)? };
     let mut loss = lock(&loss.loss, "loss")?;
     let model = Arc::clone(loss.model());
-    let outcome = lock(&optimizer.optimizer, "optimizer")?.train_step(&model, || loss.compute(data, dim))?;
+    let points = data.len() / dim;
+    let outcome = lock(&optimizer.optimizer, "optimizer")?.train_step(&model, points, || loss.compute(data, dim))?;
     write_loss(loss_out, outcome.loss);
     Ok(())
 }
 
 /// One training step: zero the gradients, compute the CD loss on the batch (n*dim floats)
 /// with its gradient, and take an optimizer step. Writes the loss to *loss_out (NULL to skip).
+/// With an all-reduce set on the optimizer (ebm_optimizer_set_allreduce) it is a collective,
+/// data-parallel step: the gradients and the loss are those of every process's batch together.
 ///
 /// Errors: those of ebm_cd_loss_compute_f32 and ebm_optimizer_step, EBM_ERR_NULL_POINTER
-/// (optimizer), EBM_ERR_INVALID_ARGUMENT (the optimizer is for another model).
+/// (optimizer), EBM_ERR_INVALID_ARGUMENT (the optimizer is for another model); with an
+/// all-reduce, EBM_ERR_REMOTE and EBM_ERR_CALLBACK (see ebm_optimizer_set_allreduce).
 #[no_mangle]
 pub unsafe extern "C" fn ebm_cd_loss_train_step_f32(
     loss: *mut ebm_cd_loss,
@@ -698,15 +703,19 @@ unsafe fn sm_train_step<T: Real>(
     let (data, dim) = unsafe { batch(data, n, dim)? };
     let mut loss = lock(&loss.loss, "loss")?;
     let model = Arc::clone(loss.energy());
-    let value = lock(&optimizer.optimizer, "optimizer")?.train_step(&model, || loss.compute(data, dim))?;
+    let points = data.len() / dim;
+    let value = lock(&optimizer.optimizer, "optimizer")?.train_step(&model, points, || loss.compute(data, dim))?;
     write_loss(loss_out, value);
     Ok(())
 }
 
-/// One score-matching training step (zero grad, loss and gradient, optimizer step).
+/// One score-matching training step (zero grad, loss and gradient, optimizer step). With an
+/// all-reduce set on the optimizer it is a collective, data-parallel step, as
+/// ebm_cd_loss_train_step_f32.
 ///
 /// Errors: those of ebm_score_matching_compute_f32 and ebm_optimizer_step,
-/// EBM_ERR_NULL_POINTER (optimizer), EBM_ERR_INVALID_ARGUMENT (another model).
+/// EBM_ERR_NULL_POINTER (optimizer), EBM_ERR_INVALID_ARGUMENT (another model); with an
+/// all-reduce, EBM_ERR_REMOTE and EBM_ERR_CALLBACK (see ebm_optimizer_set_allreduce).
 #[no_mangle]
 pub unsafe extern "C" fn ebm_score_matching_train_step_f32(
     loss: *mut ebm_score_matching,

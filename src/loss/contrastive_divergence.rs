@@ -65,6 +65,18 @@ pub struct CdOutcome {
     pub negative_energy: f64,
 }
 
+/// In a data-parallel step only the loss becomes global; the mean energies stay this
+/// process's.
+impl crate::optim::LossValue for CdOutcome {
+    fn loss(&self) -> f64 {
+        self.loss
+    }
+
+    fn set_loss(&mut self, loss: f64) {
+        self.loss = loss;
+    }
+}
+
 /// CD-k / PCD for one model and one sampler of it.
 pub struct ContrastiveDivergence {
     model: Arc<dyn Energy>,

@@ -64,14 +64,7 @@ fn copy_in<T: Real>(model: &dyn Model, values: &[T], gradients: bool) -> Result<
                 .f_to_kind(p.kind())?
                 .f_to_device(p.device())?;
             if gradients {
-                let mut grad = p.f_grad()?;
-                if grad.defined() {
-                    grad.f_copy_(&chunk)?;
-                } else {
-                    // No gradient yet, and tch cannot attach one directly: a backward pass
-                    // of Σ p·chunk leaves exactly `chunk` as p's gradient.
-                    tch::with_grad(|| p.f_mul(&chunk)?.f_sum(None::<tch::Kind>)?.f_backward())?;
-                }
+                assign_gradient(p, &chunk)?;
             } else {
                 let mut target = p.shallow_clone();
                 target.f_copy_(&chunk)?;
@@ -80,6 +73,19 @@ fn copy_in<T: Real>(model: &dyn Model, values: &[T], gradients: bool) -> Result<
         }
         Ok(())
     })
+}
+
+/// Makes `values` (shaped, typed and placed as `p`) the gradient of the parameter `p`.
+pub fn assign_gradient(p: &Tensor, values: &Tensor) -> Result<()> {
+    let mut grad = p.f_grad()?;
+    if grad.defined() {
+        tch::no_grad(|| grad.f_copy_(values))?;
+    } else {
+        // No gradient yet, and tch cannot attach one directly: a backward pass of Σ p·values
+        // leaves exactly `values` as p's gradient.
+        tch::with_grad(|| p.f_mul(values)?.f_sum(None::<tch::Kind>)?.f_backward())?;
+    }
+    Ok(())
 }
 
 /// The flat parameter vector.

@@ -12,7 +12,9 @@ use tch::{Device, Kind, Tensor};
 use crate::energy::Energy;
 use crate::error::{Error, Result};
 
-pub use flat::{copy_gradients, copy_parameters, parameter_count, set_gradients, set_parameters, zero_gradients};
+pub use flat::{
+    assign_gradient, copy_gradients, copy_parameters, parameter_count, set_gradients, set_parameters, zero_gradients,
+};
 pub use mlp::{Activation, Mlp, MlpSpec};
 pub use torchscript::TorchScriptEnergy;
 

@@ -1,13 +1,19 @@
 //! Optimizers over a model's parameters: SGD with momentum and Adam, with the update rules
 //! of torch.optim (so that runs can be compared with PyTorch), a learning rate that can change
 //! between steps, optional gradient-norm clipping, and state that can be checkpointed.
+//!
+//! Data-parallel training: with an [`AllReduce`] set, the gradients of every process are
+//! combined before each update, so that P processes update their copies of the model
+//! identically (see [`Optimizer::train_step`] and [`Optimizer::step`]).
 
 use std::sync::Arc;
 
 use tch::{Kind, Tensor};
 
+use crate::distributed::{with_square, AllReduce, Values};
 use crate::energy::{same_energy, Energy};
 use crate::error::{ensure_finite_scalar, Error, Result};
+use crate::tensor::copy_to_slice;
 
 /// The update rule and its settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -97,7 +103,33 @@ pub struct Optimizer {
     /// The rule's state tensors, each over all parameters flattened in order (created at
     /// the first step).
     state: Vec<Tensor>,
+    /// The host's all-reduce, for data-parallel training.
+    allreduce: Option<AllReduce>,
 }
+
+/// A training loss's value, which a data-parallel step replaces by the mean over every
+/// process's batch.
+pub trait LossValue {
+    /// The loss.
+    fn loss(&self) -> f64;
+    /// Replaces the loss by the global one.
+    fn set_loss(&mut self, loss: f64);
+}
+
+impl LossValue for f64 {
+    fn loss(&self) -> f64 {
+        *self
+    }
+
+    fn set_loss(&mut self, loss: f64) {
+        *self = loss;
+    }
+}
+
+/// The scalars of a training step's agreement round: batch weight, weighted loss, then the
+/// gradient buffer's size in bytes and its square (so that processes whose models differ in
+/// size or precision are refused before any gradient is sent).
+const STEP_SCALARS: usize = 4;
 
 fn check_learning_rate(learning_rate: f64) -> Result<()> {
     ensure_finite_scalar("learning_rate", learning_rate)?;
@@ -143,7 +175,20 @@ impl Optimizer {
             max_grad_norm,
             steps: 0,
             state: Vec::new(),
+            allreduce: None,
         })
+    }
+
+    /// Sets (or with None removes) the host's all-reduce: from then on every
+    /// [`Optimizer::train_step`] and [`Optimizer::step`] is collective and combines the
+    /// gradients of every process before updating.
+    pub fn set_allreduce(&mut self, allreduce: Option<AllReduce>) {
+        self.allreduce = allreduce;
+    }
+
+    /// Whether an all-reduce is set.
+    pub fn is_distributed(&self) -> bool {
+        self.allreduce.is_some()
     }
 
     /// The model optimized.
@@ -163,22 +208,75 @@ impl Optimizer {
         }
     }
 
-    /// One training step: zero the gradients, let `loss` compute a loss of `model` and
-    /// accumulate its gradients, then update. Nothing changes when `model` is not this
-    /// optimizer's; the loss's value is returned.
-    pub fn train_step<R>(&mut self, model: &Arc<dyn Energy>, loss: impl FnOnce() -> Result<R>) -> Result<R> {
-        self.ensure_updates(model)?;
-        self.zero_grad()?;
-        let value = {
+    /// One training step: zero the gradients, let `loss` compute a loss of `model` over a
+    /// batch of `batch` points and accumulate its gradients, then update. Nothing changes when
+    /// `model` is not this optimizer's; the loss's value is returned.
+    ///
+    /// With an all-reduce set the step is collective. Each process's gradient (of the mean
+    /// loss over its own batch) is weighted by its batch size, so that the update is the one
+    /// of a single process with every batch together: g = Σₚ nₚ gₚ / Σₚ nₚ, and the loss
+    /// returned is Σₚ nₚ Lₚ / Σₚ nₚ on every process. Two all-reduce calls: one of a few f64
+    /// scalars (batch sizes, weighted losses, a failure flag, the model's size), then one of
+    /// the weighted gradients in the model's precision (f32 for models that are not f64),
+    /// skipped on every process when any process failed or the models differ.
+    pub fn train_step<R: LossValue>(
+        &mut self,
+        model: &Arc<dyn Energy>,
+        batch: usize,
+        loss: impl FnOnce() -> Result<R>,
+    ) -> Result<R> {
+        let local = (|| {
+            self.ensure_updates(model)?;
+            self.zero_grad()?;
             // The forward and backward passes read the parameters; writers wait until both
             // are done (the loss's own evaluations re-enter this read lock).
             let _reading = self.trainable().parameter_lock().read();
-            loss()?
+            loss()
+        })();
+        if self.allreduce.is_none() {
+            let value = local?;
+            self.update(None)?;
+            return Ok(value);
+        }
+        let weight = batch as f64;
+        let (scalars, value) = match local {
+            Ok(value) => (Ok((weight, value.loss())), Some(value)),
+            Err(error) => (Err(error), None),
         };
-        self.step()?;
+        let (total_weight, mean_loss) = self.agree(scalars)?;
+        self.update(Some((weight, total_weight)))?;
+        let mut value = value.expect("the local step succeeded");
+        value.set_loss(mean_loss);
         Ok(value)
     }
 
+    /// The agreement round of a collective step (see [`AllReduce::agree`]): every process's
+    /// (batch weight, loss) in, (Σ weights, Σ weight·loss / Σ weights) out, after checking
+    /// that every process's gradients have the same size and precision.
+    fn agree(&self, local: Result<(f64, f64)>) -> Result<(f64, f64)> {
+        let allreduce = self.allreduce.as_ref().expect("called with an all-reduce");
+        let local = local.and_then(|(weight, loss)| {
+            let bytes = self.gradient_bytes()? as f64;
+            let mut scalars = vec![weight, weight * loss];
+            scalars.extend(with_square(bytes));
+            Ok(scalars)
+        });
+        let agreement = allreduce.agree("optimizer", local, STEP_SCALARS)?;
+        if !agreement.all_equal(2) {
+            return Err(Error::invalid(
+                "optimizer",
+                "the processes' models differ in parameter count or precision; nothing was changed",
+            ));
+        }
+        let total = agreement.sums[0];
+        Ok((total, agreement.sums[1] / total))
+    }
+
+    /// Bytes of the flat gradient buffer sent to the all-reduce.
+    fn gradient_bytes(&self) -> Result<usize> {
+        let count: usize = self.parameters()?.iter().map(Tensor::numel).sum();
+        Ok(count * if self.trainable().kind() == Kind::Double { 8 } else { 4 })
+    }
     /// The update rule.
     pub fn rule(&self) -> Rule {
         self.rule
@@ -221,7 +319,22 @@ impl Optimizer {
     /// The update runs on the parameters and gradients concatenated into single vectors (the
     /// rule's state is kept that way too): a dozen tensor operations per step instead of a
     /// dozen per parameter tensor, which is most of an optimizer step for small models.
+    ///
+    /// With an all-reduce set the step is collective and the gradients are averaged over the
+    /// processes with equal weights, g = Σₚ gₚ / P (as [`Optimizer::train_step`] with equal
+    /// batches): the same two all-reduce calls, every process with weight 1.
     pub fn step(&mut self) -> Result<()> {
+        if self.allreduce.is_none() {
+            return self.update(None);
+        }
+        let (processes, _) = self.agree(Ok((1.0, 0.0)))?;
+        self.update(Some((1.0, processes)))
+    }
+
+    /// The update of [`Optimizer::step`]; with `combine` = (this process's weight, the
+    /// weights' sum) the gradients are first replaced by Σₚ wₚ gₚ / Σₚ wₚ through the
+    /// all-reduce.
+    fn update(&mut self, combine: Option<(f64, f64)>) -> Result<()> {
         let model = Arc::clone(&self.model);
         let _writing = model
             .as_model()
@@ -229,6 +342,9 @@ impl Optimizer {
             .parameter_lock()
             .write("model")?;
         let parameters = self.parameters()?;
+        if let Some((weight, total)) = combine {
+            self.combine_gradients(&parameters, weight, total)?;
+        }
         tch::no_grad(|| -> Result<()> {
             let grads: Vec<Tensor> = parameters
                 .iter()
@@ -283,6 +399,53 @@ impl Optimizer {
             }
             Ok(())
         })
+    }
+
+    /// Replaces every parameter's gradient by Σₚ wₚ gₚ / Σₚ wₚ over the processes, through one
+    /// all-reduce of the flattened weighted gradients (in f64 for f64 models, f32 otherwise).
+    /// A parameter without a gradient counts as a zero gradient and receives the combined one,
+    /// so that every process updates every parameter alike.
+    fn combine_gradients(&self, parameters: &[Tensor], weight: f64, total: f64) -> Result<()> {
+        let allreduce = self.allreduce.as_ref().expect("called with an all-reduce");
+        let double = self.trainable().kind() == Kind::Double;
+        let transport = if double { Kind::Double } else { Kind::Float };
+        let flat = tch::no_grad(|| -> Result<Tensor> {
+            let pieces = parameters
+                .iter()
+                .map(|p| {
+                    let g = p.f_grad()?;
+                    let g = if g.defined() { g } else { p.f_zeros_like()? };
+                    Ok(g.f_reshape([-1])?.f_to_kind(transport)?)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Tensor::f_cat(&pieces, 0)?
+                .f_mul_scalar(weight)?
+                .f_to_device(tch::Device::Cpu)?)
+        })?;
+        let summed = if double {
+            let mut values = crate::host::zeroed_as::<f64>("gradients", flat.numel())?;
+            copy_to_slice(&flat, &mut values)?;
+            allreduce.sum(Values::F64(&mut values))?;
+            Tensor::f_from_slice(&values)?
+        } else {
+            let mut values = crate::host::zeroed_as::<f32>("gradients", flat.numel())?;
+            copy_to_slice(&flat, &mut values)?;
+            allreduce.sum(Values::F32(&mut values))?;
+            Tensor::f_from_slice(&values)?
+        };
+        let mean = summed.f_div_scalar(total)?;
+        let mut offset = 0;
+        for p in parameters {
+            let len = p.numel() as i64;
+            let values = mean
+                .f_narrow(0, offset, len)?
+                .f_view(p.size().as_slice())?
+                .f_to_kind(p.kind())?
+                .f_to_device(p.device())?;
+            crate::model::assign_gradient(p, &values)?;
+            offset += len;
+        }
+        Ok(())
     }
 
     fn check_finite(grads: &[Tensor], flat: Option<&Tensor>) -> Result<()> {

@@ -63,8 +63,9 @@ pub(crate) trait Backend {
     /// 1 where the mask holds, 0 elsewhere.
     fn indicator(&self, mask: &Self::Mask) -> Result<Self::Column>;
 
-    /// The mean of `values` over the rows where `mask` holds (NaN if none).
-    fn masked_mean(&self, values: &Self::Column, mask: &Self::Mask) -> Result<Self::Scalar>;
+    /// The sum of `values` over the rows where `mask` holds, and the number of those rows
+    /// (sums and counts, not means, so that processes can add theirs up exactly).
+    fn masked_sum(&self, values: &Self::Column, mask: &Self::Mask) -> Result<(Self::Scalar, Self::Scalar)>;
     /// Scalars on the host.
     fn scalars_to_host(&self, scalars: &[Self::Scalar]) -> Result<Vec<f64>>;
     /// A column on the host.

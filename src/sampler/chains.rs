@@ -17,8 +17,10 @@ pub(crate) struct Chains<B: Backend> {
     pub(crate) alive: B::Mask,
     /// Accepted proposals per chain (samplers with accept/reject).
     pub(crate) accepted: Option<B::Column>,
-    /// Mean energy over live chains after each step.
+    /// Sum of the live chains' energies after each step, and the number of live chains
+    /// (their ratio is the mean energy; sums and counts add up across processes).
     pub(crate) energy_trace: Vec<B::Scalar>,
+    pub(crate) live_trace: Vec<B::Scalar>,
     /// Steps taken since initialisation.
     pub(crate) steps: u64,
     /// Step-size adaptation, while it runs.
@@ -86,6 +88,7 @@ impl<B: Backend> Chains<B> {
             alive,
             accepted,
             energy_trace: Vec::new(),
+            live_trace: Vec::new(),
             steps: 0,
             adaptation,
             adapted_step: None,
@@ -137,7 +140,9 @@ impl<B: Backend> Chains<B> {
                 self.adapted_step = self.adaptation.take().map(|a| a.final_step_size());
             }
         }
-        self.energy_trace.push(backend.masked_mean(&self.energy, &self.alive)?);
+        let (sum, live) = backend.masked_sum(&self.energy, &self.alive)?;
+        self.energy_trace.push(sum);
+        self.live_trace.push(live);
         Ok(())
     }
 

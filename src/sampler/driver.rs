@@ -10,6 +10,7 @@ use super::chains::Chains;
 use super::host_backend::HostBackend;
 use super::params::{Method, RngKind, SamplerOptions};
 use super::tensor_backend::TensorBackend;
+use crate::distributed::{with_square, AllReduce, Values};
 use crate::energy::Energy;
 use crate::error::{Error, Result};
 use crate::runtime;
@@ -117,8 +118,11 @@ impl<B: Backend> Run<B> {
             }
             if let Some((callback, interval)) = progress.as_mut() {
                 if done % *interval == 0 || done == n_steps {
-                    let last = chains.energy_trace.last().map(std::slice::from_ref).unwrap_or(&[]);
-                    let mean_energy = self.backend.scalars_to_host(last)?.first().copied().unwrap_or(f64::NAN);
+                    let last = |trace: &[B::Scalar]| -> Result<f64> {
+                        let last = trace.last().map(std::slice::from_ref).unwrap_or(&[]);
+                        Ok(self.backend.scalars_to_host(last)?.first().copied().unwrap_or(f64::NAN))
+                    };
+                    let mean_energy = mean(last(&chains.energy_trace)?, last(&chains.live_trace)?);
                     let report = Progress {
                         steps_done: done,
                         steps_total: n_steps,
@@ -142,28 +146,26 @@ impl<B: Backend> Run<B> {
         self.backend.write_batch(&self.chains()?.x, out)
     }
 
-    fn stats(&self, method: &Method) -> Result<SamplerStats> {
+    fn totals(&self, method: &Method) -> Result<Totals> {
         let chains = self.chains()?;
         let alive = self.backend.mask_to_host(&chains.alive)?;
-        let mean_acceptance = match (&chains.accepted, chains.steps) {
-            (Some(accepted), steps) if steps > 0 => {
-                let accepted = self.backend.column_to_host(accepted)?;
-                accepted.iter().sum::<f64>() / (accepted.len() as f64 * steps as f64)
-            }
-            _ => f64::NAN,
+        let accepted = match &chains.accepted {
+            Some(accepted) => Some(self.backend.column_to_host(accepted)?.iter().sum::<f64>()),
+            None => None,
         };
-        let mean_energy = self.backend.masked_mean(&chains.energy, &chains.alive)?;
-        Ok(SamplerStats {
-            chains: self.n,
+        let (sum, live) = self.backend.masked_sum(&chains.energy, &chains.alive)?;
+        let host = self.backend.scalars_to_host(&[sum, live])?;
+        Ok(Totals {
+            chains: self.n as f64,
             dim: self.dim,
             steps: chains.steps,
-            non_finite_chains: alive.iter().filter(|a| !**a).count(),
-            mean_acceptance,
+            non_finite: alive.iter().filter(|a| !**a).count() as f64,
+            accepted,
+            energy_sum: host[0],
+            live: host[1],
             step_size: chains.step_size(method),
-            mean_energy: self.backend.scalars_to_host(std::slice::from_ref(&mean_energy))?[0],
         })
     }
-
     fn acceptance_rates(&self, method: &Method) -> Result<Vec<f64>> {
         let chains = self.chains()?;
         match &chains.accepted {
@@ -183,8 +185,13 @@ impl<B: Backend> Run<B> {
         }
     }
 
-    fn energy_trace(&self) -> Result<Vec<f64>> {
-        self.backend.scalars_to_host(&self.chains()?.energy_trace)
+    /// Per step, the live chains' energy sum and their number.
+    fn energy_sums(&self) -> Result<(Vec<f64>, Vec<f64>)> {
+        let chains = self.chains()?;
+        Ok((
+            self.backend.scalars_to_host(&chains.energy_trace)?,
+            self.backend.scalars_to_host(&chains.live_trace)?,
+        ))
     }
 
     fn non_finite_chains(&self) -> Result<Vec<bool>> {
@@ -197,6 +204,52 @@ impl<B: Backend> Run<B> {
     }
 }
 
+/// The sums behind [`SamplerStats`]: what adds up across processes.
+struct Totals {
+    chains: f64,
+    dim: usize,
+    steps: u64,
+    non_finite: f64,
+    /// Accepted proposals over every chain and step (samplers with accept/reject).
+    accepted: Option<f64>,
+    /// Sum of the live chains' energies, and their number.
+    energy_sum: f64,
+    live: f64,
+    step_size: f64,
+}
+
+impl Totals {
+    fn stats(&self) -> SamplerStats {
+        let mean_acceptance = match self.accepted {
+            Some(accepted) if self.steps > 0 => accepted / (self.chains * self.steps as f64),
+            _ => f64::NAN,
+        };
+        SamplerStats {
+            chains: self.chains as usize,
+            dim: self.dim,
+            steps: self.steps,
+            non_finite_chains: self.non_finite as usize,
+            mean_acceptance,
+            step_size: self.step_size,
+            mean_energy: mean(self.energy_sum, self.live),
+        }
+    }
+}
+
+/// sum / count, NaN without any live chain.
+fn mean(sum: f64, count: f64) -> f64 {
+    if count == 0.0 {
+        f64::NAN
+    } else {
+        sum / count
+    }
+}
+
+/// What one process sends to combine its statistics (see [`Sampler::set_allreduce`]): chains,
+/// non-finite chains, accepted proposals, energy sum, live chains, then steps and dim each
+/// with its square (they must be equal on every process).
+const STATS_SCALARS: usize = 9;
+
 /// A Markov-chain sampler of exp(−E) running n chains in parallel.
 ///
 /// Reproducibility: the same seed, device, buffer type and sequence of calls give
@@ -207,6 +260,9 @@ pub struct Sampler {
     options: SamplerOptions,
     engine: Engine,
     progress: Option<(ProgressCallback, u64)>,
+    /// The host's all-reduce, which combines the diagnostics of chains sharded over
+    /// processes.
+    allreduce: Option<AllReduce>,
 }
 
 impl Sampler {
@@ -239,6 +295,7 @@ impl Sampler {
             options,
             engine,
             progress: None,
+            allreduce: None,
         })
     }
 
@@ -344,10 +401,49 @@ impl Sampler {
         with_run!(&self.engine, run => run.chains().map(|_| (run.n, run.dim)))
     }
 
-    /// A summary of the chains since initialisation.
+    /// A summary of the chains since initialisation. With an all-reduce set
+    /// ([`Sampler::set_allreduce`]) it is collective and summarises every process's chains
+    /// together: their number, non-finite chains, acceptance and mean energy are those of one
+    /// sampler running all the chains (the step size stays this process's).
     pub fn stats(&self) -> Result<SamplerStats> {
         let method = &self.method;
-        with_run!(&self.engine, run => run.stats(method))
+        let local = with_run!(&self.engine, run => run.totals(method));
+        let Some(allreduce) = &self.allreduce else {
+            return Ok(local?.stats());
+        };
+        let (sent, local) = match local {
+            Ok(t) => {
+                let mut scalars = vec![t.chains, t.non_finite, t.accepted.unwrap_or(0.0), t.energy_sum, t.live];
+                scalars.extend(with_square(t.steps as f64));
+                scalars.extend(with_square(t.dim as f64));
+                (Ok(scalars), Some(t))
+            }
+            Err(error) => (Err(error), None),
+        };
+        let agreement = allreduce.agree("sampler", sent, STATS_SCALARS)?;
+        let local = local.expect("the agreement fails when the local part did");
+        if !agreement.all_equal(5) || !agreement.all_equal(7) {
+            return Err(Error::invalid(
+                "sampler",
+                "the processes' chains differ in steps taken or dimension; their statistics cannot be combined",
+            ));
+        }
+        let sums = &agreement.sums;
+        Ok(Totals {
+            chains: sums[0],
+            non_finite: sums[1],
+            accepted: local.accepted.map(|_| sums[2]),
+            energy_sum: sums[3],
+            live: sums[4],
+            ..local
+        }
+        .stats())
+    }
+
+    /// Installs (or with None removes) the host's all-reduce: [`Sampler::stats`] and
+    /// [`Sampler::energy_trace`] then combine every process's chains (collective calls).
+    pub fn set_allreduce(&mut self, allreduce: Option<AllReduce>) {
+        self.allreduce = allreduce;
     }
 
     /// Per chain, accepted proposals over proposals since initialisation (MALA and HMC).
@@ -356,9 +452,33 @@ impl Sampler {
         with_run!(&self.engine, run => run.acceptance_rates(method))
     }
 
-    /// Mean energy over the live chains after each step since initialisation.
+    /// Mean energy over the live chains after each step since initialisation. With an
+    /// all-reduce set it is collective and the means are over every process's live chains
+    /// (two all-reduce calls: the step counts, which must agree, then the per-step sums).
     pub fn energy_trace(&self) -> Result<Vec<f64>> {
-        with_run!(&self.engine, run => run.energy_trace())
+        let local = with_run!(&self.engine, run => run.energy_sums());
+        let Some(allreduce) = &self.allreduce else {
+            let (sums, live) = local?;
+            return Ok(sums.iter().zip(&live).map(|(s, l)| mean(*s, *l)).collect());
+        };
+        let (sent, local) = match local {
+            Ok((sums, live)) => (Ok(with_square(sums.len() as f64).to_vec()), Some((sums, live))),
+            Err(error) => (Err(error), None),
+        };
+        let agreement = allreduce.agree("sampler", sent, 2)?;
+        let (sums, live) = local.expect("the agreement fails when the local part did");
+        if !agreement.all_equal(0) {
+            return Err(Error::invalid(
+                "sampler",
+                "the processes' chains have taken different numbers of steps; their energy traces cannot be combined",
+            ));
+        }
+        let steps = sums.len();
+        let mut buffer = crate::host::with_capacity("trace", 2 * steps)?;
+        buffer.extend_from_slice(&sums);
+        buffer.extend_from_slice(&live);
+        allreduce.sum(Values::F64(&mut buffer))?;
+        Ok((0..steps).map(|i| mean(buffer[i], buffer[steps + i])).collect())
     }
 
     /// Per chain, whether its state became non-finite (it is then frozen).

@@ -249,12 +249,12 @@ impl Backend for HostBackend {
         Ok(mask.iter().map(|m| if *m { 1.0 } else { 0.0 }).collect())
     }
 
-    fn masked_mean(&self, values: &Vec<f64>, mask: &Vec<bool>) -> Result<f64> {
+    fn masked_sum(&self, values: &Vec<f64>, mask: &Vec<bool>) -> Result<(f64, f64)> {
         // Branch-free selection, so the loop does not stall on the mask.
         let (sum, count) = values.iter().zip(mask).fold((0.0, 0usize), |(s, c), (v, m)| {
             (s + if *m { *v } else { 0.0 }, c + usize::from(*m))
         });
-        Ok(if count == 0 { f64::NAN } else { sum / count as f64 })
+        Ok((sum, count as f64))
     }
 
     fn scalars_to_host(&self, scalars: &[f64]) -> Result<Vec<f64>> {

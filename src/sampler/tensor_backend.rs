@@ -181,10 +181,10 @@ impl Backend for TensorBackend {
         Ok(mask.f_to_kind(self.kind)?)
     }
 
-    fn masked_mean(&self, values: &Tensor, mask: &Tensor) -> Result<Tensor> {
+    fn masked_sum(&self, values: &Tensor, mask: &Tensor) -> Result<(Tensor, Tensor)> {
         let zeros = values.f_zeros_like()?;
         let total = values.f_where_self(mask, &zeros)?.f_sum(Kind::Double)?;
-        Ok(total.f_div(&mask.f_sum(Kind::Double)?)?)
+        Ok((total, mask.f_sum(Kind::Double)?))
     }
 
     fn scalars_to_host(&self, scalars: &[Tensor]) -> Result<Vec<f64>> {

@@ -34,14 +34,14 @@ static void build_info_rejects_bad_arguments(void) {
 }
 
 static void status_strings_are_distinct_and_static(void) {
-    for (int a = 0; a <= EBM_ERR_BUSY; a++) {
+    for (int a = 0; a <= EBM_ERR_REMOTE; a++) {
         CHECK(ebm_status_string(a) != NULL);
         CHECK(strcmp(ebm_status_string(a), "unknown status") != 0);
         for (int b = 0; b < a; b++) CHECK(strcmp(ebm_status_string(a), ebm_status_string(b)) != 0);
     }
     CHECK(strcmp(ebm_status_string(EBM_OK), "ok") == 0);
     CHECK(strcmp(ebm_status_string(-1), "unknown status") == 0);
-    CHECK(strcmp(ebm_status_string(EBM_ERR_BUSY + 1), "unknown status") == 0);
+    CHECK(strcmp(ebm_status_string(EBM_ERR_REMOTE + 1), "unknown status") == 0);
 }
 
 static void last_error_is_cleared_by_a_successful_call(void) {

@@ -97,6 +97,13 @@ static void callbacks_report_failures_by_status() {
   CHECK(sampler->init_normal(3, 1).ok());
   CHECK(fails_with(sampler->run(10), EBM_ERR_CANCELLED, "after 4 of 10"));
   CHECK(calls == 2);
+  // An all-reduce returning a failure code: the collective call fails with it.
+  CHECK(sampler->set_allreduce([](void*, size_t, int32_t) {
+    torchebm::callback_error("no network");
+    return 5;
+  }).ok());
+  CHECK(fails_with(sampler->stats().status(), EBM_ERR_CALLBACK, "callback returned 5 (no network)"));
+  CHECK(sampler->clear_allreduce().ok() && sampler->stats().ok());
 }
 
 static void training_through_results() {

@@ -526,6 +526,61 @@ static void losses_and_optimizers() {
   CHECK_THROWS(torchebm::CdLoss::create(other, neg), EBM_ERR_INVALID_ARGUMENT, "sampler");
 }
 
+// All-reduces: over one process the sum is the value itself, so a counting identity
+// callable must leave training and statistics unchanged while being called; a throwing one
+// fails the collective call; the handle owns the callable.
+static void allreduces() {
+  std::vector<float> batch = torchebm::generate_dataset<float>(torchebm::DatasetParams(EBM_DATASET_CIRCLE).seed(1), 64);
+  auto train = [&batch](bool distributed, int* calls) {
+    Model m = small_mlp(9);
+    auto sm = torchebm::ScoreMatching::create(m);
+    auto adam = torchebm::Optimizer::adam(m);
+    if (distributed)
+      adam.set_allreduce([calls](void*, size_t count, int32_t dtype) {
+        ++*calls;
+        return count > 0 && (dtype == EBM_DTYPE_F32 || dtype == EBM_DTYPE_F64) ? 0 : 1;
+      });
+    double loss = 0;
+    for (int i = 0; i < 3; i++) loss = sm.train_step(adam, batch, 2);
+    return std::make_pair(m.parameters(), loss);
+  };
+  int calls = 0;
+  auto local = train(false, &calls);
+  auto combined = train(true, &calls);
+  CHECK(calls == 6);  // two all-reduce calls per step
+  CHECK(local.second == combined.second);
+  CHECK_NEAR(combined.first[0], local.first[0], 1e-6);
+
+  Energy well = Energy::double_well();
+  Sampler s = Sampler::mala(well, torchebm::MalaParams().step_size(0.1).seed(2));
+  s.init_normal(16, 2);
+  s.run(10);
+  torchebm::SamplerStats alone = s.stats();
+  auto token = std::make_shared<int>(0);
+  int stats_calls = 0;
+  s.set_allreduce([&stats_calls, token](void*, size_t, int32_t) { stats_calls++; });
+  CHECK(token.use_count() == 2);
+  torchebm::SamplerStats together = s.stats();
+  CHECK(stats_calls == 1 && together.n_chains == 16 && together.mean_energy == alone.mean_energy &&
+        together.mean_acceptance == alone.mean_acceptance);
+  CHECK(s.energy_trace().size() == 10 && stats_calls == 5);  // length, then values: 2 calls each
+  s.set_allreduce([](void*, size_t, int32_t) -> int { throw std::runtime_error("the network is down"); });
+  CHECK(token.use_count() == 1);  // the replaced callable is destroyed
+  CHECK_THROWS(s.stats(), EBM_ERR_CALLBACK, "the network is down");
+  s.clear_allreduce();
+  CHECK(s.stats().n_chains == 16);
+  // A C function with borrowed user data.
+  struct Counter {
+    static int32_t sum(void*, size_t, int32_t, void* user_data) { return ++*static_cast<int*>(user_data), 0; }
+  };
+  int c_calls = 0;
+  s.set_allreduce(&Counter::sum, &c_calls);
+  s.stats();
+  CHECK(c_calls == 1);
+  CHECK_THROWS(Sampler().set_allreduce(&Counter::sum, &c_calls), EBM_ERR_NULL_POINTER, "sampler");
+  CHECK_THROWS(torchebm::Optimizer().clear_allreduce(), EBM_ERR_NULL_POINTER, "optimizer");
+}
+
 static void datasets_and_pictures() {
   auto params = torchebm::DatasetParams(EBM_DATASET_EIGHT_GAUSSIANS).seed(7).stddev(0.1);
   CHECK(params.kind() == EBM_DATASET_EIGHT_GAUSSIANS && params.stddev() == 0.1);
@@ -605,6 +660,7 @@ int main(int argc, char** argv) {
   RUN(progress_callbacks);
   RUN(models);
   RUN(losses_and_optimizers);
+  RUN(allreduces);
   RUN(datasets_and_pictures);
 #if TORCHEBM_HAS_SPAN
   RUN(spans);

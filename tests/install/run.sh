@@ -39,7 +39,7 @@ have_hpp=0
 prefix="$tmp/prefix"
 step "make install PREFIX=$prefix"
 install_make install "" "$prefix"
-for f in lib/libtorchebm.so include/torchebm.h lib/pkgconfig/torchebm.pc \
+for f in lib/libtorchebm.so include/torchebm.h include/torchebm_mpi.h lib/pkgconfig/torchebm.pc \
          lib/cmake/torchebm/torchebmConfig.cmake lib/cmake/torchebm/torchebmConfigVersion.cmake; do
     [[ -f "$prefix/$f" ]] || fail "$f not installed"
 done
@@ -77,6 +77,13 @@ echo "   $flags"
 quiet "$CC" -std=c11 -Wall -Wextra -Wpedantic -Werror "$root/tests/install/c/main.c" -o "$tmp/app_pkgconfig" $flags -lm
 check_needed "$tmp/app_pkgconfig"
 run_elsewhere "$tmp/app_pkgconfig" "install-c ok"
+# 3b. With an MPI compiler wrapper at hand, the installed torchebm_mpi.h builds the same way.
+if command -v mpicc >/dev/null; then
+    step "C program with torchebm_mpi.h: mpicc ... \$(pkg-config --cflags --libs torchebm)"
+    printf '#include <torchebm_mpi.h>\nint main(void) { ebm_allreduce_fn f = ebm_mpi_allreduce; return f(NULL, 0, EBM_DTYPE_F64, NULL); }\n' >"$tmp/mpi.c"
+    # shellcheck disable=SC2086 # flags are words
+    quiet mpicc -std=c11 -Wall -Wextra -Wpedantic -Werror "$tmp/mpi.c" -o "$tmp/app_mpi" $flags
+fi
 unset PKG_CONFIG_PATH
 
 # 4. The CMake package holds no absolute path: move the installed tree, then find_package

@@ -31,6 +31,7 @@ export TorchEBMError, free!,
        CDLoss, ScoreMatching, Optimizer, cd_loss, score_matching, sgd, adam,
        loss!, train_step!, negatives, negatives!, learning_rate,
        set_learning_rate!, optimizer_steps, save_checkpoint, load_checkpoint,
+       set_allreduce!,
        dataset, dataset!, render_png
 
 include("library.jl")
@@ -41,6 +42,7 @@ include("callbacks.jl")
 include("samplers.jl")
 include("models.jl")
 include("training.jl")
+include("distributed.jl")
 include("misc.jl")
 
 end # module

@@ -1,10 +1,10 @@
-# Julia functions called by the library: user energies and progress callbacks.
+# Julia functions called by the library: user energies, progress callbacks and all-reduces.
 #
 # The C side gets a @cfunction trampoline and, as user_data, a pointer to a Julia object. That
 # object is rooted in _ROOTS for as long as the C handle may call it: a user energy's data is
 # released by the library's free_fn (when the energy and every composite or sampler using it
-# are gone), and so is a progress callback's (when it is replaced or removed, or its sampler
-# is gone). Exceptions never unwind into C: the
+# are gone), and so is a progress callback's or an all-reduce's (when it is replaced or
+# removed, or its sampler or optimizer is gone). Exceptions never unwind into C: the
 # trampolines catch them, report them with ebm_callback_set_error, and return the failure
 # code (nonzero) that the header specifies.
 
@@ -150,6 +150,29 @@ function _progress_trampoline(steps_done::Int64, steps_total::Int64, mean_energy
         return p.f(steps_done, steps_total, mean_energy) === false ? Int32(1) : Int32(0)
     catch err
         p.err = err
+        return Int32(1)
+    end
+end
+
+# --- all-reduces (distributed.jl) ---------------------------------------------------------
+
+mutable struct _AllReduce
+    f::Any          # f(buffer::Vector{Float32 or Float64}) sums buffer in place across processes
+end
+
+function _allreduce_trampoline(values::Ptr{Cvoid}, count::Csize_t, dtype::Int32, user_data::Ptr{Cvoid})::Int32
+    try
+        a = unsafe_pointer_to_objref(user_data)::_AllReduce
+        if dtype == EBM_DTYPE_F32
+            a.f(unsafe_wrap(Array, Ptr{Float32}(values), Int(count)))
+        elseif dtype == EBM_DTYPE_F64
+            a.f(unsafe_wrap(Array, Ptr{Float64}(values), Int(count)))
+        else
+            throw(ArgumentError("unknown dtype $dtype"))
+        end
+        return Int32(0)
+    catch err
+        _report_callback_error("Julia all-reduce", err)
         return Int32(1)
     end
 end

@@ -17,6 +17,7 @@ const EBM_ERR_CANCELLED = Int32(13)
 const EBM_ERR_IO = Int32(14)
 const EBM_ERR_FORMAT = Int32(15)
 const EBM_ERR_BUSY = Int32(16)
+const EBM_ERR_REMOTE = Int32(17)
 
 """
     TorchEBMError(status, name, message)

@@ -5,7 +5,8 @@
 
 A Markov-chain sampler of exp(-E) advancing n chains (`ebm_sampler *`), made by
 [`langevin_sampler`](@ref), [`mala_sampler`](@ref), [`hmc_sampler`](@ref) or
-[`kinetic_langevin_sampler`](@ref). It holds its energy (and its progress callback). Chains
+[`kinetic_langevin_sampler`](@ref). It holds its energy (and its progress callback and
+all-reduce). Chains
 are the columns of `(dim, n)` matrices.
 """
 mutable struct Sampler
@@ -15,9 +16,10 @@ mutable struct Sampler
     n::Int                  # chains, 0 before initialisation
     dim::Int
     eltype::DataType        # Float32 or Float64: the type of the last initialisation
+    allreduce::Union{Nothing, _AllReduce}   # set_allreduce!, for stats and energy_trace
     function Sampler(ptr::Ptr{Cvoid}, energy::Energy)
         ptr == C_NULL && throw(ArgumentError("Sampler: NULL handle"))
-        s = new(ptr, energy, nothing, 0, 0, Float64)
+        s = new(ptr, energy, nothing, 0, 0, Float64, nothing)
         return finalizer(free!, s)
     end
 end

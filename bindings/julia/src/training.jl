@@ -42,11 +42,15 @@ Made by [`sgd`](@ref) or [`adam`](@ref).
 mutable struct Optimizer
     ptr::Ptr{Cvoid}
     model::Energy
+    allreduce::Union{Nothing, _AllReduce}   # set_allreduce!: data-parallel steps
     function Optimizer(ptr::Ptr{Cvoid}, model::Energy)
         ptr == C_NULL && throw(ArgumentError("Optimizer: NULL handle"))
-        return finalizer(free!, new(ptr, model))
+        return finalizer(free!, new(ptr, model, nothing))
     end
 end
+
+# Whether the optimizer's steps may run Julia code (an all-reduce), so must not be GC-safe.
+_calls_julia(o::Optimizer) = o.allreduce !== nothing
 
 function Base.unsafe_convert(::Type{Ptr{Cvoid}}, l::CDLoss)
     l.ptr == C_NULL && throw(ArgumentError("this TorchEBM.CDLoss has been freed"))
@@ -283,9 +287,15 @@ function zero_grad!(o::Optimizer)
     return o
 end
 
-"Updates the model's parameters from their gradients."
+"""
+    step!(opt)
+
+Updates the model's parameters from their gradients. With an all-reduce set
+([`set_allreduce!`](@ref)) this is collective: the processes' gradients are averaged with
+equal weights first.
+"""
 function step!(o::Optimizer)
-    check(@ebm_blocking false libtorchebm.ebm_optimizer_step(o::Ptr{Cvoid})::Cint)
+    check(@ebm_blocking _calls_julia(o) libtorchebm.ebm_optimizer_step(o::Ptr{Cvoid})::Cint)
     return o
 end
 
@@ -315,13 +325,15 @@ end
     train_step!(l, opt, X::Matrix{T}) -> Float64
 
 One step: zero the gradients, compute the loss on the batch with its gradient, step the
-optimizer. Returns the loss.
+optimizer. Returns the loss. With an all-reduce set on `opt` ([`set_allreduce!`](@ref)) the
+step is collective and data-parallel: gradients and loss are those of every process's batch
+together.
 """
 function train_step!(l::CDLoss, o::Optimizer, X::Matrix{Float64})
     d, n = _batch(l, X, "train_step!")
     _check_model(o, l.model, "train_step!")
     out = Ref{Cdouble}(NaN)
-    _check_loss(l, @ebm_blocking _calls_julia(l) libtorchebm.ebm_cd_loss_train_step_f64(
+    _check_loss(l, @ebm_blocking (_calls_julia(l) || _calls_julia(o)) libtorchebm.ebm_cd_loss_train_step_f64(
         l::Ptr{Cvoid}, o::Ptr{Cvoid}, X::Ptr{Cdouble}, n::Int64, d::Int64, out::Ptr{Cdouble})::Cint)
     _cd_computed!(l, n, d)
     return out[]
@@ -331,7 +343,7 @@ function train_step!(l::CDLoss, o::Optimizer, X::Matrix{Float32})
     d, n = _batch(l, X, "train_step!")
     _check_model(o, l.model, "train_step!")
     out = Ref{Cdouble}(NaN)
-    _check_loss(l, @ebm_blocking _calls_julia(l) libtorchebm.ebm_cd_loss_train_step_f32(
+    _check_loss(l, @ebm_blocking (_calls_julia(l) || _calls_julia(o)) libtorchebm.ebm_cd_loss_train_step_f32(
         l::Ptr{Cvoid}, o::Ptr{Cvoid}, X::Ptr{Cfloat}, n::Int64, d::Int64, out::Ptr{Cdouble})::Cint)
     _cd_computed!(l, n, d)
     return out[]
@@ -341,7 +353,7 @@ function train_step!(l::ScoreMatching, o::Optimizer, X::Matrix{Float64})
     d, n = _batch(l, X, "train_step!")
     _check_model(o, l.energy, "train_step!")
     out = Ref{Cdouble}(NaN)
-    check(@ebm_blocking l.energy.calls_julia libtorchebm.ebm_score_matching_train_step_f64(
+    check(@ebm_blocking (l.energy.calls_julia || _calls_julia(o)) libtorchebm.ebm_score_matching_train_step_f64(
         l::Ptr{Cvoid}, o::Ptr{Cvoid}, X::Ptr{Cdouble}, n::Int64, d::Int64, out::Ptr{Cdouble})::Cint)
     return out[]
 end
@@ -350,7 +362,7 @@ function train_step!(l::ScoreMatching, o::Optimizer, X::Matrix{Float32})
     d, n = _batch(l, X, "train_step!")
     _check_model(o, l.energy, "train_step!")
     out = Ref{Cdouble}(NaN)
-    check(@ebm_blocking l.energy.calls_julia libtorchebm.ebm_score_matching_train_step_f32(
+    check(@ebm_blocking (l.energy.calls_julia || _calls_julia(o)) libtorchebm.ebm_score_matching_train_step_f32(
         l::Ptr{Cvoid}, o::Ptr{Cvoid}, X::Ptr{Cfloat}, n::Int64, d::Int64, out::Ptr{Cdouble})::Cint)
     return out[]
 end

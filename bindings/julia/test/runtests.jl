@@ -299,4 +299,49 @@ end
     free!(loss)
 end
 
+@testset "all-reduces (one process)" begin
+    # Over one process the sum is the buffer itself: an identity all-reduce that counts its
+    # calls must leave training and statistics as they are.
+    data = dataset(:circle, 64; seed = 1, eltype = Float64)
+    function train(reduce)
+        model = mlp_model(hidden = [8, 8], dtype = Float64, seed = 9)
+        opt = adam(model)
+        reduce === nothing || set_allreduce!(opt, reduce)
+        sm = score_matching(model)
+        losses = [train_step!(sm, opt, data) for _ in 1:3]
+        θ = parameters(model)
+        free!(opt); free!(sm)                 # releases the all-reduce
+        return θ, losses
+    end
+    doubles = Bool[]                          # per call: was the buffer a Vector{Float64}?
+    rooted = T.rooted_count()
+    θ_alone, l_alone = train(nothing)
+    θ_together, l_together = train(buf -> (push!(doubles, buf isa Vector{Float64}); nothing))
+    @test length(doubles) == 6                # two all-reduce calls per step
+    @test all(doubles)                        # a double model's gradients travel as doubles
+    @test l_together ≈ l_alone
+    @test θ_together ≈ θ_alone
+    @test T.rooted_count() == rooted
+
+    s = mala_sampler(double_well_energy(); step_size = 0.1, seed = 2, first_chain = 16)
+    init!(s, 2, 16)
+    run!(s, 10)
+    alone = stats(s)
+    set_allreduce!(s, buf -> nothing)
+    @test T.rooted_count() == rooted + 1
+    together = stats(s)
+    @test together.n_chains == 16 && together.mean_energy == alone.mean_energy
+    @test length(energy_trace(s)) == 10
+    set_allreduce!(s, buf -> error("the network is down"))
+    @test T.rooted_count() == rooted + 1      # the replaced one was released
+    err = status_of(() -> stats(s))
+    @test err.status == T.EBM_ERR_CALLBACK
+    @test occursin("the network is down", err.message)
+    set_allreduce!(s, nothing)
+    @test T.rooted_count() == rooted
+    @test stats(s).n_chains == 16
+    @test T.status_string(T.EBM_ERR_REMOTE) == "failed on another process"
+    free!(s)
+end
+
 end # testset
