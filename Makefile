@@ -13,6 +13,14 @@ PYTHON   ?= python3
 
 LIB_DIR   := $(CURDIR)/target/release
 LIBRARY   := $(LIB_DIR)/libtorchebm.so
+# A shell command printing the SONAME of library $(1): libtorchebm.so.<major>, set by build.rs
+# from Cargo.toml's version and read back from the file so that it is defined in one place.
+soname_of = readelf -d $(1) | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p'
+# Links the SONAME to library $(1) in its own directory: programs linked with -ltorchebm
+# record that name (NEEDED) and find it there through their rpath.
+link_soname = soname=$$($(call soname_of,$(1))); \
+  test -n "$$soname" || { echo "$(1) has no SONAME" >&2; exit 1; }; \
+  ln -sfn $(notdir $(1)) $(dir $(1))$$soname
 BUILD     := $(CURDIR)/build
 # Link exactly as a user would: the header, -ltorchebm, and an rpath to find the library.
 LINK      := -I$(CURDIR)/include -L$(LIB_DIR) -ltorchebm -Wl,-rpath,$(LIB_DIR)
@@ -42,6 +50,7 @@ TOOLS = $(shell scripts/setup-tools.sh)
 
 build: setup
 	$(CARGO) build --release
+	@$(call link_soname,$(LIBRARY))
 
 # Regenerates include/torchebm.h from src/ffi (commit the result).
 header: setup
@@ -53,7 +62,7 @@ $(BUILD)/demo: examples/demo.c include/torchebm.h $(LIBRARY) | $(BUILD)
 test-rust: build
 	$(CARGO) test --release
 
-# Exports, RUNPATH and libtorch_cuda as the linker sees them.
+# Exports, SONAME, RUNPATH and libtorch_cuda as the linker sees them.
 test-library: build
 	tests/check_library.sh $(LIBRARY) include/torchebm.h
 

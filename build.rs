@@ -18,6 +18,7 @@ fn main() {
     let version = libtorch_version(&lib_dir);
     println!("cargo:rustc-env=TORCHEBM_LIBTORCH_VERSION={version}");
     link_libtorch(&lib_dir);
+    set_soname();
     compile_generator_shim(&lib_dir);
     generate_header();
 }
@@ -97,6 +98,14 @@ fn link_libtorch(lib_dir: &Path) {
     // Keep the exported symbol table to our own ebm_* functions: the static archives of tch
     // and of compression crates would otherwise export some of their own.
     println!("cargo:rustc-cdylib-link-arg=-Wl,--exclude-libs,ALL");
+}
+
+/// Programs linked with -ltorchebm record this SONAME, libtorchebm.so.<major>, and find it
+/// through the symlink of that name (the Makefile's build target, make install): a later
+/// release with the same major version can replace the library under them.
+fn set_soname() {
+    let major = env::var("CARGO_PKG_VERSION_MAJOR").expect("CARGO_PKG_VERSION_MAJOR set by cargo");
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libtorchebm.so.{major}");
 }
 
 fn version_macros() -> String {

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Checks the built libtorchebm.so as the linker and loader see it:
 #   - it exports exactly the functions that include/torchebm.h declares, all ebm_-prefixed;
+#   - its SONAME is libtorchebm.so.<major version of the header>, and a symlink of that name
+#     beside it leads to it (programs linked with -ltorchebm need that name);
 #   - its RUNPATH names the libtorch it was built against;
 #   - it keeps libtorch_cuda as NEEDED whenever that libtorch has one (so CUDA is usable).
 # Usage: tests/check_library.sh path/to/libtorchebm.so path/to/torchebm.h
@@ -20,6 +22,14 @@ undeclared=$(comm -13 <(echo "$declared") <(echo "$exported"))
 [[ -z "$missing" ]] || fail "declared in the header but not exported: $(tr '\n' ' ' <<<"$missing")"
 [[ -z "$undeclared" ]] || fail "exported but not declared in the header: $(tr '\n' ' ' <<<"$undeclared")"
 
+major=$(sed -n 's/^#define EBM_VERSION_MAJOR \([0-9]*\)$/\1/p' "$header")
+soname=$(readelf -d "$library" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+[[ "$soname" == "libtorchebm.so.$major" ]] || fail "SONAME is '$soname', not libtorchebm.so.$major"
+if [[ -n "$soname" ]]; then
+    link="$(dirname "$library")/$soname"
+    [[ -L "$link" && "$link" -ef "$library" ]] || fail "$link is not a symlink to $library (make build makes it)"
+fi
+
 runpath=$(readelf -d "$library" | sed -n 's/.*(RUNPATH).*\[\(.*\)\]/\1/p')
 [[ -n "$runpath" ]] || fail "no RUNPATH"
 libtorch_lib=""
@@ -33,4 +43,4 @@ if [[ -n "$libtorch_lib" && -f "$libtorch_lib/libtorch_cuda.so" ]]; then
 fi
 
 [[ $failed == 0 ]] || exit 1
-echo "ok   $(wc -l <<<"$exported") exported functions, all ebm_ and all declared; RUNPATH $runpath; libtorch_cuda kept"
+echo "ok   $(wc -l <<<"$exported") exported functions, all ebm_ and all declared; SONAME $soname; RUNPATH $runpath; libtorch_cuda kept"
