@@ -88,13 +88,9 @@ fn link_libtorch(lib_dir: &Path) {
     // linker also follows it to libtorch's own dependencies when a program links us.
     println!("cargo:rustc-link-arg=-Wl,--enable-new-dtags");
     println!("cargo:rustc-link-arg=-Wl,-rpath,{lib}");
-    // Nothing references libtorch_cuda directly, so --as-needed would drop it and CUDA would
-    // then silently report itself unavailable.
-    let cuda = lib_dir.join("libtorch_cuda.so").exists();
-    if cuda {
-        println!("cargo:rustc-link-arg=-Wl,--no-as-needed,-ltorch_cuda,--as-needed");
-    }
-    println!("cargo:rustc-env=TORCHEBM_CUDA_LINKED={}", if cuda { "1" } else { "0" });
+    // libtorch_cuda is deliberately not kept: nothing references it, so --as-needed drops it,
+    // and src/cuda_backend.rs dlopen()s it on first use of libtorch instead, sparing hosts
+    // that never need it its load time and memory.
     // Keep the exported symbol table to our own ebm_* functions: the static archives of tch
     // and of compression crates would otherwise export some of their own.
     println!("cargo:rustc-cdylib-link-arg=-Wl,--exclude-libs,ALL");

@@ -4,7 +4,8 @@
 #   - its SONAME is libtorchebm.so.<major version of the header>, and a symlink of that name
 #     beside it leads to it (programs linked with -ltorchebm need that name);
 #   - its RUNPATH names the libtorch it was built against;
-#   - it keeps libtorch_cuda as NEEDED whenever that libtorch has one (so CUDA is usable).
+#   - libtorch_cuda is not NEEDED (src/cuda_backend.rs loads it on first use of libtorch,
+#     from beside libtorch_cpu: tests/c/test_lazy_cuda.c checks that part at run time).
 # Usage: tests/check_library.sh path/to/libtorchebm.so path/to/torchebm.h
 set -euo pipefail
 library=$1
@@ -38,9 +39,11 @@ for dir in "${dirs[@]}"; do
     [[ -f "$dir/libtorch_cpu.so" ]] && libtorch_lib=$dir
 done
 [[ -n "$libtorch_lib" ]] || fail "RUNPATH '$runpath' does not lead to libtorch_cpu.so"
-if [[ -n "$libtorch_lib" && -f "$libtorch_lib/libtorch_cuda.so" ]]; then
-    readelf -d "$library" | grep -q 'NEEDED.*\[libtorch_cuda.so\]' || fail "libtorch_cuda.so is not NEEDED"
+if readelf -d "$library" | grep -q 'NEEDED.*\[libtorch_cuda\.so\]'; then
+    fail "libtorch_cuda.so is NEEDED: every host would load CUDA at start-up"
 fi
+cuda="CPU-only libtorch (no libtorch_cuda.so)"
+[[ -n "$libtorch_lib" && -f "$libtorch_lib/libtorch_cuda.so" ]] && cuda="libtorch_cuda.so beside it, not NEEDED"
 
 [[ $failed == 0 ]] || exit 1
-echo "ok   $(wc -l <<<"$exported") exported functions, all ebm_ and all declared; SONAME $soname; RUNPATH $runpath; libtorch_cuda kept"
+echo "ok   $(wc -l <<<"$exported") exported functions, all ebm_ and all declared; SONAME $soname; RUNPATH $runpath; $cuda"
