@@ -1,6 +1,10 @@
 # Installation: make install [PREFIX=/usr/local] [DESTDIR=/staging] [LIBDIR=...] [INCLUDEDIR=...]
 #
-#   $(LIBDIR)/libtorchebm.so.X.Y.Z                    the library (built beforehand: make build)
+#   $(LIBDIR)/libtorchebm.so.X.Y.Z                    the library without its debug information
+#                                                     (built beforehand: make build)
+#   $(LIBDIR)/.debug/libtorchebm.so.X.Y.Z.debug       its debug information, which GDB and other
+#                                                     debuggers find through the library's
+#                                                     .gnu_debuglink (they look in .debug/ beside it)
 #   $(LIBDIR)/libtorchebm.so.X -> libtorchebm.so.X.Y.Z its SONAME, which programs record and load
 #   $(LIBDIR)/libtorchebm.so -> libtorchebm.so.X.Y.Z   the name -ltorchebm finds when linking
 #   $(INCLUDEDIR)/torchebm.h                          the C header
@@ -8,14 +12,19 @@
 #   $(LIBDIR)/pkgconfig/torchebm.pc                   pkg-config --cflags --libs torchebm
 #   $(LIBDIR)/cmake/torchebm/torchebmConfig*.cmake    find_package(torchebm) -> torchebm::torchebm
 #
-# X.Y.Z is the version, X the major version of the SONAME (build.rs sets it; a release with
-# the same SONAME can replace the file under existing programs). The library keeps its RUNPATH
-# to the libtorch it was built against, which must stay where it is. The .pc file's Libs carry -Wl,-rpath,${libdir} so that programs linked with it
-# run without LD_LIBRARY_PATH or ldconfig, except when LIBDIR is a directory the dynamic
-# loader searches anyway (/usr/lib, /lib, ...); PC_RPATH=0 leaves it out, PC_RPATH=1 forces it.
+# The debug information, most of the built file (release builds keep it for backtraces and
+# profilers), is split off (objcopy --only-keep-debug, --strip-debug, --add-gnu-debuglink):
+# hosts load and ship a small library, and debuggers still find the rest.
 #
-# make uninstall (same variables) removes exactly these files and links; make test-install checks the
-# whole thing in a temporary prefix (tests/install/run.sh).
+# X.Y.Z is the version, X the major version of the SONAME (build.rs sets it; a release with
+# the same SONAME can replace the file under existing programs). The library keeps its
+# RUNPATH to the libtorch it was built against, which must stay where it is. The .pc file's
+# Libs carry -Wl,-rpath,${libdir} so that programs linked with it run without
+# LD_LIBRARY_PATH or ldconfig, except when LIBDIR is a directory the dynamic loader searches
+# anyway (/usr/lib, /lib, ...); PC_RPATH=0 leaves it out, PC_RPATH=1 forces it.
+#
+# make uninstall (same variables) removes exactly these files and links; make test-install
+# checks the whole thing in a temporary prefix (tests/install/run.sh).
 
 PREFIX     ?= /usr/local
 DESTDIR    ?=
@@ -23,8 +32,10 @@ LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PC_RPATH   ?= auto
 INSTALL    ?= install
+OBJCOPY    ?= objcopy
 
 CPP_WRAPPER := bindings/cpp/torchebm.hpp
+DEBUG_DIR := $(LIBDIR)/.debug
 PKGCONFIG_DIR := $(LIBDIR)/pkgconfig
 CMAKE_PKG_DIR := $(LIBDIR)/cmake/torchebm
 
@@ -53,10 +64,15 @@ install:
 	@case '$(PREFIX)' in /*) ;; *) echo "install: PREFIX must be an absolute path" >&2; exit 1;; esac
 	@case '$(LIBDIR)' in '$(PREFIX)'/*) ;; *) echo "install: LIBDIR must be under PREFIX" >&2; exit 1;; esac
 	@case '$(INCLUDEDIR)' in '$(PREFIX)'/*) ;; *) echo "install: INCLUDEDIR must be under PREFIX" >&2; exit 1;; esac
-	$(INSTALL) -d '$(DESTDIR)$(LIBDIR)' '$(DESTDIR)$(INCLUDEDIR)' '$(DESTDIR)$(PKGCONFIG_DIR)' '$(DESTDIR)$(CMAKE_PKG_DIR)'
+	$(INSTALL) -d '$(DESTDIR)$(LIBDIR)' '$(DESTDIR)$(DEBUG_DIR)' '$(DESTDIR)$(INCLUDEDIR)' '$(DESTDIR)$(PKGCONFIG_DIR)' \
+	    '$(DESTDIR)$(CMAKE_PKG_DIR)'
 	@soname=$$($(call soname_of,$(LIBRARY))); test "$$soname" = '$(LIB_SONAME)' || { echo "install: \
 	  $(LIBRARY)'s SONAME is '$$soname', not $(LIB_SONAME): header and library differ (make build)" >&2; exit 1; }
-	$(INSTALL) -m 755 $(LIBRARY) '$(DESTDIR)$(LIBDIR)/$(LIB_REAL)'
+	$(OBJCOPY) --only-keep-debug $(LIBRARY) '$(DESTDIR)$(DEBUG_DIR)/$(LIB_REAL).debug'
+	$(OBJCOPY) --strip-debug --add-gnu-debuglink='$(DESTDIR)$(DEBUG_DIR)/$(LIB_REAL).debug' \
+	    $(LIBRARY) '$(DESTDIR)$(LIBDIR)/$(LIB_REAL)'
+	chmod 755 '$(DESTDIR)$(LIBDIR)/$(LIB_REAL)'
+	chmod 644 '$(DESTDIR)$(DEBUG_DIR)/$(LIB_REAL).debug'
 	ln -sfn $(LIB_REAL) '$(DESTDIR)$(LIBDIR)/$(LIB_SONAME)'
 	ln -sfn $(LIB_REAL) '$(DESTDIR)$(LIBDIR)/libtorchebm.so'
 	$(INSTALL) -m 644 include/torchebm.h '$(DESTDIR)$(INCLUDEDIR)/torchebm.h'
@@ -77,10 +93,11 @@ install:
 
 uninstall:
 	rm -f '$(DESTDIR)$(LIBDIR)/libtorchebm.so' '$(DESTDIR)$(LIBDIR)/$(LIB_SONAME)' '$(DESTDIR)$(LIBDIR)/$(LIB_REAL)' \
+	    '$(DESTDIR)$(DEBUG_DIR)/$(LIB_REAL).debug' \
 	    '$(DESTDIR)$(INCLUDEDIR)/torchebm.h' \
 	    '$(DESTDIR)$(INCLUDEDIR)/torchebm.hpp' '$(DESTDIR)$(PKGCONFIG_DIR)/torchebm.pc' \
 	    '$(DESTDIR)$(CMAKE_PKG_DIR)/torchebmConfig.cmake' '$(DESTDIR)$(CMAKE_PKG_DIR)/torchebmConfigVersion.cmake'
-	-rmdir '$(DESTDIR)$(CMAKE_PKG_DIR)' 2>/dev/null
+	-rmdir '$(DESTDIR)$(CMAKE_PKG_DIR)' '$(DESTDIR)$(DEBUG_DIR)' 2>/dev/null
 
 # Installs into a temporary prefix, then builds and runs a C program through pkg-config alone
 # and a C/C++ project through CMake's find_package alone (tests/install/run.sh).

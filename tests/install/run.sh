@@ -8,6 +8,8 @@
 #   - the installed library is libtorchebm.so.X.Y.Z with its SONAME libtorchebm.so.X, the
 #     links libtorchebm.so.X and libtorchebm.so lead to it, and programs record NEEDED
 #     libtorchebm.so.X;
+#   - the installed library carries no debug information: that is in lib/.debug/, named by its
+#     .gnu_debuglink, and GDB (when installed) finds it there;
 #   - the installed library resolves libtorch; DESTDIR staging and make uninstall work.
 # Environment: CC, CXX, MAKE, and CMAKE (the cmake of scripts/setup-tools.sh).
 set -euo pipefail
@@ -61,7 +63,23 @@ done
 installed_soname=$(readelf -d "$prefix/lib/libtorchebm.so.$version" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 [[ "$installed_soname" == "$soname" ]] || fail "SONAME is '$installed_soname', not $soname"
 
-# 3. The installed library finds libtorch by itself (its RUNPATH).
+# 3. The debug information is split off into lib/.debug/, where debuggers look for it.
+step "debug information in lib/.debug/libtorchebm.so.$version.debug"
+library="$prefix/lib/libtorchebm.so.$version"
+debug="$prefix/lib/.debug/libtorchebm.so.$version.debug"
+[[ -f "$debug" ]] || fail "$debug not installed"
+readelf -S "$library" | grep -q '\.debug_info' && fail "the installed library still has .debug_info"
+readelf -S "$debug" | grep -q '\.debug_info' || fail "$debug has no .debug_info"
+readelf -p .gnu_debuglink "$library" | grep -qF "libtorchebm.so.$version.debug" ||
+    fail "the installed library's .gnu_debuglink does not name libtorchebm.so.$version.debug"
+echo "   $(stat -c %s "$root/target/release/libtorchebm.so") bytes built -> $(stat -c %s "$library") installed" \
+     "+ $(stat -c %s "$debug") of debug information"
+if command -v gdb >/dev/null; then
+    gdb -batch -ex 'info line ebm_version' "$prefix/lib/$soname" >"$tmp/gdb" 2>&1
+    grep -q 'Line [0-9]* of "src/ffi/runtime.rs"' "$tmp/gdb" || { cat "$tmp/gdb" >&2; fail "gdb finds no line information"; }
+fi
+
+# 4. The installed library finds libtorch by itself (its RUNPATH).
 step "ldd lib/libtorchebm.so"
 ldd "$prefix/lib/libtorchebm.so" >"$tmp/ldd"
 if grep -q "not found" "$tmp/ldd"; then cat "$tmp/ldd" >&2; fail "unresolved dependencies"; fi
@@ -81,7 +99,7 @@ check_needed() {
         { readelf -d "$1" >&2; fail "$1: NEEDED $soname missing"; }
 }
 
-# 4. A C program with pkg-config alone.
+# 5. A C program with pkg-config alone.
 step "C program with pkg-config --cflags --libs torchebm"
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 [[ "$(pkg-config --modversion torchebm)" == "$version" ]] || fail "pkg-config --modversion: not $version"
@@ -94,7 +112,7 @@ check_needed "$tmp/app_pkgconfig"
 run_elsewhere "$tmp/app_pkgconfig" "install-c ok"
 unset PKG_CONFIG_PATH
 
-# 5. The CMake package holds no absolute path: move the installed tree, then find_package
+# 6. The CMake package holds no absolute path: move the installed tree, then find_package
 #    from the new place.
 grep -rqF "$prefix" "$prefix/lib/cmake/torchebm" && fail "the CMake package names its install prefix"
 moved="$tmp/moved prefix"   # a space on the way, as in many user paths
@@ -109,13 +127,14 @@ for app in app_c app_cpp; do check_needed "$tmp/cmake-build/$app"; done
 run_elsewhere "$tmp/cmake-build/app_c" "install-c ok"
 run_elsewhere "$tmp/cmake-build/app_cpp" "install-cpp ok"
 
-# 6. make uninstall leaves nothing of ours.
+# 7. make uninstall leaves nothing of ours.
 step "make uninstall"
 install_make uninstall "" "$moved"
 left=$(find "$moved" ! -type d)
 [[ -z "$left" ]] || fail "left after uninstall: $left"
+[[ ! -e "$moved/lib/.debug" ]] || fail "lib/.debug left after uninstall"
 
-# 7. DESTDIR stages the files for PREFIX, which the generated files then name.
+# 8. DESTDIR stages the files for PREFIX, which the generated files then name.
 step "make install DESTDIR=... PREFIX=/opt/torchebm"
 stage="$tmp/stage"
 install_make install "$stage" /opt/torchebm
