@@ -96,9 +96,9 @@ fn link_libtorch(lib_dir: &Path) {
     println!("cargo:rustc-cdylib-link-arg=-Wl,--exclude-libs,ALL");
 }
 
-/// Programs linked with -ltorchebm record this SONAME, libtorchebm.so.<major>, and find it
-/// through the symlink of that name (the Makefile's build target, make install): a later
-/// release with the same major version can replace the library under them.
+/// Programs linked with -ltorchebm record this SONAME, libtorchebm.so.<major>, not the file
+/// name, and load whatever the symlink of that name (the Makefile's build target, make
+/// install) leads to: so a release that keeps the major version must keep the ABI.
 fn set_soname() {
     let major = env::var("CARGO_PKG_VERSION_MAJOR").expect("CARGO_PKG_VERSION_MAJOR set by cargo");
     println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libtorchebm.so.{major}");

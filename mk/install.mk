@@ -16,12 +16,13 @@
 # profilers), is split off (objcopy --only-keep-debug, --strip-debug, --add-gnu-debuglink):
 # hosts load and ship a small library, and debuggers still find the rest.
 #
-# X.Y.Z is the version, X the major version of the SONAME (build.rs sets it; a release with
-# the same SONAME can replace the file under existing programs). The library keeps its
-# RUNPATH to the libtorch it was built against, which must stay where it is. The .pc file's
-# Libs carry -Wl,-rpath,${libdir} so that programs linked with it run without
-# LD_LIBRARY_PATH or ldconfig, except when LIBDIR is a directory the dynamic loader searches
-# anyway (/usr/lib, /lib, ...); PC_RPATH=0 leaves it out, PC_RPATH=1 forces it.
+# X.Y.Z is the version, X the major version of the SONAME (build.rs sets it): programs load
+# whatever libtorchebm.so.X leads to, so installing another X.* release replaces the library
+# under them. The library keeps its RUNPATH to the libtorch it was built against, which must
+# stay where it is. The .pc file's Libs carry -Wl,-rpath,${libdir} so that programs linked
+# with it run without LD_LIBRARY_PATH or ldconfig, except when LIBDIR is a directory the
+# dynamic loader searches anyway (/usr/lib, /lib, ...); PC_RPATH=0 leaves it out, PC_RPATH=1
+# forces it.
 #
 # make uninstall (same variables) removes exactly these files and links; make test-install
 # checks the whole thing in a temporary prefix (tests/install/run.sh).
