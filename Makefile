@@ -32,7 +32,8 @@ VALGRIND_TESTS := $(BUILD)/c/test_energies $(BUILD)/c/test_callback $(BUILD)/c/t
 VALGRIND  := valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
              --errors-for-leak-kinds=definite,indirect --suppressions=$(CURDIR)/tests/valgrind/libtorch.supp
 
-.PHONY: demo test setup build header test-rust test-library test-c test-readme test-valgrind test-parity bench clean
+.PHONY: demo test setup build header test-rust test-library test-c test-readme test-valgrind test-parity bench \
+        bench-startup clean
 
 demo: build $(BUILD)/demo
 	$(BUILD)/demo $(BUILD)
@@ -114,18 +115,34 @@ test-parity: build
 	  "$$python" tests/python/parity_langevin.py $(LIBRARY); \
 	  "$$python" tests/python/parity_training.py $(LIBRARY)
 
-# Against TorchEBM 0.8.9 in the same run (timings, not tests): unadjusted Langevin, and a
-# CD-10 training step.
-bench: build $(BUILD)/langevin_bench $(BUILD)/cd_step_bench
-	@python="$$(scripts/setup-libtorch.sh --python)"; set -e; \
+# Timings, not tests: the start-up of small embedding programs (bench-startup), then against
+# TorchEBM 0.8.9 in the same run, unadjusted Langevin and a CD-10 training step.
+bench: build bench-startup $(BUILD)/langevin_bench $(BUILD)/cd_step_bench
+	@python="$$(scripts/setup-libtorch.sh --python)"; set -e; echo; \
 	  "$$python" benchmarks/langevin_vs_torchebm.py $(BUILD)/langevin_bench; echo; \
 	  "$$python" benchmarks/cd_vs_torchebm.py $(BUILD)/cd_step_bench
+
+# Wall and CPU time and peak resident memory of the README's C quickstart and of programs
+# that only call ebm_version(), sample an analytic or a callback energy, or load the CUDA
+# backend, next to libtorch's own libraries loaded alone (benchmarks/startup.py; the README's
+# Deployment table). STARTUP_RUNS runs of each.
+STARTUP_RUNS ?= 15
+bench-startup: build $(BUILD)/readme_quickstart $(BUILD)/startup_bench $(BUILD)/dlopen_bench
+	@"$$(scripts/setup-libtorch.sh --python)" benchmarks/startup.py $(BUILD) "$$(scripts/setup-libtorch.sh)/lib" \
+	  $(STARTUP_RUNS)
 
 $(BUILD)/langevin_bench: benchmarks/langevin.c include/torchebm.h $(LIBRARY) | $(BUILD)
 	$(CC) $(WARNINGS) -O2 $< -o $@ $(LINK)
 
 $(BUILD)/cd_step_bench: benchmarks/cd_step.c include/torchebm.h $(LIBRARY) | $(BUILD)
 	$(CC) $(WARNINGS) -O2 $< -o $@ $(LINK)
+
+$(BUILD)/startup_bench: benchmarks/startup.c include/torchebm.h $(LIBRARY) | $(BUILD)
+	$(CC) $(WARNINGS) -O2 $< -o $@ $(LINK)
+
+# Not linked with the library: it loads only what it is given.
+$(BUILD)/dlopen_bench: benchmarks/dlopen.c | $(BUILD)
+	$(CC) $(WARNINGS) -O2 $< -o $@ -ldl
 
 $(BUILD) $(BUILD)/c:
 	mkdir -p $@
