@@ -13,6 +13,14 @@ PYTHON   ?= python3
 
 LIB_DIR   := $(CURDIR)/target/release
 LIBRARY   := $(LIB_DIR)/libtorchebm.so
+# A shell command printing the SONAME of library $(1): libtorchebm.so.<major>, set by build.rs
+# from Cargo.toml's version and read back from the file so that it is defined in one place.
+soname_of = readelf -d $(1) | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p'
+# Links the SONAME to library $(1) in its own directory: programs linked with -ltorchebm
+# record that name (NEEDED) and find it there through their rpath.
+link_soname = soname=$$($(call soname_of,$(1))); \
+  test -n "$$soname" || { echo "$(1) has no SONAME" >&2; exit 1; }; \
+  ln -sfn $(notdir $(1)) $(dir $(1))$$soname
 BUILD     := $(CURDIR)/build
 # Link exactly as a user would: the header, -ltorchebm, and an rpath to find the library.
 LINK      := -I$(CURDIR)/include -L$(LIB_DIR) -ltorchebm -Wl,-rpath,$(LIB_DIR)
@@ -24,7 +32,8 @@ VALGRIND_TESTS := $(BUILD)/c/test_energies $(BUILD)/c/test_callback $(BUILD)/c/t
 VALGRIND  := valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
              --errors-for-leak-kinds=definite,indirect --suppressions=$(CURDIR)/tests/valgrind/libtorch.supp
 
-.PHONY: demo test setup build header test-rust test-library test-c test-readme test-valgrind test-parity bench bench-busy clean
+.PHONY: demo test setup build header test-rust test-library test-c test-readme test-valgrind test-parity bench \
+        bench-busy bench-startup clean
 
 demo: build $(BUILD)/demo
 	$(BUILD)/demo $(BUILD)
@@ -42,6 +51,7 @@ TOOLS = $(shell scripts/setup-tools.sh)
 
 build: setup
 	$(CARGO) build --release
+	@$(call link_soname,$(LIBRARY))
 
 # Regenerates include/torchebm.h from src/ffi (commit the result).
 header: setup
@@ -53,7 +63,7 @@ $(BUILD)/demo: examples/demo.c include/torchebm.h $(LIBRARY) | $(BUILD)
 test-rust: build
 	$(CARGO) test --release
 
-# Exports, RUNPATH and libtorch_cuda as the linker sees them.
+# Exports, SONAME, RUNPATH and libtorch_cuda as the linker sees them.
 test-library: build
 	tests/check_library.sh $(LIBRARY) include/torchebm.h
 
@@ -105,10 +115,10 @@ test-parity: build
 	  "$$python" tests/python/parity_langevin.py $(LIBRARY); \
 	  "$$python" tests/python/parity_training.py $(LIBRARY)
 
-# Against TorchEBM 0.8.9 in the same run (timings, not tests): unadjusted Langevin, and a
-# CD-10 training step.
-bench: build $(BUILD)/langevin_bench $(BUILD)/cd_step_bench
-	@python="$$(scripts/setup-libtorch.sh --python)"; set -e; \
+# Timings, not tests: the start-up of small embedding programs (bench-startup), then against
+# TorchEBM 0.8.9 in the same run, unadjusted Langevin and a CD-10 training step.
+bench: build bench-startup $(BUILD)/langevin_bench $(BUILD)/cd_step_bench
+	@python="$$(scripts/setup-libtorch.sh --python)"; set -e; echo; \
 	  "$$python" benchmarks/langevin_vs_torchebm.py $(BUILD)/langevin_bench; echo; \
 	  "$$python" benchmarks/cd_vs_torchebm.py $(BUILD)/cd_step_bench
 
@@ -117,11 +127,27 @@ bench: build $(BUILD)/langevin_bench $(BUILD)/cd_step_bench
 bench-busy: build $(BUILD)/langevin_bench $(BUILD)/cd_step_bench
 	$(PYTHON) benchmarks/busy.py $(BUILD)/langevin_bench $(BUILD)/cd_step_bench
 
+# Wall and CPU time and peak resident memory of the README's C quickstart and of programs
+# that only call ebm_version(), sample an analytic or a callback energy, or load the CUDA
+# backend, next to libtorch's own libraries loaded alone (benchmarks/startup.py; the README's
+# Deployment table). STARTUP_RUNS runs of each.
+STARTUP_RUNS ?= 15
+bench-startup: build $(BUILD)/readme_quickstart $(BUILD)/startup_bench $(BUILD)/dlopen_bench
+	@"$$(scripts/setup-libtorch.sh --python)" benchmarks/startup.py $(BUILD) "$$(scripts/setup-libtorch.sh)/lib" \
+	  $(STARTUP_RUNS)
+
 $(BUILD)/langevin_bench: benchmarks/langevin.c include/torchebm.h $(LIBRARY) | $(BUILD)
 	$(CC) $(WARNINGS) -O2 $< -o $@ $(LINK)
 
 $(BUILD)/cd_step_bench: benchmarks/cd_step.c include/torchebm.h $(LIBRARY) | $(BUILD)
 	$(CC) $(WARNINGS) -O2 $< -o $@ $(LINK)
+
+$(BUILD)/startup_bench: benchmarks/startup.c include/torchebm.h $(LIBRARY) | $(BUILD)
+	$(CC) $(WARNINGS) -O2 $< -o $@ $(LINK)
+
+# Not linked with the library: it loads only what it is given.
+$(BUILD)/dlopen_bench: benchmarks/dlopen.c | $(BUILD)
+	$(CC) $(WARNINGS) -O2 $< -o $@ -ldl
 
 $(BUILD) $(BUILD)/c:
 	mkdir -p $@

@@ -18,6 +18,7 @@ fn main() {
     let version = libtorch_version(&lib_dir);
     println!("cargo:rustc-env=TORCHEBM_LIBTORCH_VERSION={version}");
     link_libtorch(&lib_dir);
+    set_soname();
     compile_generator_shim(&lib_dir);
     generate_header();
 }
@@ -87,16 +88,20 @@ fn link_libtorch(lib_dir: &Path) {
     // linker also follows it to libtorch's own dependencies when a program links us.
     println!("cargo:rustc-link-arg=-Wl,--enable-new-dtags");
     println!("cargo:rustc-link-arg=-Wl,-rpath,{lib}");
-    // Nothing references libtorch_cuda directly, so --as-needed would drop it and CUDA would
-    // then silently report itself unavailable.
-    let cuda = lib_dir.join("libtorch_cuda.so").exists();
-    if cuda {
-        println!("cargo:rustc-link-arg=-Wl,--no-as-needed,-ltorch_cuda,--as-needed");
-    }
-    println!("cargo:rustc-env=TORCHEBM_CUDA_LINKED={}", if cuda { "1" } else { "0" });
+    // libtorch_cuda is deliberately not kept: nothing references it, so --as-needed drops it,
+    // and src/cuda_backend.rs dlopen()s it on first use of libtorch instead, sparing hosts
+    // that never need it its load time and memory.
     // Keep the exported symbol table to our own ebm_* functions: the static archives of tch
     // and of compression crates would otherwise export some of their own.
     println!("cargo:rustc-cdylib-link-arg=-Wl,--exclude-libs,ALL");
+}
+
+/// Programs linked with -ltorchebm record this SONAME, libtorchebm.so.<major>, not the file
+/// name, and load whatever the symlink of that name (the Makefile's build target, make
+/// install) leads to: so a release that keeps the major version must keep the ABI.
+fn set_soname() {
+    let major = env::var("CARGO_PKG_VERSION_MAJOR").expect("CARGO_PKG_VERSION_MAJOR set by cargo");
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libtorchebm.so.{major}");
 }
 
 fn version_macros() -> String {

@@ -52,6 +52,20 @@
  * are copied there from the caller's host buffers and results copied back. Small CPU batches
  * of analytic energies skip libtorch and run as plain loops in double precision.
  *
+ * Start-up and CUDA. Loading this library loads libtorch's CPU part (libc10, libtorch_cpu),
+ * whose own initialisation is most of a host's start-up cost. libtorch's CUDA backend
+ * (libtorch_cuda.so and the CUDA libraries it needs) is not linked: the library loads it once,
+ * from the directory of libtorch_cpu.so, just before its first use of libtorch — the first
+ * model, TorchScript module, loss, dataset, picture, saved model or checkpoint read, sampler
+ * with EBM_RNG_TORCH or on CUDA, ebm_energy_set_device() to a CUDA device, or call of
+ * ebm_cuda_is_available(), ebm_cuda_device_count() or ebm_get_build_info(). Analytic and
+ * callback energies evaluated and sampled on the CPU with EBM_RNG_PER_CHAIN never load it,
+ * except Gaussian and Gaussian-mixture energies (also within composites) of dimension above
+ * 16 on batches of more than 2^18 multiply-adds, which use libtorch's BLAS. Without
+ * libtorch_cuda.so (a CPU-only libtorch), or when it cannot be loaded, CUDA is unavailable:
+ * ebm_build_info.cuda_compiled is false and CUDA device requests fail with
+ * EBM_ERR_DEVICE_UNAVAILABLE and the reason.
+ *
  * Sampling. A sampler advances n chains in parallel: ebm_sampler_init_* places them (given
  * points, or N(0, I) draws), ebm_sampler_run advances them by k more steps (as often as
  * needed, e.g. once per frame), ebm_sampler_get_samples_* reads them. The specification's
@@ -480,7 +494,9 @@ typedef struct ebm_build_info {
    */
   uint32_t version_number;
   /**
-   * libtorch was built with CUDA support.
+   * libtorch's CUDA backend is loaded: libtorch_cuda.so was found beside libtorch_cpu.so
+   * and loaded (false for a CPU-only libtorch, or when it or a CUDA library it needs could
+   * not be loaded; a CUDA device request then says why).
    */
   bool cuda_compiled;
   /**
@@ -1169,7 +1185,8 @@ uint32_t ebm_version_number(void);
 const char *ebm_libtorch_version(void);
 
 /**
- * Fills *out with the build and machine information.
+ * Fills *out with the build and machine information. Loads libtorch's CUDA backend if that
+ * was not done yet (see "Start-up and CUDA" above).
  *
  * out_size must be sizeof(ebm_build_info) as seen by the caller (so that later versions can
  * append fields without breaking older callers); at least the size of this version's struct.
@@ -1179,12 +1196,14 @@ const char *ebm_libtorch_version(void);
 enum ebm_status ebm_get_build_info(struct ebm_build_info *out, size_t out_size);
 
 /**
- * Whether at least one CUDA device is usable. False on a machine without CUDA.
+ * Whether at least one CUDA device is usable. False on a machine without CUDA. Loads
+ * libtorch's CUDA backend if that was not done yet.
  */
 bool ebm_cuda_is_available(void);
 
 /**
- * Number of usable CUDA devices; 0 on a machine without CUDA.
+ * Number of usable CUDA devices; 0 on a machine without CUDA. Loads libtorch's CUDA backend
+ * if that was not done yet.
  */
 int32_t ebm_cuda_device_count(void);
 

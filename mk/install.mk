@@ -1,19 +1,31 @@
 # Installation: make install [PREFIX=/usr/local] [DESTDIR=/staging] [LIBDIR=...] [INCLUDEDIR=...]
 #
-#   $(LIBDIR)/libtorchebm.so                          the library (built beforehand: make build)
+#   $(LIBDIR)/libtorchebm.so.X.Y.Z                    the library without its debug information
+#                                                     (built beforehand: make build)
+#   $(LIBDIR)/.debug/libtorchebm.so.X.Y.Z.debug       its debug information, which GDB and other
+#                                                     debuggers find through the library's
+#                                                     .gnu_debuglink (they look in .debug/ beside it)
+#   $(LIBDIR)/libtorchebm.so.X -> libtorchebm.so.X.Y.Z its SONAME, which programs record and load
+#   $(LIBDIR)/libtorchebm.so -> libtorchebm.so.X.Y.Z   the name -ltorchebm finds when linking
 #   $(INCLUDEDIR)/torchebm.h                          the C header
 #   $(INCLUDEDIR)/torchebm.hpp                        the C++ wrapper (when bindings/cpp has it)
 #   $(LIBDIR)/pkgconfig/torchebm.pc                   pkg-config --cflags --libs torchebm
 #   $(LIBDIR)/cmake/torchebm/torchebmConfig*.cmake    find_package(torchebm) -> torchebm::torchebm
 #
-# The library has no SONAME (the Rust build does not set one), so it is installed under its
-# plain name only. It keeps its RUNPATH to the libtorch it was built against, which must stay
-# where it is. The .pc file's Libs carry -Wl,-rpath,${libdir} so that programs linked with it
-# run without LD_LIBRARY_PATH or ldconfig, except when LIBDIR is a directory the dynamic
-# loader searches anyway (/usr/lib, /lib, ...); PC_RPATH=0 leaves it out, PC_RPATH=1 forces it.
+# The debug information, most of the built file (release builds keep it for backtraces and
+# profilers), is split off (objcopy --only-keep-debug, --strip-debug, --add-gnu-debuglink):
+# hosts load and ship a small library, and debuggers still find the rest.
 #
-# make uninstall (same variables) removes exactly these files; make test-install checks the
-# whole thing in a temporary prefix (tests/install/run.sh).
+# X.Y.Z is the version, X the major version of the SONAME (build.rs sets it): programs load
+# whatever libtorchebm.so.X leads to, so installing another X.* release replaces the library
+# under them. The library keeps its RUNPATH to the libtorch it was built against, which must
+# stay where it is. The .pc file's Libs carry -Wl,-rpath,${libdir} so that programs linked
+# with it run without LD_LIBRARY_PATH or ldconfig, except when LIBDIR is a directory the
+# dynamic loader searches anyway (/usr/lib, /lib, ...); PC_RPATH=0 leaves it out, PC_RPATH=1
+# forces it.
+#
+# make uninstall (same variables) removes exactly these files and links; make test-install
+# checks the whole thing in a temporary prefix (tests/install/run.sh).
 
 PREFIX     ?= /usr/local
 DESTDIR    ?=
@@ -21,14 +33,19 @@ LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PC_RPATH   ?= auto
 INSTALL    ?= install
+OBJCOPY    ?= objcopy
 
 CPP_WRAPPER := bindings/cpp/torchebm.hpp
+DEBUG_DIR := $(LIBDIR)/.debug
 PKGCONFIG_DIR := $(LIBDIR)/pkgconfig
 CMAKE_PKG_DIR := $(LIBDIR)/cmake/torchebm
 
 # The version, from the header's EBM_VERSION macros (generated from Cargo.toml).
 ebm_version_macro = $(shell sed -n 's/^\#define EBM_VERSION_$(1) \([0-9]*\)$$/\1/p' include/torchebm.h)
 TORCHEBM_VERSION = $(call ebm_version_macro,MAJOR).$(call ebm_version_macro,MINOR).$(call ebm_version_macro,PATCH)
+# The installed file and its SONAME link (the library's own SONAME is checked against it).
+LIB_REAL   = libtorchebm.so.$(TORCHEBM_VERSION)
+LIB_SONAME = libtorchebm.so.$(call ebm_version_macro,MAJOR)
 
 # Directories the dynamic loader searches without being told (no rpath needed there).
 SYSTEM_LIBDIRS = /lib /lib64 /usr/lib /usr/lib64 /lib/$(shell $(CC) -print-multiarch 2>/dev/null) \
@@ -48,15 +65,24 @@ install:
 	@case '$(PREFIX)' in /*) ;; *) echo "install: PREFIX must be an absolute path" >&2; exit 1;; esac
 	@case '$(LIBDIR)' in '$(PREFIX)'/*) ;; *) echo "install: LIBDIR must be under PREFIX" >&2; exit 1;; esac
 	@case '$(INCLUDEDIR)' in '$(PREFIX)'/*) ;; *) echo "install: INCLUDEDIR must be under PREFIX" >&2; exit 1;; esac
-	$(INSTALL) -d '$(DESTDIR)$(LIBDIR)' '$(DESTDIR)$(INCLUDEDIR)' '$(DESTDIR)$(PKGCONFIG_DIR)' '$(DESTDIR)$(CMAKE_PKG_DIR)'
-	$(INSTALL) -m 755 $(LIBRARY) '$(DESTDIR)$(LIBDIR)/libtorchebm.so'
+	$(INSTALL) -d '$(DESTDIR)$(LIBDIR)' '$(DESTDIR)$(DEBUG_DIR)' '$(DESTDIR)$(INCLUDEDIR)' '$(DESTDIR)$(PKGCONFIG_DIR)' \
+	    '$(DESTDIR)$(CMAKE_PKG_DIR)'
+	@soname=$$($(call soname_of,$(LIBRARY))); test "$$soname" = '$(LIB_SONAME)' || { echo "install: \
+	  $(LIBRARY)'s SONAME is '$$soname', not $(LIB_SONAME): header and library differ (make build)" >&2; exit 1; }
+	$(OBJCOPY) --only-keep-debug $(LIBRARY) '$(DESTDIR)$(DEBUG_DIR)/$(LIB_REAL).debug'
+	$(OBJCOPY) --strip-debug --add-gnu-debuglink='$(DESTDIR)$(DEBUG_DIR)/$(LIB_REAL).debug' \
+	    $(LIBRARY) '$(DESTDIR)$(LIBDIR)/$(LIB_REAL)'
+	chmod 755 '$(DESTDIR)$(LIBDIR)/$(LIB_REAL)'
+	chmod 644 '$(DESTDIR)$(DEBUG_DIR)/$(LIB_REAL).debug'
+	ln -sfn $(LIB_REAL) '$(DESTDIR)$(LIBDIR)/$(LIB_SONAME)'
+	ln -sfn $(LIB_REAL) '$(DESTDIR)$(LIBDIR)/libtorchebm.so'
 	$(INSTALL) -m 644 include/torchebm.h '$(DESTDIR)$(INCLUDEDIR)/torchebm.h'
 	$(INSTALL) -m 644 include/torchebm_mpi.h '$(DESTDIR)$(INCLUDEDIR)/torchebm_mpi.h'
 	$(if $(wildcard $(CPP_WRAPPER)),$(INSTALL) -m 644 $(CPP_WRAPPER) '$(DESTDIR)$(INCLUDEDIR)/torchebm.hpp',@echo "install: no $(CPP_WRAPPER) yet: C++ wrapper not installed")
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
 	    -e 's|@VERSION@|$(TORCHEBM_VERSION)|g' -e 's|@RPATH_FLAG@|$(pc_rpath_flag)|g' \
 	    packaging/torchebm.pc.in > '$(DESTDIR)$(PKGCONFIG_DIR)/torchebm.pc'
-	sed -e 's|@VERSION@|$(TORCHEBM_VERSION)|g' \
+	sed -e 's|@VERSION@|$(TORCHEBM_VERSION)|g' -e 's|@SONAME@|$(LIB_SONAME)|g' \
 	    -e 's|@CONFIG_TO_PREFIX@|$(call relative,$(PREFIX),$(CMAKE_PKG_DIR))|g' \
 	    -e 's|@LIBDIR_REL@|$(call relative,$(LIBDIR),$(PREFIX))|g' \
 	    -e 's|@INCLUDEDIR_REL@|$(call relative,$(INCLUDEDIR),$(PREFIX))|g' \
@@ -68,11 +94,13 @@ install:
 	    '$(DESTDIR)$(CMAKE_PKG_DIR)/torchebmConfigVersion.cmake'
 
 uninstall:
-	rm -f '$(DESTDIR)$(LIBDIR)/libtorchebm.so' '$(DESTDIR)$(INCLUDEDIR)/torchebm.h' \
+	rm -f '$(DESTDIR)$(LIBDIR)/libtorchebm.so' '$(DESTDIR)$(LIBDIR)/$(LIB_SONAME)' '$(DESTDIR)$(LIBDIR)/$(LIB_REAL)' \
+	    '$(DESTDIR)$(DEBUG_DIR)/$(LIB_REAL).debug' \
+	    '$(DESTDIR)$(INCLUDEDIR)/torchebm.h' \
 	    '$(DESTDIR)$(INCLUDEDIR)/torchebm_mpi.h' \
 	    '$(DESTDIR)$(INCLUDEDIR)/torchebm.hpp' '$(DESTDIR)$(PKGCONFIG_DIR)/torchebm.pc' \
 	    '$(DESTDIR)$(CMAKE_PKG_DIR)/torchebmConfig.cmake' '$(DESTDIR)$(CMAKE_PKG_DIR)/torchebmConfigVersion.cmake'
-	-rmdir '$(DESTDIR)$(CMAKE_PKG_DIR)' 2>/dev/null
+	-rmdir '$(DESTDIR)$(CMAKE_PKG_DIR)' '$(DESTDIR)$(DEBUG_DIR)' 2>/dev/null
 
 # Installs into a temporary prefix, then builds and runs a C program through pkg-config alone
 # and a C/C++ project through CMake's find_package alone (tests/install/run.sh).

@@ -83,6 +83,7 @@ $(BUILD)/tsan/threads.o: tests/tsan/threads.c include/torchebm.h
 	$(CC) $(WARNINGS) -O1 -g -fsanitize=thread -c $< -o $@ -I$(CURDIR)/include
 
 $(TSAN_C_TESTS): %: %.o FORCE
+	@$(call link_soname,$(TSAN_DEPS)/libtorchebm.so)
 	$(CC) $< -o $@ -Wl,--whole-archive $(TSAN_RUNTIME) -Wl,--no-whole-archive \
 	  -L$(TSAN_DEPS) -ltorchebm -Wl,-rpath,$(TSAN_DEPS) -lstdc++ -lm -ldl -lrt -pthread
 

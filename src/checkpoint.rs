@@ -89,6 +89,7 @@ fn read(path: &Path) -> Result<Contents> {
     let (_, header) = SafeTensors::read_metadata(&bytes)
         .map_err(|e| format_error(format!("{} has an invalid header ({e:?})", path.display())))?;
     let metadata = header.metadata().clone().unwrap_or_default();
+    crate::cuda_backend::prepare(); // the file's tensors are libtorch's first
     let mut tensors = HashMap::new();
     for (name, view) in file.tensors() {
         let tensor = Tensor::try_from(view).map_err(|e| format_error(format!("tensor {name}: {e}")))?;

@@ -8,6 +8,8 @@
 /// cbindgen:ignore
 pub mod checkpoint;
 /// cbindgen:ignore
+pub mod cuda_backend;
+/// cbindgen:ignore
 pub mod data;
 /// cbindgen:ignore
 pub mod distributed;

@@ -1,9 +1,9 @@
 //! Checks and factorisations of covariance matrices, done by libtorch's LAPACK.
 
-use tch::{Device, Kind};
+use tch::Tensor;
 
 use crate::error::{Error, Result};
-use crate::tensor::{from_f64, to_f64_vec};
+use crate::tensor::to_f64_vec;
 
 /// Relative tolerance on |A[i][j] - A[j][i]| for a matrix to count as symmetric.
 const SYMMETRY_TOLERANCE: f64 = 1e-10;
@@ -38,7 +38,11 @@ pub fn spd_inverse(arg: &'static str, context: &str, matrix: &[f64], dim: usize)
         }
     }
 
-    let tensor = from_f64(matrix, &[dim as i64, dim as i64], Kind::Double, Device::Cpu)?;
+    // Not through tensor::from_f64, which loads the CUDA backend first: Gaussian energies are
+    // analytic, built by hosts that may never need it, and a CPU factorisation leaves
+    // libtorch's device state alone (tests/c/test_lazy_cuda.c checks that CUDA loaded later
+    // is still used).
+    let tensor = Tensor::f_from_slice(matrix)?.f_reshape([dim as i64, dim as i64])?;
     let (lower, info) = tensor.f_linalg_cholesky_ex(false, false)?;
     let info = info.f_int64_value(&[])?;
     if info != 0 {

@@ -147,6 +147,7 @@ pub fn render_landscape(
     for point in samples.chunks_exact(2) {
         canvas.dot(&frame, size, size + GAP, point, SAMPLE_COLOUR);
     }
+    crate::cuda_backend::prepare(); // the encoder takes a libtorch tensor
     let image = Tensor::f_from_slice(&canvas.pixels)?
         .f_reshape([size as i64, width as i64, 3])?
         .f_permute([2, 0, 1])?;

@@ -2,6 +2,7 @@
 
 use tch::Device;
 
+use crate::cuda_backend;
 use crate::error::{Error, Result};
 
 /// This library's version, "major.minor.patch".
@@ -21,15 +22,16 @@ pub fn version_number() -> u32 {
 /// The device code of the CPU; codes k ≥ 0 are CUDA devices.
 pub const CPU_DEVICE_CODE: i32 = -1;
 
-/// Whether this library links libtorch's CUDA backend (libtorch_cuda), so that CUDA devices
-/// are usable wherever a driver and a GPU are present.
+/// Whether libtorch's CUDA backend is loaded (libtorch_cuda.so, found beside libtorch_cpu.so
+/// and loaded on first need: see [`cuda_backend`](crate::cuda_backend)), so that CUDA devices
+/// are usable wherever a driver and a GPU are present. Loads it if that was not done yet.
 pub fn cuda_compiled() -> bool {
-    env!("TORCHEBM_CUDA_LINKED") == "1"
+    cuda_backend::status().is_ok()
 }
 
 /// Whether at least one CUDA device can be used now.
 pub fn cuda_is_available() -> bool {
-    tch::Cuda::is_available()
+    cuda_compiled() && tch::Cuda::is_available()
 }
 
 /// Number of usable CUDA devices (0 without CUDA).
@@ -50,10 +52,9 @@ pub fn device_from_code(arg: &'static str, code: i32) -> Result<Device> {
             if (k as usize) < count {
                 Ok(Device::Cuda(k as usize))
             } else if count == 0 {
-                let why = if cuda_compiled() {
-                    "no CUDA device is available on this machine"
-                } else {
-                    "this libtorch was built without CUDA"
+                let why = match cuda_backend::status() {
+                    Ok(()) => "no CUDA device is available on this machine".to_string(),
+                    Err(reason) => format!("libtorch's CUDA backend is unavailable: {reason}"),
                 };
                 Err(Error::DeviceUnavailable {
                     arg,
@@ -83,6 +84,7 @@ pub fn device_code(device: Device) -> i32 {
 
 /// Sets the number of threads the library's parallel work may use (process-wide; 1: the
 /// calling thread only). libtorch itself always runs single-threaded inside an operation.
+/// Like [`num_threads`], it does not need [`cuda_backend::prepare`]: no device state.
 pub fn set_num_threads(threads: i32) -> Result<()> {
     let max = max_threads();
     if threads < 1 || threads as usize > max {
@@ -113,7 +115,7 @@ pub struct BuildInfo {
     pub version: &'static str,
     /// The libtorch version it was built against.
     pub libtorch_version: &'static str,
-    /// libtorch was built with CUDA.
+    /// libtorch's CUDA backend is loaded ([`cuda_compiled`]).
     pub cuda_compiled: bool,
     /// A CUDA device is usable now.
     pub cuda_available: bool,

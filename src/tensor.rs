@@ -54,6 +54,8 @@ impl Real for f64 {
 /// The tensor borrows `data`: it must not outlive it nor be written through.
 pub(crate) fn borrow_matrix<T: Real>(data: &[T], rows: usize, cols: usize) -> Result<Tensor> {
     debug_assert_eq!(data.len(), rows * cols);
+    // The first tensor of a path into libtorch: the CUDA backend must be in before it.
+    crate::cuda_backend::prepare();
     // SAFETY: `data` holds rows * cols initialised elements of kind T::KIND and outlives every
     // use of the returned tensor inside this crate (callers copy results out before returning).
     let tensor = unsafe {
@@ -96,6 +98,7 @@ pub(crate) fn to_f64_vec(tensor: &Tensor) -> Result<Vec<f64>> {
 
 /// A tensor with the given shape holding `values`, on `device` with element kind `kind`.
 pub(crate) fn from_f64(values: &[f64], shape: &[i64], kind: Kind, device: Device) -> Result<Tensor> {
+    crate::cuda_backend::prepare(); // as in borrow_matrix
     Ok(Tensor::f_from_slice(values)?
         .f_reshape(shape)?
         .f_to_kind(kind)?

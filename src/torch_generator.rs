@@ -57,6 +57,8 @@ unsafe impl Send for TorchGenerator {}
 impl TorchGenerator {
     /// A generator for `device` seeded with `seed`.
     pub(crate) fn new(device: Device, seed: u64) -> Result<Self> {
+        // Models, losses, datasets and tensor samplers reach libtorch here first.
+        crate::cuda_backend::prepare();
         let mut message = std::ptr::null_mut();
         // SAFETY: plain values in, an owned pointer (or NULL and a message) out.
         let generator = unsafe { torchebm_generator_new(runtime::device_code(device), seed, &mut message) };

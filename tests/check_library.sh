@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Checks the built libtorchebm.so as the linker and loader see it:
 #   - it exports exactly the functions that include/torchebm.h declares, all ebm_-prefixed;
+#   - its SONAME is libtorchebm.so.<major version of the header>, and a symlink of that name
+#     beside it leads to it (programs linked with -ltorchebm need that name);
 #   - its RUNPATH names the libtorch it was built against;
-#   - it keeps libtorch_cuda as NEEDED whenever that libtorch has one (so CUDA is usable).
+#   - libtorch_cuda is not NEEDED (src/cuda_backend.rs loads it on first use of libtorch,
+#     from beside libtorch_cpu: tests/c/test_lazy_cuda.c checks that part at run time).
 # Usage: tests/check_library.sh path/to/libtorchebm.so path/to/torchebm.h
 set -euo pipefail
 library=$1
@@ -20,6 +23,14 @@ undeclared=$(comm -13 <(echo "$declared") <(echo "$exported"))
 [[ -z "$missing" ]] || fail "declared in the header but not exported: $(tr '\n' ' ' <<<"$missing")"
 [[ -z "$undeclared" ]] || fail "exported but not declared in the header: $(tr '\n' ' ' <<<"$undeclared")"
 
+major=$(sed -n 's/^#define EBM_VERSION_MAJOR \([0-9]*\)$/\1/p' "$header")
+soname=$(readelf -d "$library" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+[[ "$soname" == "libtorchebm.so.$major" ]] || fail "SONAME is '$soname', not libtorchebm.so.$major"
+if [[ -n "$soname" ]]; then
+    link="$(dirname "$library")/$soname"
+    [[ -L "$link" && "$link" -ef "$library" ]] || fail "$link is not a symlink to $library (make build makes it)"
+fi
+
 runpath=$(readelf -d "$library" | sed -n 's/.*(RUNPATH).*\[\(.*\)\]/\1/p')
 [[ -n "$runpath" ]] || fail "no RUNPATH"
 libtorch_lib=""
@@ -28,9 +39,11 @@ for dir in "${dirs[@]}"; do
     [[ -f "$dir/libtorch_cpu.so" ]] && libtorch_lib=$dir
 done
 [[ -n "$libtorch_lib" ]] || fail "RUNPATH '$runpath' does not lead to libtorch_cpu.so"
-if [[ -n "$libtorch_lib" && -f "$libtorch_lib/libtorch_cuda.so" ]]; then
-    readelf -d "$library" | grep -q 'NEEDED.*\[libtorch_cuda.so\]' || fail "libtorch_cuda.so is not NEEDED"
+if readelf -d "$library" | grep -q 'NEEDED.*\[libtorch_cuda\.so\]'; then
+    fail "libtorch_cuda.so is NEEDED: every host would load CUDA at start-up"
 fi
+cuda="CPU-only libtorch (no libtorch_cuda.so)"
+[[ -n "$libtorch_lib" && -f "$libtorch_lib/libtorch_cuda.so" ]] && cuda="libtorch_cuda.so beside it, not NEEDED"
 
 [[ $failed == 0 ]] || exit 1
-echo "ok   $(wc -l <<<"$exported") exported functions, all ebm_ and all declared; RUNPATH $runpath; libtorch_cuda kept"
+echo "ok   $(wc -l <<<"$exported") exported functions, all ebm_ and all declared; SONAME $soname; RUNPATH $runpath; $cuda"

@@ -40,7 +40,9 @@ pub struct ebm_build_info {
     pub libtorch_version: *const c_char,
     /// Same as ebm_version_number().
     pub version_number: u32,
-    /// libtorch was built with CUDA support.
+    /// libtorch's CUDA backend is loaded: libtorch_cuda.so was found beside libtorch_cpu.so
+    /// and loaded (false for a CPU-only libtorch, or when it or a CUDA library it needs could
+    /// not be loaded; a CUDA device request then says why).
     pub cuda_compiled: bool,
     /// At least one CUDA device is usable now.
     pub cuda_available: bool,
@@ -50,7 +52,8 @@ pub struct ebm_build_info {
     pub num_threads: i32,
 }
 
-/// Fills *out with the build and machine information.
+/// Fills *out with the build and machine information. Loads libtorch's CUDA backend if that
+/// was not done yet (see "Start-up and CUDA" above).
 ///
 /// out_size must be sizeof(ebm_build_info) as seen by the caller (so that later versions can
 /// append fields without breaking older callers); at least the size of this version's struct.
@@ -84,13 +87,15 @@ pub unsafe extern "C" fn ebm_get_build_info(out: *mut ebm_build_info, out_size: 
     })
 }
 
-/// Whether at least one CUDA device is usable. False on a machine without CUDA.
+/// Whether at least one CUDA device is usable. False on a machine without CUDA. Loads
+/// libtorch's CUDA backend if that was not done yet.
 #[no_mangle]
 pub extern "C" fn ebm_cuda_is_available() -> bool {
     call_infallible(false, runtime::cuda_is_available)
 }
 
-/// Number of usable CUDA devices; 0 on a machine without CUDA.
+/// Number of usable CUDA devices; 0 on a machine without CUDA. Loads libtorch's CUDA backend
+/// if that was not done yet.
 #[no_mangle]
 pub extern "C" fn ebm_cuda_device_count() -> i32 {
     call_infallible(0, || i32::try_from(runtime::cuda_device_count()).unwrap_or(i32::MAX))

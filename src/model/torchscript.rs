@@ -42,6 +42,7 @@ impl TorchScriptEnergy {
             ));
         }
         archive::validate(path)?;
+        crate::cuda_backend::prepare(); // before libtorch reads the module (maybe saved on CUDA)
         let module = CModule::load_on_device(path, device).map_err(|e| {
             Error::invalid(
                 "path",

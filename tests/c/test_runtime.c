@@ -20,7 +20,8 @@ static void build_info_reports_versions_and_devices(void) {
     CHECK(info.cuda_available == ebm_cuda_is_available());
     CHECK(info.cuda_device_count == ebm_cuda_device_count());
     CHECK(info.cuda_available == (info.cuda_device_count > 0));
-    /* The PyPI libtorch is a CUDA build: libtorch_cuda must stay linked. */
+    /* The PyPI libtorch is a CUDA build: its backend, loaded on demand, is in use (see
+     * test_lazy_cuda.c, also for CPU-only libtorch builds). */
     CHECK(info.cuda_compiled);
     CHECK(info.num_threads == ebm_get_num_threads());
     CHECK(info.num_threads >= 1);

@@ -5,6 +5,11 @@
 #   - a C and a C++ program built by CMake with find_package(torchebm) and torchebm::torchebm
 #     alone, after moving the installed tree elsewhere (the CMake package is relocatable);
 #   - all run from another working directory without LD_LIBRARY_PATH;
+#   - the installed library is libtorchebm.so.X.Y.Z with its SONAME libtorchebm.so.X, the
+#     links libtorchebm.so.X and libtorchebm.so lead to it, and programs record NEEDED
+#     libtorchebm.so.X;
+#   - the installed library carries no debug information: that is in lib/.debug/, named by its
+#     .gnu_debuglink, and GDB (when installed) finds it there;
 #   - the installed library resolves libtorch; DESTDIR staging and make uninstall work.
 # Environment: CC, CXX, MAKE, and CMAKE (the cmake of scripts/setup-tools.sh).
 set -euo pipefail
@@ -32,6 +37,7 @@ step() { echo "== install: $*"; }
 quiet() { "$@" >"$tmp/log" 2>&1 || { cat "$tmp/log" >&2; fail "$*"; }; }
 
 version=$(sed -n 's/^#define EBM_VERSION "\(.*\)"$/\1/p' "$root/include/torchebm.h")
+soname="libtorchebm.so.${version%%.*}"
 have_hpp=0
 [[ -f "$root/bindings/cpp/torchebm.hpp" ]] && have_hpp=1
 
@@ -39,7 +45,7 @@ have_hpp=0
 prefix="$tmp/prefix"
 step "make install PREFIX=$prefix"
 install_make install "" "$prefix"
-for f in lib/libtorchebm.so include/torchebm.h include/torchebm_mpi.h lib/pkgconfig/torchebm.pc \
+for f in "lib/libtorchebm.so.$version" include/torchebm.h include/torchebm_mpi.h lib/pkgconfig/torchebm.pc \
          lib/cmake/torchebm/torchebmConfig.cmake lib/cmake/torchebm/torchebmConfigVersion.cmake; do
     [[ -f "$prefix/$f" ]] || fail "$f not installed"
 done
@@ -47,7 +53,33 @@ if ((have_hpp)); then
     cmp -s "$root/bindings/cpp/torchebm.hpp" "$prefix/include/torchebm.hpp" || fail "include/torchebm.hpp not installed"
 fi
 
-# 2. The installed library finds libtorch by itself (its RUNPATH).
+# 2. The library's names: the file, its SONAME and the development link.
+step "lib/libtorchebm.so.$version, $soname, libtorchebm.so"
+[[ ! -L "$prefix/lib/libtorchebm.so.$version" ]] || fail "libtorchebm.so.$version is a link, not the library"
+for link in "$soname" libtorchebm.so; do
+    [[ -L "$prefix/lib/$link" && "$(readlink "$prefix/lib/$link")" == "libtorchebm.so.$version" ]] ||
+        fail "lib/$link is not a relative symlink to libtorchebm.so.$version"
+done
+installed_soname=$(readelf -d "$prefix/lib/libtorchebm.so.$version" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+[[ "$installed_soname" == "$soname" ]] || fail "SONAME is '$installed_soname', not $soname"
+
+# 3. The debug information is split off into lib/.debug/, where debuggers look for it.
+step "debug information in lib/.debug/libtorchebm.so.$version.debug"
+library="$prefix/lib/libtorchebm.so.$version"
+debug="$prefix/lib/.debug/libtorchebm.so.$version.debug"
+[[ -f "$debug" ]] || fail "$debug not installed"
+readelf -S "$library" | grep -q '\.debug_info' && fail "the installed library still has .debug_info"
+readelf -S "$debug" | grep -q '\.debug_info' || fail "$debug has no .debug_info"
+readelf -p .gnu_debuglink "$library" | grep -qF "libtorchebm.so.$version.debug" ||
+    fail "the installed library's .gnu_debuglink does not name libtorchebm.so.$version.debug"
+echo "   $(stat -c %s "$root/target/release/libtorchebm.so") bytes built -> $(stat -c %s "$library") installed" \
+     "+ $(stat -c %s "$debug") of debug information"
+if command -v gdb >/dev/null; then
+    gdb -batch -ex 'info line ebm_version' "$prefix/lib/$soname" >"$tmp/gdb" 2>&1
+    grep -q 'Line [0-9]* of "src/ffi/runtime.rs"' "$tmp/gdb" || { cat "$tmp/gdb" >&2; fail "gdb finds no line information"; }
+fi
+
+# 4. The installed library finds libtorch by itself (its RUNPATH).
 step "ldd lib/libtorchebm.so"
 ldd "$prefix/lib/libtorchebm.so" >"$tmp/ldd"
 if grep -q "not found" "$tmp/ldd"; then cat "$tmp/ldd" >&2; fail "unresolved dependencies"; fi
@@ -61,12 +93,13 @@ run_elsewhere() {
     grep -q "$expected" <<<"$output" || fail "$program printed: $output"
     echo "   $output"
 }
-# The program needs libtorchebm.so by that name (not by an absolute path).
+# The program needs the library by its SONAME (not by an absolute path or libtorchebm.so).
 check_needed() {
-    readelf -d "$1" | grep -q 'NEEDED.*\[libtorchebm\.so\]' || { readelf -d "$1" >&2; fail "$1: NEEDED libtorchebm.so missing"; }
+    readelf -d "$1" | grep '(NEEDED)' | grep -qF "[$soname]" ||
+        { readelf -d "$1" >&2; fail "$1: NEEDED $soname missing"; }
 }
 
-# 3. A C program with pkg-config alone.
+# 5. A C program with pkg-config alone.
 step "C program with pkg-config --cflags --libs torchebm"
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 [[ "$(pkg-config --modversion torchebm)" == "$version" ]] || fail "pkg-config --modversion: not $version"
@@ -86,7 +119,7 @@ if command -v mpicc >/dev/null; then
 fi
 unset PKG_CONFIG_PATH
 
-# 4. The CMake package holds no absolute path: move the installed tree, then find_package
+# 6. The CMake package holds no absolute path: move the installed tree, then find_package
 #    from the new place.
 grep -rqF "$prefix" "$prefix/lib/cmake/torchebm" && fail "the CMake package names its install prefix"
 moved="$tmp/moved prefix"   # a space on the way, as in many user paths
@@ -101,21 +134,23 @@ for app in app_c app_cpp; do check_needed "$tmp/cmake-build/$app"; done
 run_elsewhere "$tmp/cmake-build/app_c" "install-c ok"
 run_elsewhere "$tmp/cmake-build/app_cpp" "install-cpp ok"
 
-# 5. make uninstall leaves nothing of ours.
+# 7. make uninstall leaves nothing of ours.
 step "make uninstall"
 install_make uninstall "" "$moved"
-left=$(find "$moved" -type f)
+left=$(find "$moved" ! -type d)
 [[ -z "$left" ]] || fail "left after uninstall: $left"
+[[ ! -e "$moved/lib/.debug" ]] || fail "lib/.debug left after uninstall"
 
-# 6. DESTDIR stages the files for PREFIX, which the generated files then name.
+# 8. DESTDIR stages the files for PREFIX, which the generated files then name.
 step "make install DESTDIR=... PREFIX=/opt/torchebm"
 stage="$tmp/stage"
 install_make install "$stage" /opt/torchebm
-[[ -f "$stage/opt/torchebm/lib/libtorchebm.so" ]] || fail "DESTDIR: library not staged"
+[[ -f "$stage/opt/torchebm/lib/libtorchebm.so.$version" && -L "$stage/opt/torchebm/lib/$soname" ]] ||
+    fail "DESTDIR: library not staged"
 grep -qx 'prefix=/opt/torchebm' "$stage/opt/torchebm/lib/pkgconfig/torchebm.pc" || fail "DESTDIR: .pc prefix"
 grep -rqF "$stage" "$stage/opt/torchebm/lib" && fail "DESTDIR: staging path in the installed files"
 install_make uninstall "$stage" /opt/torchebm
-left=$(find "$stage" -type f)
+left=$(find "$stage" ! -type d)
 [[ -z "$left" ]] || fail "DESTDIR: left after uninstall: $left"
 
 echo "install test passed ($( ((have_hpp)) && echo "with torchebm.hpp" || echo "bindings/cpp/torchebm.hpp absent: C API only from C++"))"
