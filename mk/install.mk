@@ -2,9 +2,9 @@
 #
 #   $(LIBDIR)/libtorchebm.so.X.Y.Z                    the library without its debug information
 #                                                     (built beforehand: make build)
-#   $(LIBDIR)/.debug/libtorchebm.so.X.Y.Z.debug       its debug information, which GDB and other
-#                                                     debuggers find through the library's
-#                                                     .gnu_debuglink (they look in .debug/ beside it)
+#   $(LIBDIR)/.debug/libtorchebm.so.X.Y.Z.debug       its debug information, which GDB finds
+#                                                     through the library's .gnu_debuglink (it
+#                                                     looks in .debug/ beside the library)
 #   $(LIBDIR)/libtorchebm.so.X -> libtorchebm.so.X.Y.Z its SONAME, which programs record and load
 #   $(LIBDIR)/libtorchebm.so -> libtorchebm.so.X.Y.Z   the name -ltorchebm finds when linking
 #   $(INCLUDEDIR)/torchebm.h                          the C header
@@ -14,7 +14,7 @@
 #
 # The debug information, most of the built file (release builds keep it for backtraces and
 # profilers), is split off (objcopy --only-keep-debug, --strip-debug, --add-gnu-debuglink):
-# hosts load and ship a small library, and debuggers still find the rest.
+# hosts load and ship a small library, and GDB still finds the rest.
 #
 # X.Y.Z is the version, X the major version of the SONAME (build.rs sets it): programs load
 # whatever libtorchebm.so.X leads to, so installing another X.* release replaces the library
