@@ -41,6 +41,16 @@ pub(crate) fn chain_stream(seed: u64, chain: u64) -> ChainStream {
     ChainStream::from_seed(state)
 }
 
+/// Fills row i of `rows` (`width` values each) with `draw` from stream i.
+fn fill_rows(streams: &mut [ChainStream], rows: &mut [f64], width: usize, draw: &impl Fn(&mut ChainStream) -> f64) {
+    for (stream, row) in streams.iter_mut().zip(rows.chunks_mut(width)) {
+        // A local copy keeps the state in registers while the row is drawn.
+        let mut local = stream.clone();
+        row.iter_mut().for_each(|v| *v = draw(&mut local));
+        *stream = local;
+    }
+}
+
 /// One task of the fused Langevin step: ((x, gradient), draws) and (energies, live flags).
 type RowsTask<'a> = (
     ((&'a mut [f64], &'a mut [f64]), (&'a mut [f64], &'a mut [ChainStream])),
@@ -85,14 +95,7 @@ impl HostBackend {
     /// stream, in parallel when `out` is large.
     fn draw_rows(&mut self, out: &mut [f64], width: usize, draw: impl Fn(&mut ChainStream) -> f64 + Sync) {
         let streams = &mut self.streams[..self.n];
-        let fill = |(streams, rows): (&mut [ChainStream], &mut [f64])| {
-            for (stream, row) in streams.iter_mut().zip(rows.chunks_mut(width)) {
-                // A local copy keeps the state in registers while the row is drawn.
-                let mut local = stream.clone();
-                row.iter_mut().for_each(|v| *v = draw(&mut local));
-                *stream = local;
-            }
-        };
+        let fill = |(streams, rows): (&mut [ChainStream], &mut [f64])| fill_rows(streams, rows, width, &draw);
         if parallel::worth_splitting(out.len(), parallel::MIN_PARALLEL_VALUES) {
             let tasks = streams
                 .chunks_mut(CHAINS_PER_TASK)
@@ -317,11 +320,7 @@ impl Backend for HostBackend {
             alive,
         } = state;
         let task = |(((x, gradient), (noise, streams)), (energy, alive)): RowsTask<'_>| {
-            for (stream, row) in streams.iter_mut().zip(noise.chunks_mut(dim)) {
-                let mut local = stream.clone();
-                row.iter_mut().for_each(|v| *v = StandardNormal.sample(&mut local));
-                *stream = local;
-            }
+            fill_rows(streams, noise, dim, &|stream| StandardNormal.sample(stream));
             kernel.langevin_rows(LangevinRows {
                 x,
                 gradient,
