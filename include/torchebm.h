@@ -464,8 +464,8 @@ typedef struct ebm_optimizer ebm_optimizer;
 
 /**
  * A Markov-chain sampler of exp(-E) advancing n chains in parallel, created by
- * ebm_langevin_new, ebm_mala_new, ebm_hmc_new or ebm_kinetic_langevin_new and released with
- * ebm_sampler_free(). It keeps its energy alive (and CD losses keep it alive). Calls on one sampler are serialised
+ * ebm_langevin_new, ebm_mala_new, ebm_hmc_new, ebm_kinetic_langevin_new or ebm_nuts_new and
+ * released with ebm_sampler_free(). It keeps its energy alive (and CD losses keep it alive). Calls on one sampler are serialised
  * internally, so a sampler shared between threads never corrupts; give each thread its own
  * sampler for parallelism.
  */
@@ -820,6 +820,79 @@ typedef struct ebm_kinetic_langevin_params {
 } ebm_kinetic_langevin_params;
 
 /**
+ * Parameters of the No-U-Turn sampler (ebm_nuts_new), multinomial variant as in Stan and
+ * BlackJAX: each step draws a momentum p ~ N(0, T M), then doubles a leapfrog trajectory
+ * (2^j steps at doubling j, in a random direction) until the trajectory makes a U-turn
+ * (generalised criterion on momentum sums, with Stan's extra checks between subtrees),
+ * diverges ((H - H0) / T > 1000 or a non-finite point) or reaches max_tree_depth
+ * doublings; the new state is drawn among the trajectory's points in proportion to
+ * exp(-H / T), H = E(x) + p^T M^-1 p / 2. The chains target exp(-E / T). Each chain builds
+ * its own tree. ebm_sampler_get_stats() reports the mean acceptance statistic, the
+ * divergences and the mean tree depth.
+ */
+typedef struct ebm_nuts_params {
+  /**
+   * sizeof(ebm_nuts_params); set by ebm_nuts_default_params().
+   */
+  size_t struct_size;
+  /**
+   * Leapfrog step size > 0 (the initial one when adapting). Default 0.1.
+   */
+  double step_size;
+  /**
+   * Most doublings per step, in [1, 30] (at most 2^max_tree_depth - 1 leapfrog steps and
+   * gradient evaluations per chain and step). Default 10 (Stan's).
+   */
+  int64_t max_tree_depth;
+  /**
+   * The diagonal of the mass matrix M, as in ebm_hmc_params: NULL with mass_len 0 for the
+   * identity (default), one value for a multiple of the identity, or dim values, all > 0.
+   * Copied by ebm_nuts_new.
+   */
+  const double *mass;
+  /**
+   * Number of values at mass: 0, 1 or the chains' dim.
+   */
+  int64_t mass_len;
+  /**
+   * Temperature T > 0: the chains target exp(-E / T). Default 1.
+   */
+  double temperature;
+  /**
+   * Schedule of step_size; must be constant when adapt_steps > 0. Default constant.
+   */
+  struct ebm_schedule step_size_schedule;
+  /**
+   * Steps after each initialisation during which step_size is adapted by dual averaging of
+   * the mean acceptance statistic. Default 0: no adaptation.
+   */
+  int64_t adapt_steps;
+  /**
+   * Mean acceptance statistic adaptation aims at, in (0, 1). Default 0.8 (Stan's).
+   */
+  double target_accept;
+  /**
+   * Seed of the sampler's random streams. Default 0.
+   */
+  uint64_t seed;
+  /**
+   * EBM_DEVICE_CPU (default) or a CUDA device index.
+   */
+  int32_t device;
+  /**
+   * EBM_RNG_PER_CHAIN (default) or EBM_RNG_TORCH.
+   */
+  int32_t rng;
+  /**
+   * The global index of chain 0 (default 0): chain i draws from the stream of chain
+   * first_chain + i, so that P processes running chains [a, b) with first_chain = a
+   * reproduce one run of all chains. Must be 0 unless rng is EBM_RNG_PER_CHAIN on the CPU;
+   * first_chain + n must not exceed 2^64 - 1.
+   */
+  uint64_t first_chain;
+} ebm_nuts_params;
+
+/**
  * A summary of a sampler's chains since their initialisation (ebm_sampler_get_stats()).
  */
 typedef struct ebm_sampler_stats {
@@ -853,6 +926,17 @@ typedef struct ebm_sampler_stats {
    * Mean energy of the finite chains' current states.
    */
   double mean_energy;
+  /**
+   * Divergent trajectories over all chains and steps since initialisation: HMC and NUTS
+   * steps whose energy error (H - H0) / T exceeded 1000 or was NaN; 0 for the other
+   * samplers. ebm_sampler_get_divergences() gives them per chain.
+   */
+  int64_t divergences;
+  /**
+   * NUTS: the mean tree depth (doublings per step) over all chains and steps; NaN for the
+   * other samplers and before the first step.
+   */
+  double mean_tree_depth;
 } ebm_sampler_stats;
 
 /**
@@ -1599,10 +1683,35 @@ enum ebm_status ebm_kinetic_langevin_new(const struct ebm_energy *energy,
 void ebm_sampler_free(struct ebm_sampler *sampler);
 
 /**
- * The sampler's kind as a static string: "langevin", "mala", "hmc" or "kinetic_langevin".
+ * The sampler's kind as a static string: "langevin", "mala", "hmc", "kinetic_langevin" or
+ * "nuts".
  * NULL if sampler is NULL. Do not free.
  */
 const char *ebm_sampler_name(const struct ebm_sampler *sampler);
+
+/**
+ * Default parameters for ebm_nuts_new(): step_size 0.1, max_tree_depth 10 (Stan's), unit
+ * mass, temperature 1, no adaptation (target 0.8 when enabled), seed 0, CPU, per-chain
+ * streams.
+ */
+struct ebm_nuts_params ebm_nuts_default_params(void);
+
+/**
+ * A No-U-Turn sampler of energy (see ebm_nuts_params). params, and the mass values it
+ * points to, are copied.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (energy, params, out; mass NULL with mass_len > 0),
+ * EBM_ERR_INVALID_ARGUMENT (params.struct_size, step_size <= 0, max_tree_depth outside
+ * [1, 30], temperature <= 0, a negative mass_len or a mass <= 0, a bad schedule,
+ * adapt_steps < 0, a target_accept outside (0, 1), a non-constant schedule with adaptation,
+ * unknown rng, first_chain != 0 without per-chain CPU streams), EBM_ERR_NON_FINITE (a NaN
+ * or infinite parameter), EBM_ERR_DEVICE_UNAVAILABLE (params.device), EBM_ERR_TORCH. A mass
+ * of the wrong length is reported when the chains are initialised
+ * (EBM_ERR_DIMENSION_MISMATCH).
+ */
+enum ebm_status ebm_nuts_new(const struct ebm_energy *energy,
+                             const struct ebm_nuts_params *params,
+                             struct ebm_sampler **out);
 
 /**
  * Starts n chains of dimension dim at initial (n*dim floats, row-major, copied), or at
@@ -1784,6 +1893,17 @@ enum ebm_status ebm_sampler_get_acceptance_rates(const struct ebm_sampler *sampl
 enum ebm_status ebm_sampler_get_non_finite_chains(const struct ebm_sampler *sampler,
                                                   uint8_t *flags_out,
                                                   int64_t n);
+
+/**
+ * Writes, per chain, the number of divergent trajectories since initialisation (see
+ * ebm_sampler_stats.divergences) into counts_out (n int64 values, n the number of chains).
+ *
+ * Errors: EBM_ERR_NULL_POINTER (sampler, counts_out), EBM_ERR_INVALID_ARGUMENT (a sampler
+ * other than HMC and NUTS, chains not initialised, n < 0), EBM_ERR_LENGTH_MISMATCH (n).
+ */
+enum ebm_status ebm_sampler_get_divergences(const struct ebm_sampler *sampler,
+                                            int64_t *counts_out,
+                                            int64_t n);
 
 /**
  * The mean energy of the finite chains after each step since initialisation: writes the

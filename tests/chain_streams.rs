@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use torchebm::energy::{DoubleWell, Energy, Gaussian};
 use torchebm::sampler::{
-    HmcParams, KineticLangevinParams, LangevinParams, MalaParams, Method, RngKind, Sampler, SamplerOptions,
+    HmcParams, KineticLangevinParams, LangevinParams, MalaParams, Method, NutsParams, RngKind, Sampler, SamplerOptions,
 };
 use torchebm::Error;
 
@@ -30,6 +30,12 @@ fn methods() -> Vec<Method> {
         }),
         Method::KineticLangevin(KineticLangevinParams {
             step_size: 0.1,
+            ..Default::default()
+        }),
+        // Chains stop doubling at different depths: a chain's draws must not depend on how
+        // long the others go on.
+        Method::Nuts(NutsParams {
+            step_size: 0.3,
             ..Default::default()
         }),
     ]

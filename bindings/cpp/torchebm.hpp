@@ -705,6 +705,39 @@ class HmcParams {
   std::vector<double> mass_;
 };
 
+/** No-U-Turn sampler settings (ebm_nuts_params; defaults from ebm_nuts_default_params). */
+class NutsParams {
+ public:
+  TORCHEBM_FIELD(NutsParams, double, step_size)
+  TORCHEBM_FIELD(NutsParams, int64_t, max_tree_depth)
+  TORCHEBM_FIELD(NutsParams, double, temperature)
+  TORCHEBM_FIELD(NutsParams, ebm_schedule, step_size_schedule)
+  TORCHEBM_FIELD(NutsParams, int64_t, adapt_steps)
+  TORCHEBM_FIELD(NutsParams, double, target_accept)
+  TORCHEBM_FIELD(NutsParams, uint64_t, seed)
+  TORCHEBM_FIELD(NutsParams, int32_t, device)
+  TORCHEBM_FIELD(NutsParams, int32_t, rng)
+  TORCHEBM_FIELD(NutsParams, uint64_t, first_chain)
+  /** The diagonal of the mass matrix: empty (identity), one value, or dim values. */
+  NutsParams& mass(std::vector<double> m) {
+    mass_ = std::move(m);
+    return *this;
+  }
+  /** The mass diagonal. */
+  const std::vector<double>& mass() const noexcept { return mass_; }
+  /** The C struct, its mass pointing into this object. */
+  ebm_nuts_params c() const noexcept {
+    ebm_nuts_params p = p_;
+    p.mass = mass_.empty() ? nullptr : mass_.data();
+    p.mass_len = static_cast<int64_t>(mass_.size());
+    return p;
+  }
+
+ private:
+  ebm_nuts_params p_ = ebm_nuts_default_params();
+  std::vector<double> mass_;
+};
+
 /** Kinetic Langevin (BAOAB) settings (ebm_kinetic_langevin_params; its default_params). */
 class KineticLangevinParams {
  public:
@@ -1287,7 +1320,15 @@ class Sampler : public detail::Handle<ebm_sampler, detail::SamplerFree> {
     return Sampler(out);
   }
 
-  /** "langevin", "mala", "hmc" or "kinetic_langevin"; NULL for an empty handle. */
+  /** The No-U-Turn sampler (multinomial, as Stan) of energy. */
+  static Ret<Sampler> nuts(const Energy& energy, const NutsParams& params = NutsParams()) {
+    ebm_nuts_params p = params.c();
+    ebm_sampler* out = nullptr;
+    TORCHEBM_CHECK(ebm_nuts_new(energy.get(), &p, &out));
+    return Sampler(out);
+  }
+
+  /** "langevin", "mala", "hmc", "kinetic_langevin" or "nuts"; NULL for an empty handle. */
   const char* name() const noexcept { return ebm_sampler_name(get()); }
 
   /** Starts n chains at initial (n*dim values). */
@@ -1405,6 +1446,14 @@ class Sampler : public detail::Handle<ebm_sampler, detail::SamplerFree> {
     TORCHEBM_CHECK(ebm_sampler_get_stats(get(), &s, sizeof s));
     std::vector<double> out(static_cast<size_t>(s.n_chains));
     TORCHEBM_CHECK(ebm_sampler_get_acceptance_rates(get(), out.data(), s.n_chains));
+    return out;
+  }
+  /** Per chain, divergent trajectories since initialisation (HMC, NUTS). */
+  Ret<std::vector<int64_t>> divergences() const {
+    SamplerStats s{};
+    TORCHEBM_CHECK(ebm_sampler_get_stats(get(), &s, sizeof s));
+    std::vector<int64_t> out(static_cast<size_t>(s.n_chains));
+    TORCHEBM_CHECK(ebm_sampler_get_divergences(get(), out.data(), s.n_chains));
     return out;
   }
   /** Per chain, 1 if it became non-finite (and was frozen), else 0. */

@@ -6,15 +6,17 @@ use std::sync::Arc;
 use super::args::{handle, out_pointer, store};
 use super::energy::{ebm_energy, static_cstr};
 use super::guard::{call, call_infallible};
-use super::sampler_params::{ebm_hmc_params, ebm_kinetic_langevin_params, ebm_langevin_params, ebm_mala_params, read};
+use super::sampler_params::{
+    ebm_hmc_params, ebm_kinetic_langevin_params, ebm_langevin_params, ebm_mala_params, ebm_nuts_params, read,
+};
 use super::status::ebm_status;
 use crate::error::Result;
 use crate::exclusive::{Exclusive, ExclusiveGuard};
 use crate::sampler::{Method, Sampler, SamplerOptions};
 
 /// A Markov-chain sampler of exp(-E) advancing n chains in parallel, created by
-/// ebm_langevin_new, ebm_mala_new, ebm_hmc_new or ebm_kinetic_langevin_new and released with
-/// ebm_sampler_free(). It keeps its energy alive (and CD losses keep it alive). Calls on one sampler are serialised
+/// ebm_langevin_new, ebm_mala_new, ebm_hmc_new, ebm_kinetic_langevin_new or ebm_nuts_new and
+/// released with ebm_sampler_free(). It keeps its energy alive (and CD losses keep it alive). Calls on one sampler are serialised
 /// internally, so a sampler shared between threads never corrupts; give each thread its own
 /// sampler for parallelism.
 pub struct ebm_sampler {
@@ -166,7 +168,8 @@ pub unsafe extern "C" fn ebm_sampler_free(sampler: *mut ebm_sampler) {
     }
 }
 
-/// The sampler's kind as a static string: "langevin", "mala", "hmc" or "kinetic_langevin".
+/// The sampler's kind as a static string: "langevin", "mala", "hmc", "kinetic_langevin" or
+/// "nuts".
 /// NULL if sampler is NULL. Do not free.
 #[no_mangle]
 pub unsafe extern "C" fn ebm_sampler_name(sampler: *const ebm_sampler) -> *const c_char {
@@ -175,4 +178,35 @@ pub unsafe extern "C" fn ebm_sampler_name(sampler: *const ebm_sampler) -> *const
         None => std::ptr::null(),
         Some(s) => call_infallible(std::ptr::null(), || static_cstr(s.name)),
     }
+}
+
+/// Default parameters for ebm_nuts_new(): step_size 0.1, max_tree_depth 10 (Stan's), unit
+/// mass, temperature 1, no adaptation (target 0.8 when enabled), seed 0, CPU, per-chain
+/// streams.
+#[no_mangle]
+pub extern "C" fn ebm_nuts_default_params() -> ebm_nuts_params {
+    ebm_nuts_params::defaults()
+}
+
+/// A No-U-Turn sampler of energy (see ebm_nuts_params). params, and the mass values it
+/// points to, are copied.
+///
+/// Errors: EBM_ERR_NULL_POINTER (energy, params, out; mass NULL with mass_len > 0),
+/// EBM_ERR_INVALID_ARGUMENT (params.struct_size, step_size <= 0, max_tree_depth outside
+/// [1, 30], temperature <= 0, a negative mass_len or a mass <= 0, a bad schedule,
+/// adapt_steps < 0, a target_accept outside (0, 1), a non-constant schedule with adaptation,
+/// unknown rng, first_chain != 0 without per-chain CPU streams), EBM_ERR_NON_FINITE (a NaN
+/// or infinite parameter), EBM_ERR_DEVICE_UNAVAILABLE (params.device), EBM_ERR_TORCH. A mass
+/// of the wrong length is reported when the chains are initialised
+/// (EBM_ERR_DIMENSION_MISMATCH).
+#[no_mangle]
+pub unsafe extern "C" fn ebm_nuts_new(
+    energy: *const ebm_energy,
+    params: *const ebm_nuts_params,
+    out: *mut *mut ebm_sampler,
+) -> ebm_status {
+    new_sampler("ebm_nuts_new", energy, out, || {
+        let (params, options) = unsafe { read(params)?.to_core()? };
+        Ok((Method::Nuts(params), options))
+    })
 }

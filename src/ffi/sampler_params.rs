@@ -6,7 +6,8 @@ use super::args::{count, input};
 use crate::error::{Error, Result};
 use crate::runtime;
 use crate::sampler::{
-    Adaptation, HmcParams, KineticLangevinParams, LangevinParams, MalaParams, Mass, RngKind, SamplerOptions, Schedule,
+    Adaptation, HmcParams, KineticLangevinParams, LangevinParams, MalaParams, Mass, NutsParams, RngKind,
+    SamplerOptions, Schedule,
 };
 
 /// ebm_schedule.kind: the value stays the parameter's base value.
@@ -176,6 +177,53 @@ pub struct ebm_kinetic_langevin_params {
     pub mass_len: i64,
     /// Schedule of step_size. Default constant.
     pub step_size_schedule: ebm_schedule,
+    /// Seed of the sampler's random streams. Default 0.
+    pub seed: u64,
+    /// EBM_DEVICE_CPU (default) or a CUDA device index.
+    pub device: i32,
+    /// EBM_RNG_PER_CHAIN (default) or EBM_RNG_TORCH.
+    pub rng: i32,
+    /// The global index of chain 0 (default 0): chain i draws from the stream of chain
+    /// first_chain + i, so that P processes running chains [a, b) with first_chain = a
+    /// reproduce one run of all chains. Must be 0 unless rng is EBM_RNG_PER_CHAIN on the CPU;
+    /// first_chain + n must not exceed 2^64 - 1.
+    pub first_chain: u64,
+}
+
+/// Parameters of the No-U-Turn sampler (ebm_nuts_new), multinomial variant as in Stan and
+/// BlackJAX: each step draws a momentum p ~ N(0, T M), then doubles a leapfrog trajectory
+/// (2^j steps at doubling j, in a random direction) until the trajectory makes a U-turn
+/// (generalised criterion on momentum sums, with Stan's extra checks between subtrees),
+/// diverges ((H - H0) / T > 1000 or a non-finite point) or reaches max_tree_depth
+/// doublings; the new state is drawn among the trajectory's points in proportion to
+/// exp(-H / T), H = E(x) + p^T M^-1 p / 2. The chains target exp(-E / T). Each chain builds
+/// its own tree. ebm_sampler_get_stats() reports the mean acceptance statistic, the
+/// divergences and the mean tree depth.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct ebm_nuts_params {
+    /// sizeof(ebm_nuts_params); set by ebm_nuts_default_params().
+    pub struct_size: usize,
+    /// Leapfrog step size > 0 (the initial one when adapting). Default 0.1.
+    pub step_size: f64,
+    /// Most doublings per step, in [1, 30] (at most 2^max_tree_depth - 1 leapfrog steps and
+    /// gradient evaluations per chain and step). Default 10 (Stan's).
+    pub max_tree_depth: i64,
+    /// The diagonal of the mass matrix M, as in ebm_hmc_params: NULL with mass_len 0 for the
+    /// identity (default), one value for a multiple of the identity, or dim values, all > 0.
+    /// Copied by ebm_nuts_new.
+    pub mass: *const f64,
+    /// Number of values at mass: 0, 1 or the chains' dim.
+    pub mass_len: i64,
+    /// Temperature T > 0: the chains target exp(-E / T). Default 1.
+    pub temperature: f64,
+    /// Schedule of step_size; must be constant when adapt_steps > 0. Default constant.
+    pub step_size_schedule: ebm_schedule,
+    /// Steps after each initialisation during which step_size is adapted by dual averaging of
+    /// the mean acceptance statistic. Default 0: no adaptation.
+    pub adapt_steps: i64,
+    /// Mean acceptance statistic adaptation aims at, in (0, 1). Default 0.8 (Stan's).
+    pub target_accept: f64,
     /// Seed of the sampler's random streams. Default 0.
     pub seed: u64,
     /// EBM_DEVICE_CPU (default) or a CUDA device index.
@@ -424,6 +472,41 @@ impl ebm_kinetic_langevin_params {
             friction: self.friction,
             mass: unsafe { mass(self.mass, self.mass_len)? },
             step_size_schedule: schedule("params.step_size_schedule", &self.step_size_schedule)?,
+        };
+        Ok((params, options(self.seed, self.device, self.rng, self.first_chain)?))
+    }
+}
+
+impl ebm_nuts_params {
+    pub(crate) fn defaults() -> Self {
+        let d = NutsParams::default();
+        let o = SamplerOptions::default();
+        ebm_nuts_params {
+            struct_size: size_of::<Self>(),
+            step_size: d.step_size,
+            max_tree_depth: i64::from(d.max_tree_depth),
+            mass: std::ptr::null(),
+            mass_len: 0,
+            temperature: d.temperature,
+            step_size_schedule: d.step_size_schedule.into(),
+            adapt_steps: d.adaptation.steps as i64,
+            target_accept: d.adaptation.target_accept,
+            seed: o.seed,
+            device: runtime::device_code(o.device),
+            rng: EBM_RNG_PER_CHAIN,
+            first_chain: o.first_chain,
+        }
+    }
+
+    pub(crate) unsafe fn to_core(self) -> Result<(NutsParams, SamplerOptions)> {
+        let params = NutsParams {
+            step_size: self.step_size,
+            // Out-of-range values (negative or huge) are refused by validation, naming the field.
+            max_tree_depth: u32::try_from(self.max_tree_depth).unwrap_or(u32::MAX),
+            mass: unsafe { mass(self.mass, self.mass_len)? },
+            temperature: self.temperature,
+            step_size_schedule: schedule("params.step_size_schedule", &self.step_size_schedule)?,
+            adaptation: adaptation(self.adapt_steps, self.target_accept)?,
         };
         Ok((params, options(self.seed, self.device, self.rng, self.first_chain)?))
     }

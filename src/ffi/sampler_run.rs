@@ -388,6 +388,13 @@ pub struct ebm_sampler_stats {
     pub step_size: f64,
     /// Mean energy of the finite chains' current states.
     pub mean_energy: f64,
+    /// Divergent trajectories over all chains and steps since initialisation: HMC and NUTS
+    /// steps whose energy error (H - H0) / T exceeded 1000 or was NaN; 0 for the other
+    /// samplers. ebm_sampler_get_divergences() gives them per chain.
+    pub divergences: i64,
+    /// NUTS: the mean tree depth (doublings per step) over all chains and steps; NaN for the
+    /// other samplers and before the first step.
+    pub mean_tree_depth: f64,
 }
 
 /// Fills *out; out_size must be sizeof(ebm_sampler_stats) as seen by the caller (at least
@@ -427,6 +434,8 @@ pub unsafe extern "C" fn ebm_sampler_get_stats(
             mean_acceptance: stats.mean_acceptance,
             step_size: stats.step_size,
             mean_energy: stats.mean_energy,
+            divergences: i64::try_from(stats.divergences).unwrap_or(i64::MAX),
+            mean_tree_depth: stats.mean_tree_depth,
         };
         // SAFETY: checked non-NULL; the caller provides out_size writable bytes.
         unsafe { out.write_unaligned(filled) };
@@ -471,6 +480,31 @@ pub unsafe extern "C" fn ebm_sampler_get_non_finite_chains(
         let out = unsafe { output(flags_out, "flags_out", n)? };
         let flags: Vec<u8> = sampler.lock()?.non_finite_chains()?.into_iter().map(u8::from).collect();
         copy_exact("n", &flags, out)
+    })
+}
+
+/// Writes, per chain, the number of divergent trajectories since initialisation (see
+/// ebm_sampler_stats.divergences) into counts_out (n int64 values, n the number of chains).
+///
+/// Errors: EBM_ERR_NULL_POINTER (sampler, counts_out), EBM_ERR_INVALID_ARGUMENT (a sampler
+/// other than HMC and NUTS, chains not initialised, n < 0), EBM_ERR_LENGTH_MISMATCH (n).
+#[no_mangle]
+pub unsafe extern "C" fn ebm_sampler_get_divergences(
+    sampler: *const ebm_sampler,
+    counts_out: *mut i64,
+    n: i64,
+) -> ebm_status {
+    call("ebm_sampler_get_divergences", || {
+        let sampler = unsafe { handle(sampler, "sampler")? };
+        let n = count("n", n)?;
+        let out = unsafe { output(counts_out, "counts_out", n)? };
+        let counts: Vec<i64> = sampler
+            .lock()?
+            .divergences()?
+            .into_iter()
+            .map(|c| i64::try_from(c).unwrap_or(i64::MAX))
+            .collect();
+        copy_exact("n", &counts, out)
     })
 }
 

@@ -96,6 +96,47 @@ pub(crate) trait Backend {
     {
         langevin_update_by_parts(self, state, h, sigma, clamp, dim)
     }
+
+    // The No-U-Turn sampler's primitives: per-row coefficients, comparisons and masked work.
+
+    /// Energies and gradients of the rows where `mask` holds; the other rows' values are
+    /// unspecified and must not be used (the host evaluates only the masked rows).
+    fn eval_where(&mut self, x: &Self::Batch, mask: &Self::Mask) -> Result<(Self::Column, Self::Batch)> {
+        let _ = mask;
+        self.eval(x)
+    }
+    /// ln u, u ~ U(0, 1), for the rows where `mask` holds (other rows unspecified). With
+    /// per-chain streams only those rows' streams advance, so that a chain's draws depend on
+    /// its own history alone.
+    fn log_uniform_where(&mut self, mask: &Self::Mask) -> Result<Self::Column>;
+    /// base + weight · cᵢ · termᵢ, row i scaled by cᵢ.
+    fn add_scaled_rows(
+        &self,
+        base: &Self::Batch,
+        weight: f64,
+        coefficients: &Self::Column,
+        term: &Self::Batch,
+    ) -> Result<Self::Batch>;
+    /// Σⱼ wⱼ aᵢⱼ bᵢⱼ for every row i.
+    fn weighted_dots(&mut self, a: &Self::Batch, b: &Self::Batch, weights: &[f64]) -> Result<Self::Column>;
+    /// ln(eᵃ + eᵇ) elementwise (−∞ when both are −∞).
+    fn log_add_exp(&self, a: &Self::Column, b: &Self::Column) -> Result<Self::Column>;
+    /// min(1, eᵃ) elementwise, 0 for NaN.
+    fn clamped_exp(&self, a: &Self::Column) -> Result<Self::Column>;
+    /// a / b elementwise, 0 where b is 0.
+    fn quotient(&self, a: &Self::Column, b: &Self::Column) -> Result<Self::Column>;
+    /// aᵢ < bᵢ (false when either is NaN).
+    fn less(&self, a: &Self::Column, b: &Self::Column) -> Result<Self::Mask>;
+    /// aᵢ > value (false for NaN).
+    fn above(&self, a: &Self::Column, value: f64) -> Result<Self::Mask>;
+    /// aᵢ < value (false for NaN).
+    fn below(&self, a: &Self::Column, value: f64) -> Result<Self::Mask>;
+    /// The mask negated.
+    fn not(&self, a: &Self::Mask) -> Result<Self::Mask>;
+    /// Whether the mask holds anywhere (a synchronisation on devices).
+    fn any(&self, mask: &Self::Mask) -> Result<bool>;
+    /// n copies of `value`.
+    fn full_column(&self, value: f64) -> Result<Self::Column>;
 }
 
 /// Mutable views of the chains' positions, energies, gradients and live mask.

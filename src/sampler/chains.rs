@@ -29,6 +29,10 @@ pub(crate) struct Chains<B: Backend> {
     pub(crate) adapted_step: Option<f64>,
     /// Mass diagonal (HMC, kinetic Langevin) and its derived vectors.
     pub(crate) mass: Option<MassVectors>,
+    /// Divergent trajectories per chain (HMC, NUTS): energy errors (H − H₀)/T above 1000.
+    pub(crate) divergences: Option<B::Column>,
+    /// Sum of the tree depths per chain (NUTS).
+    pub(crate) tree_depths: Option<B::Column>,
     /// The chains' dimension.
     dim: usize,
 }
@@ -54,6 +58,7 @@ fn adaptation_of(method: &Method) -> Option<(f64, Adaptation)> {
     match method {
         Method::Mala(p) if p.adaptation.steps > 0 => Some((p.step_size, p.adaptation)),
         Method::Hmc(p) if p.adaptation.steps > 0 => Some((p.step_size, p.adaptation)),
+        Method::Nuts(p) if p.adaptation.steps > 0 => Some((p.step_size, p.adaptation)),
         _ => None,
     }
 }
@@ -66,6 +71,7 @@ impl<B: Backend> Chains<B> {
         let mass_diagonal = match method {
             Method::Hmc(p) => Some(p.mass.diagonal(dim)?),
             Method::KineticLangevin(p) => Some(p.mass.diagonal(dim)?),
+            Method::Nuts(p) => Some(p.mass.diagonal(dim)?),
             _ => None,
         };
         let mass = mass_diagonal.as_deref().map(MassVectors::new);
@@ -80,6 +86,14 @@ impl<B: Backend> Chains<B> {
             None
         };
         let adaptation = adaptation_of(method).map(|(step, a)| DualAveraging::new(step, a.target_accept));
+        let divergences = match method {
+            Method::Hmc(_) | Method::Nuts(_) => Some(backend.zeros_column()?),
+            _ => None,
+        };
+        let tree_depths = match method {
+            Method::Nuts(_) => Some(backend.zeros_column()?),
+            _ => None,
+        };
         Ok(Chains {
             x,
             energy,
@@ -93,6 +107,8 @@ impl<B: Backend> Chains<B> {
             adaptation,
             adapted_step: None,
             mass,
+            divergences,
+            tree_depths,
             dim,
         })
     }
@@ -111,6 +127,7 @@ impl<B: Backend> Chains<B> {
             Method::Mala(p) => p.step_size_schedule.value(p.step_size, t),
             Method::Hmc(p) => p.step_size_schedule.value(p.step_size, t),
             Method::KineticLangevin(p) => p.step_size_schedule.value(p.step_size, t),
+            Method::Nuts(p) => p.step_size_schedule.value(p.step_size, t),
         }
     }
 
@@ -129,6 +146,7 @@ impl<B: Backend> Chains<B> {
                 self.baoab_step(backend, h, p.friction)?;
                 None
             }
+            Method::Nuts(p) => Some(self.nuts_step(backend, h, p)?),
         };
         if let (Some(probabilities), Some(adaptation)) = (&acceptance, &mut self.adaptation) {
             let probabilities = backend.column_to_host(probabilities)?;
@@ -177,6 +195,18 @@ impl<B: Backend> Chains<B> {
             self.accepted = Some(backend.combine_columns(&[(1.0, accepted), (1.0, &indicator)])?);
         }
         Ok(probability)
+    }
+
+    /// Counts a divergence where the energy error H_end − H_start = −log α exceeds 1000
+    /// (Stan's threshold) or is NaN.
+    fn count_divergences(&mut self, backend: &mut B, log_alpha: &B::Column) -> Result<()> {
+        if let Some(divergences) = &self.divergences {
+            let divergent = backend.not(&backend.above(log_alpha, -1000.0)?)?;
+            let divergent = backend.and(&divergent, &self.alive)?;
+            self.divergences =
+                Some(backend.combine_columns(&[(1.0, divergences), (1.0, &backend.indicator(&divergent)?)])?);
+        }
+        Ok(())
     }
 
     /// x ← x − h∇E(x) + √(2hT) ξ, then the optional clamp.
@@ -236,6 +266,7 @@ impl<B: Backend> Chains<B> {
             (-1.0, &energy),
             (-0.5, &kinetic_end),
         ])?;
+        self.count_divergences(backend, &log_alpha)?;
         self.accept(backend, &log_alpha, (x, energy, gradient))
     }
 

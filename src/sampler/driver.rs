@@ -49,6 +49,12 @@ pub struct SamplerStats {
     pub step_size: f64,
     /// Mean energy over the live chains now.
     pub mean_energy: f64,
+    /// Divergent trajectories over all chains and steps (HMC, NUTS: energy errors
+    /// (H − H₀)/T above 1000 or NaN); 0 for the other samplers.
+    pub divergences: u64,
+    /// Mean NUTS tree depth over all chains and steps (NaN for the other samplers, or before
+    /// the first step).
+    pub mean_tree_depth: f64,
 }
 
 /// A backend and, once initialised, its chains.
@@ -164,8 +170,33 @@ impl<B: Backend> Run<B> {
             energy_sum: host[0],
             live: host[1],
             step_size: chains.step_size(method),
+            divergences: self.column_sum(&chains.divergences)?,
+            depth_sum: self.column_sum(&chains.tree_depths)?,
         })
     }
+
+    fn column_sum(&self, column: &Option<B::Column>) -> Result<Option<f64>> {
+        match column {
+            Some(column) => Ok(Some(self.backend.column_to_host(column)?.iter().sum::<f64>())),
+            None => Ok(None),
+        }
+    }
+
+    fn divergences(&self, method: &Method) -> Result<Vec<u64>> {
+        match &self.chains()?.divergences {
+            None => Err(Error::invalid(
+                "sampler",
+                format!("'{}' has no trajectories to diverge (HMC and NUTS have)", method.name()),
+            )),
+            Some(counts) => Ok(self
+                .backend
+                .column_to_host(counts)?
+                .into_iter()
+                .map(|c| c as u64)
+                .collect()),
+        }
+    }
+
     fn acceptance_rates(&self, method: &Method) -> Result<Vec<f64>> {
         let chains = self.chains()?;
         match &chains.accepted {
@@ -216,6 +247,10 @@ struct Totals {
     energy_sum: f64,
     live: f64,
     step_size: f64,
+    /// Divergences over every chain and step (HMC, NUTS).
+    divergences: Option<f64>,
+    /// Tree depths summed over every chain and step (NUTS).
+    depth_sum: Option<f64>,
 }
 
 impl Totals {
@@ -232,6 +267,11 @@ impl Totals {
             mean_acceptance,
             step_size: self.step_size,
             mean_energy: mean(self.energy_sum, self.live),
+            divergences: self.divergences.unwrap_or(0.0) as u64,
+            mean_tree_depth: match self.depth_sum {
+                Some(sum) if self.steps > 0 => sum / (self.chains * self.steps as f64),
+                _ => f64::NAN,
+            },
         }
     }
 }
@@ -247,8 +287,9 @@ fn mean(sum: f64, count: f64) -> f64 {
 
 /// What one process sends to combine its statistics (see [`Sampler::set_allreduce`]): chains,
 /// non-finite chains, accepted proposals, energy sum, live chains, then steps and dim each
-/// with its square (they must be equal on every process).
-const STATS_SCALARS: usize = 9;
+/// with its square (they must be equal on every process), then divergences and the tree-depth
+/// sum.
+const STATS_SCALARS: usize = 11;
 
 /// A Markov-chain sampler of exp(−E) running n chains in parallel.
 ///
@@ -416,6 +457,7 @@ impl Sampler {
                 let mut scalars = vec![t.chains, t.non_finite, t.accepted.unwrap_or(0.0), t.energy_sum, t.live];
                 scalars.extend(with_square(t.steps as f64));
                 scalars.extend(with_square(t.dim as f64));
+                scalars.extend([t.divergences.unwrap_or(0.0), t.depth_sum.unwrap_or(0.0)]);
                 (Ok(scalars), Some(t))
             }
             Err(error) => (Err(error), None),
@@ -435,6 +477,8 @@ impl Sampler {
             accepted: local.accepted.map(|_| sums[2]),
             energy_sum: sums[3],
             live: sums[4],
+            divergences: local.divergences.map(|_| sums[9]),
+            depth_sum: local.depth_sum.map(|_| sums[10]),
             ..local
         }
         .stats())
@@ -450,6 +494,12 @@ impl Sampler {
     pub fn acceptance_rates(&self) -> Result<Vec<f64>> {
         let method = &self.method;
         with_run!(&self.engine, run => run.acceptance_rates(method))
+    }
+
+    /// Per chain, divergent trajectories since initialisation (HMC and NUTS).
+    pub fn divergences(&self) -> Result<Vec<u64>> {
+        let method = &self.method;
+        with_run!(&self.engine, run => run.divergences(method))
     }
 
     /// Mean energy over the live chains after each step since initialisation. With an

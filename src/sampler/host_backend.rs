@@ -358,4 +358,124 @@ impl Backend for HostBackend {
         self.draws = noise;
         Ok(())
     }
+
+    /// Only the masked rows are gathered and evaluated: chains whose trajectory has stopped
+    /// cost nothing. The others get NaN energies and zero gradients.
+    fn eval_where(&mut self, x: &Vec<f64>, mask: &Vec<bool>) -> Result<(Vec<f64>, Vec<f64>)> {
+        let live = mask.iter().filter(|m| **m).count();
+        if live == self.n {
+            return self.eval(x);
+        }
+        let dim = self.dim;
+        let mut energy = vec![f64::NAN; self.n];
+        let mut gradient = host::zeroed("chains", x.len())?;
+        if live == 0 {
+            return Ok((energy, gradient));
+        }
+        let mut rows = host::with_capacity("chains", live * dim)?;
+        for (row, _) in x.chunks(dim).zip(mask).filter(|(_, m)| **m) {
+            rows.extend_from_slice(row);
+        }
+        let mut live_energy = host::zeroed("chains", live)?;
+        let mut live_gradient = host::zeroed("chains", live * dim)?;
+        evaluate(
+            self.energy.as_ref(),
+            Device::Cpu,
+            &rows,
+            dim,
+            Some(&mut live_energy),
+            Some(&mut live_gradient),
+        )?;
+        let targets = energy
+            .iter_mut()
+            .zip(gradient.chunks_mut(dim))
+            .zip(mask)
+            .filter(|(_, m)| **m);
+        for (((e, g), _), (le, lg)) in targets.zip(live_energy.iter().zip(live_gradient.chunks(dim))) {
+            *e = *le;
+            g.copy_from_slice(lg);
+        }
+        Ok((energy, gradient))
+    }
+
+    fn log_uniform_where(&mut self, mask: &Vec<bool>) -> Result<Vec<f64>> {
+        Ok(self.streams[..self.n]
+            .iter_mut()
+            .zip(mask)
+            .map(|(stream, m)| if *m { stream.random::<f64>().ln() } else { f64::NAN })
+            .collect())
+    }
+
+    fn add_scaled_rows(
+        &self,
+        base: &Vec<f64>,
+        weight: f64,
+        coefficients: &Vec<f64>,
+        term: &Vec<f64>,
+    ) -> Result<Vec<f64>> {
+        let mut out = base.clone();
+        for ((row, c), t) in out.chunks_mut(self.dim).zip(coefficients).zip(term.chunks(self.dim)) {
+            let factor = weight * c;
+            row.iter_mut().zip(t).for_each(|(o, v)| *o += factor * v);
+        }
+        Ok(out)
+    }
+
+    fn weighted_dots(&mut self, a: &Vec<f64>, b: &Vec<f64>, weights: &[f64]) -> Result<Vec<f64>> {
+        Ok(a.chunks(self.dim)
+            .zip(b.chunks(self.dim))
+            .map(|(ra, rb)| ra.iter().zip(rb).zip(weights).map(|((x, y), w)| w * x * y).sum())
+            .collect())
+    }
+
+    fn log_add_exp(&self, a: &Vec<f64>, b: &Vec<f64>) -> Result<Vec<f64>> {
+        Ok(a.iter()
+            .zip(b)
+            .map(|(x, y)| {
+                let (hi, lo) = if x > y { (*x, *y) } else { (*y, *x) };
+                if hi == f64::NEG_INFINITY {
+                    hi
+                } else {
+                    hi + (lo - hi).exp().ln_1p()
+                }
+            })
+            .collect())
+    }
+
+    fn clamped_exp(&self, a: &Vec<f64>) -> Result<Vec<f64>> {
+        Ok(a.iter()
+            .map(|v| if v.is_nan() { 0.0 } else { v.min(0.0).exp() })
+            .collect())
+    }
+
+    fn quotient(&self, a: &Vec<f64>, b: &Vec<f64>) -> Result<Vec<f64>> {
+        Ok(a.iter()
+            .zip(b)
+            .map(|(x, y)| if *y == 0.0 { 0.0 } else { x / y })
+            .collect())
+    }
+
+    fn less(&self, a: &Vec<f64>, b: &Vec<f64>) -> Result<Vec<bool>> {
+        Ok(a.iter().zip(b).map(|(x, y)| x < y).collect())
+    }
+
+    fn above(&self, a: &Vec<f64>, value: f64) -> Result<Vec<bool>> {
+        Ok(a.iter().map(|x| *x > value).collect())
+    }
+
+    fn below(&self, a: &Vec<f64>, value: f64) -> Result<Vec<bool>> {
+        Ok(a.iter().map(|x| *x < value).collect())
+    }
+
+    fn not(&self, a: &Vec<bool>) -> Result<Vec<bool>> {
+        Ok(a.iter().map(|m| !m).collect())
+    }
+
+    fn any(&self, mask: &Vec<bool>) -> Result<bool> {
+        Ok(mask.iter().any(|m| *m))
+    }
+
+    fn full_column(&self, value: f64) -> Result<Vec<f64>> {
+        Ok(vec![value; self.n])
+    }
 }

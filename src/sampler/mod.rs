@@ -6,6 +6,7 @@ mod backend;
 mod chains;
 mod dual_averaging;
 mod host_backend;
+mod nuts;
 mod params;
 mod driver;
 mod schedule;
@@ -14,6 +15,7 @@ mod tensor_backend;
 pub use driver::{Progress, ProgressCallback, Sampler, SamplerStats};
 pub use dual_averaging::DualAveraging;
 pub use params::{
-    Adaptation, HmcParams, KineticLangevinParams, LangevinParams, MalaParams, Mass, Method, RngKind, SamplerOptions,
+    Adaptation, HmcParams, KineticLangevinParams, LangevinParams, MalaParams, Mass, Method, NutsParams, RngKind,
+    SamplerOptions, NUTS_MAX_TREE_DEPTH,
 };
 pub use schedule::Schedule;

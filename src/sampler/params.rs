@@ -223,6 +223,44 @@ impl Default for KineticLangevinParams {
     }
 }
 
+/// The No-U-Turn sampler (multinomial variant, as Stan and BlackJAX): each step doubles a
+/// leapfrog trajectory in random directions until it makes a U-turn, diverges or reaches
+/// `max_tree_depth` doublings, and draws the new state from it in proportion to exp(−H/T).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NutsParams {
+    /// Leapfrog step ε, default 0.1.
+    pub step_size: f64,
+    /// Most doublings per step (2^depth − 1 leapfrog steps), in [1, 30]; Stan's default 10.
+    pub max_tree_depth: u32,
+    /// The mass matrix.
+    pub mass: Mass,
+    /// The temperature T: the chains target exp(−E/T), momenta are N(0, T·M). Default 1.
+    pub temperature: f64,
+    /// How ε evolves with the step count (constant when adapting).
+    pub step_size_schedule: Schedule,
+    /// Dual-averaging adaptation on the mean of Stan's acceptance statistic (target 0.8).
+    pub adaptation: Adaptation,
+}
+
+/// The deepest tree NUTS may build: 2^30 leapfrog steps per step is already far beyond use.
+pub const NUTS_MAX_TREE_DEPTH: u32 = 30;
+
+impl Default for NutsParams {
+    fn default() -> Self {
+        NutsParams {
+            step_size: 0.1,
+            max_tree_depth: 10,
+            mass: Mass::Unit,
+            temperature: 1.0,
+            step_size_schedule: Schedule::Constant,
+            adaptation: Adaptation {
+                steps: 0,
+                target_accept: 0.8,
+            },
+        }
+    }
+}
+
 /// Which sampler, with its parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Method {
@@ -234,6 +272,8 @@ pub enum Method {
     Hmc(HmcParams),
     /// Kinetic Langevin (BAOAB).
     KineticLangevin(KineticLangevinParams),
+    /// The No-U-Turn sampler.
+    Nuts(NutsParams),
 }
 
 impl Method {
@@ -244,6 +284,8 @@ impl Method {
             Method::Langevin(_) => 4,
             Method::Mala(_) | Method::KineticLangevin(_) => 8,
             Method::Hmc(_) => 10,
+            // The trajectory's ends and sums, and per tree level a subtree's.
+            Method::Nuts(p) => 14 + 7 * p.max_tree_depth as usize,
         }
     }
 }
@@ -278,19 +320,20 @@ fn validate_adaptation(adaptation: &Adaptation, schedule: &Schedule) -> Result<(
 }
 
 impl Method {
-    /// The sampler's name: "langevin", "mala", "hmc" or "kinetic_langevin".
+    /// The sampler's name: "langevin", "mala", "hmc", "kinetic_langevin" or "nuts".
     pub fn name(&self) -> &'static str {
         match self {
             Method::Langevin(_) => "langevin",
             Method::Mala(_) => "mala",
             Method::Hmc(_) => "hmc",
             Method::KineticLangevin(_) => "kinetic_langevin",
+            Method::Nuts(_) => "nuts",
         }
     }
 
     /// Whether proposals are accepted or rejected (so acceptance rates exist).
     pub fn has_accept_reject(&self) -> bool {
-        matches!(self, Method::Mala(_) | Method::Hmc(_))
+        matches!(self, Method::Mala(_) | Method::Hmc(_) | Method::Nuts(_))
     }
 
     /// Checks every parameter; errors name them as "params.<field>".
@@ -332,6 +375,19 @@ impl Method {
                 positive("params.friction", p.friction)?;
                 p.mass.validate("params.mass")?;
                 p.step_size_schedule.validate("params.step_size_schedule", true)
+            }
+            Method::Nuts(p) => {
+                positive("params.step_size", p.step_size)?;
+                if !(1..=NUTS_MAX_TREE_DEPTH).contains(&p.max_tree_depth) {
+                    return Err(Error::invalid(
+                        "params.max_tree_depth",
+                        format!("must be in [1, {NUTS_MAX_TREE_DEPTH}], got {}", p.max_tree_depth),
+                    ));
+                }
+                positive("params.temperature", p.temperature)?;
+                p.mass.validate("params.mass")?;
+                p.step_size_schedule.validate("params.step_size_schedule", true)?;
+                validate_adaptation(&p.adaptation, &p.step_size_schedule)
             }
         }
     }

@@ -222,4 +222,56 @@ impl Backend for TensorBackend {
     fn write_batch<T: Real>(&self, batch: &Tensor, out: &mut [T]) -> Result<()> {
         copy_to_slice(batch, out)
     }
+
+    /// One generator for all chains: every row draws, whatever the mask.
+    fn log_uniform_where(&mut self, _mask: &Tensor) -> Result<Tensor> {
+        Ok(self.uniform()?.f_log()?)
+    }
+
+    fn add_scaled_rows(&self, base: &Tensor, weight: f64, coefficients: &Tensor, term: &Tensor) -> Result<Tensor> {
+        let scaled = term.f_mul(&coefficients.f_unsqueeze(1)?)?.f_mul_scalar(weight)?;
+        Ok(base.f_add(&scaled)?)
+    }
+
+    fn weighted_dots(&mut self, a: &Tensor, b: &Tensor, weights: &[f64]) -> Result<Tensor> {
+        sum_rows(&a.f_mul(b)?.f_mul(&self.factor_tensor(weights)?)?)
+    }
+
+    fn log_add_exp(&self, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+        Ok(a.f_logaddexp(b)?)
+    }
+
+    fn clamped_exp(&self, a: &Tensor) -> Result<Tensor> {
+        Ok(a.f_clamp_max(0.0)?.f_exp()?.f_nan_to_num(0.0, None, None)?)
+    }
+
+    fn quotient(&self, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+        let zero = b.f_eq(0.0)?;
+        let safe = b.f_masked_fill(&zero, 1.0)?;
+        Ok(a.f_div(&safe)?.f_masked_fill(&zero, 0.0)?)
+    }
+
+    fn less(&self, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+        Ok(a.f_lt_tensor(b)?)
+    }
+
+    fn above(&self, a: &Tensor, value: f64) -> Result<Tensor> {
+        Ok(a.f_gt(value)?)
+    }
+
+    fn below(&self, a: &Tensor, value: f64) -> Result<Tensor> {
+        Ok(a.f_lt(value)?)
+    }
+
+    fn not(&self, a: &Tensor) -> Result<Tensor> {
+        Ok(a.f_logical_not()?)
+    }
+
+    fn any(&self, mask: &Tensor) -> Result<bool> {
+        Ok(mask.f_any()?.f_int64_value(&[])? != 0)
+    }
+
+    fn full_column(&self, value: f64) -> Result<Tensor> {
+        Ok(Tensor::f_full([self.n as i64], value, (self.kind, self.device))?)
+    }
 }

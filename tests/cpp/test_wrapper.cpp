@@ -307,6 +307,23 @@ static void samplers() {
   CHECK(rates.size() == 500 && rates[0] >= 0 && rates[0] <= 1);
   CHECK_THROWS(langevin.acceptance_rates(), EBM_ERR_INVALID_ARGUMENT, "sampler");
 
+  // NUTS: a mass vector, the statistics it adds, per-chain divergences.
+  auto np = torchebm::NutsParams().step_size(0.5).max_tree_depth(6).temperature(1.0).mass({1.0, 1.0}).seed(2);
+  CHECK(np.max_tree_depth() == 6 && np.c().mass_len == 2 && np.c().struct_size == sizeof(ebm_nuts_params));
+  Sampler nuts = Sampler::nuts(gauss, np);
+  CHECK(std::strcmp(nuts.name(), "nuts") == 0);
+  std::vector<double> nx = nuts.sample<double>(500, 2, 50);
+  double nm = 0;
+  for (size_t i = 0; i < 500; i++) nm += nx[2 * i + 1] / 500;
+  CHECK_NEAR(nm, -1.0, 0.2);
+  torchebm::SamplerStats ns = nuts.stats();
+  CHECK(ns.divergences == 0 && ns.mean_tree_depth >= 1 && ns.mean_tree_depth <= 6);
+  CHECK(nuts.divergences() == std::vector<int64_t>(500, 0));
+  CHECK(std::isnan(langevin.stats().mean_tree_depth));
+  CHECK_THROWS(langevin.divergences(), EBM_ERR_INVALID_ARGUMENT, "sampler");
+  CHECK_THROWS(Sampler::nuts(gauss, torchebm::NutsParams().max_tree_depth(0)), EBM_ERR_INVALID_ARGUMENT,
+               "params.max_tree_depth");
+
   // Reproducible: same seed, same chains; the wrapper's results equal the C API's.
   Sampler twin = Sampler::mala(gauss, mp);
   std::vector<float> c_samples(40);

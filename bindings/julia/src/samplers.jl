@@ -77,6 +77,8 @@ hmc_default_params() = @ccall libtorchebm.ebm_hmc_default_params()::ebm_hmc_para
 "Default `ebm_kinetic_langevin_params`."
 kinetic_langevin_default_params() =
     ccall((:ebm_kinetic_langevin_default_params, libtorchebm), ebm_kinetic_langevin_params, ())
+"Default `ebm_nuts_params`."
+nuts_default_params() = @ccall libtorchebm.ebm_nuts_default_params()::ebm_nuts_params
 
 """
     langevin_sampler(e; step_size=0.01, noise_scale=1, seed=0, rng=:per_chain, device=-1, first_chain=0,
@@ -117,6 +119,25 @@ function hmc_sampler(e::Energy; mass = nothing, kwargs...)
         mptr = isempty(m) ? Ptr{Cdouble}(C_NULL) : pointer(m)
         p = Ref(_with(hmc_default_params(); mass = mptr, mass_len = length(m), _sampler_kwargs(kwargs)...))
         check(@ccall libtorchebm.ebm_hmc_new(e::Ptr{Cvoid}, p::Ptr{ebm_hmc_params}, out::Ptr{Ptr{Cvoid}})::Cint)
+    end
+    return Sampler(out[], e)
+end
+
+"""
+    nuts_sampler(e; step_size=0.1, max_tree_depth=10, mass=nothing, temperature=1, adapt_steps=0,
+                 target_accept=0.8, seed=0, rng=:per_chain, device=-1, first_chain=0)
+
+The No-U-Turn sampler, multinomial as in Stan (fields of `ebm_nuts_params`); `mass` is
+`nothing` (identity), a number, or the dim diagonal values. `stats` reports its divergences
+and mean tree depth, `divergences` the per-chain counts.
+"""
+function nuts_sampler(e::Energy; mass = nothing, kwargs...)
+    m = _mass_vector(mass)
+    out = _out_handle()
+    GC.@preserve m begin
+        mptr = isempty(m) ? Ptr{Cdouble}(C_NULL) : pointer(m)
+        p = Ref(_with(nuts_default_params(); mass = mptr, mass_len = length(m), _sampler_kwargs(kwargs)...))
+        check(@ccall libtorchebm.ebm_nuts_new(e::Ptr{Cvoid}, p::Ptr{ebm_nuts_params}, out::Ptr{Ptr{Cvoid}})::Cint)
     end
     return Sampler(out[], e)
 end
@@ -372,6 +393,14 @@ function acceptance_rates(s::Sampler)
     rates = Vector{Float64}(undef, s.n)
     check(@ccall libtorchebm.ebm_sampler_get_acceptance_rates(s::Ptr{Cvoid}, rates::Ptr{Cdouble}, s.n::Int64)::Cint)
     return rates
+end
+
+"Per-chain divergent trajectories since initialisation (HMC, NUTS)."
+function divergences(s::Sampler)
+    _initialised(s, "divergences")
+    counts = Vector{Int64}(undef, s.n)
+    check(@ccall libtorchebm.ebm_sampler_get_divergences(s::Ptr{Cvoid}, counts::Ptr{Int64}, s.n::Int64)::Cint)
+    return counts
 end
 
 "Per-chain flags: true when the chain turned non-finite (and was frozen)."

@@ -107,6 +107,22 @@ struct ebm_kinetic_langevin_params
     first_chain::UInt64
 end
 
+struct ebm_nuts_params
+    struct_size::Csize_t
+    step_size::Cdouble
+    max_tree_depth::Int64
+    mass::Ptr{Cdouble}
+    mass_len::Int64
+    temperature::Cdouble
+    step_size_schedule::ebm_schedule
+    adapt_steps::Int64
+    target_accept::Cdouble
+    seed::UInt64
+    device::Int32
+    rng::Int32
+    first_chain::UInt64
+end
+
 struct ebm_sampler_stats
     n_chains::Int64
     dim::Int64
@@ -115,6 +131,8 @@ struct ebm_sampler_stats
     mean_acceptance::Cdouble
     step_size::Cdouble
     mean_energy::Cdouble
+    divergences::Int64
+    mean_tree_depth::Cdouble
 end
 
 struct ebm_mlp_params

@@ -203,6 +203,15 @@ end
     K = sample(kl, 2, 2000; n_steps = 300)
     @test all(abs.(sum(abs2, K; dims = 2) ./ 2000 .- 1) .< 0.15)
     reseed!(kl, 7)
+    # NUTS: moments, its statistics, per-chain divergences, a refused depth
+    nuts = nuts_sampler(h; step_size = 0.5, max_tree_depth = 6, mass = [1.0, 1.0], seed = 6)
+    N = sample(nuts, 2, 2000; n_steps = 30)
+    @test all(abs.(sum(abs2, N; dims = 2) ./ 2000 .- 1) .< 0.15)
+    ns = T.stats(nuts)
+    @test ns.divergences == 0 && 1 <= ns.mean_tree_depth <= 6
+    @test divergences(nuts) == zeros(Int64, 2000)
+    @test isnan(T.stats(kl).mean_tree_depth)
+    @test status_of(() -> nuts_sampler(h; max_tree_depth = 0)).status == T.EBM_ERR_INVALID_ARGUMENT
     # dimension checks before the call
     hb = himmelblau_energy()
     @test_throws ArgumentError sample(langevin_sampler(hb), 3, 10; n_steps = 1)
