@@ -914,8 +914,10 @@ typedef struct ebm_sampler_stats {
    */
   int64_t non_finite_chains;
   /**
-   * Accepted proposals over proposals, all chains together (MALA, HMC); NaN for samplers
-   * without accept/reject or before the first step.
+   * Accepted proposals over proposals, all chains together (MALA, HMC); for NUTS the mean
+   * of Stan's acceptance statistic (per step, the mean over the trajectory's points of
+   * min(1, exp(-(H - H0) / T))). NaN for samplers without accept/reject or before the
+   * first step.
    */
   double mean_acceptance;
   /**
@@ -1874,7 +1876,8 @@ enum ebm_status ebm_sampler_get_stats(const struct ebm_sampler *sampler,
 
 /**
  * Writes, per chain, accepted proposals over proposals since initialisation into rates_out
- * (n doubles, n the number of chains). NaN before the first step.
+ * (n doubles, n the number of chains); for NUTS, the chain's mean acceptance statistic
+ * (see ebm_sampler_stats.mean_acceptance). NaN before the first step.
  *
  * Errors: EBM_ERR_NULL_POINTER (sampler, rates_out), EBM_ERR_INVALID_ARGUMENT (a sampler
  * without accept/reject, chains not initialised, n < 0), EBM_ERR_LENGTH_MISMATCH (n).

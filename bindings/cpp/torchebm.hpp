@@ -1440,7 +1440,8 @@ class Sampler : public detail::Handle<ebm_sampler, detail::SamplerFree> {
     TORCHEBM_CHECK(ebm_sampler_get_stats(get(), &s, sizeof s));
     return s;
   }
-  /** Per chain, accepted over proposed (MALA, HMC); NaN before the first step. */
+  /** Per chain, accepted over proposed (MALA, HMC), mean acceptance statistic (NUTS); NaN before
+   * the first step. */
   Ret<std::vector<double>> acceptance_rates() const {
     SamplerStats s{};
     TORCHEBM_CHECK(ebm_sampler_get_stats(get(), &s, sizeof s));

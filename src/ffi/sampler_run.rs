@@ -381,8 +381,10 @@ pub struct ebm_sampler_stats {
     /// Chains whose state became NaN or infinite. They are frozen at their last finite state
     /// and left out of mean_energy; ebm_sampler_get_non_finite_chains() says which.
     pub non_finite_chains: i64,
-    /// Accepted proposals over proposals, all chains together (MALA, HMC); NaN for samplers
-    /// without accept/reject or before the first step.
+    /// Accepted proposals over proposals, all chains together (MALA, HMC); for NUTS the mean
+    /// of Stan's acceptance statistic (per step, the mean over the trajectory's points of
+    /// min(1, exp(-(H - H0) / T))). NaN for samplers without accept/reject or before the
+    /// first step.
     pub mean_acceptance: f64,
     /// The step size the next step will use (after schedules and adaptation).
     pub step_size: f64,
@@ -444,7 +446,8 @@ pub unsafe extern "C" fn ebm_sampler_get_stats(
 }
 
 /// Writes, per chain, accepted proposals over proposals since initialisation into rates_out
-/// (n doubles, n the number of chains). NaN before the first step.
+/// (n doubles, n the number of chains); for NUTS, the chain's mean acceptance statistic
+/// (see ebm_sampler_stats.mean_acceptance). NaN before the first step.
 ///
 /// Errors: EBM_ERR_NULL_POINTER (sampler, rates_out), EBM_ERR_INVALID_ARGUMENT (a sampler
 /// without accept/reject, chains not initialised, n < 0), EBM_ERR_LENGTH_MISMATCH (n).

@@ -490,7 +490,8 @@ impl Sampler {
         self.allreduce = allreduce;
     }
 
-    /// Per chain, accepted proposals over proposals since initialisation (MALA and HMC).
+    /// Per chain, accepted proposals over proposals since initialisation (MALA and HMC), or
+    /// the mean acceptance statistic (NUTS).
     pub fn acceptance_rates(&self) -> Result<Vec<f64>> {
         let method = &self.method;
         with_run!(&self.engine, run => run.acceptance_rates(method))

@@ -1,4 +1,4 @@
-# Samplers: Langevin, MALA, HMC, kinetic Langevin (an `ebm_sampler *`).
+# Samplers: Langevin, MALA, HMC, kinetic Langevin, NUTS (an `ebm_sampler *`).
 
 """
     Sampler
@@ -387,7 +387,7 @@ function stats(s::Sampler)
     return out[]
 end
 
-"Per-chain acceptance rates (MALA, HMC)."
+"Per-chain acceptance rates (MALA, HMC; NUTS: the mean acceptance statistic)."
 function acceptance_rates(s::Sampler)
     _initialised(s, "acceptance_rates")
     rates = Vector{Float64}(undef, s.n)
