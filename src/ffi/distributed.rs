@@ -112,11 +112,11 @@ pub unsafe extern "C" fn ebm_optimizer_set_allreduce(
 /// across them. ebm_sampler_get_stats and ebm_sampler_get_energy_trace on this sampler then
 /// become collective calls (every process must make them, in the same order) describing
 /// every process's chains together, as one sampler running all of them would: n_chains and
-/// non_finite_chains are totals, and mean_acceptance, mean_energy and each step's trace value
-/// are over all chains (equal to one sampler's up to rounding: the sums are added in another
+/// non_finite_chains and divergences are totals, and mean_acceptance, mean_energy,
+/// mean_tree_depth and each step's trace value are over all chains (equal to one sampler's up to rounding: the sums are added in another
 /// order). steps and dim must be the same on every process, otherwise every process fails
 /// with EBM_ERR_INVALID_ARGUMENT; step_size stays this process's. ebm_sampler_get_stats makes
-/// one all-reduce call (11 doubles), ebm_sampler_get_energy_trace two (4 doubles, then
+/// one all-reduce call (13 doubles), ebm_sampler_get_energy_trace two (4 doubles, then
 /// 2 * steps). A process whose call fails locally (chains not initialised) still takes part,
 /// and the others return EBM_ERR_REMOTE; errors found before (NULL arguments, out_size too
 /// small, capacity < 0, EBM_ERR_BUSY) return without any collective call: treat them as fatal.
