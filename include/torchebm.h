@@ -659,8 +659,9 @@ typedef struct ebm_langevin_params {
 
 /**
  * Parameters of the Metropolis-adjusted Langevin algorithm (ebm_mala_new): the Langevin
- * proposal y = x - h grad E(x) + sqrt(2h) xi, accepted per chain with the Metropolis-Hastings
- * probability, so the chains target exp(-E) exactly.
+ * proposal y = x - h grad E(x) + sqrt(2 h T) xi, accepted per chain with the
+ * Metropolis-Hastings probability, so the chains target exp(-E / T) exactly (T = temperature,
+ * default 1).
  */
 typedef struct ebm_mala_params {
   /**
@@ -704,12 +705,18 @@ typedef struct ebm_mala_params {
    * first_chain + n must not exceed 2^64 - 1.
    */
   uint64_t first_chain;
+  /**
+   * Temperature T > 0 (default 1): the chains target exp(-E / T), the proposal being
+   * unadjusted Langevin's at noise_scale T, y = x - h grad E(x) + sqrt(2 h T) xi.
+   */
+  double temperature;
 } ebm_mala_params;
 
 /**
- * Parameters of Hamiltonian Monte Carlo (ebm_hmc_new): momentum p ~ N(0, M), n_leapfrog_steps
+ * Parameters of Hamiltonian Monte Carlo (ebm_hmc_new): momentum p ~ N(0, T M), n_leapfrog_steps
  * leapfrog steps of size step_size, accepted per chain with probability
- * min(1, exp(H_start - H_end)), H = E(x) + p^T M^-1 p / 2.
+ * min(1, exp((H_start - H_end) / T)), H = E(x) + p^T M^-1 p / 2, so the chains target
+ * exp(-E / T) (T = temperature, default 1).
  */
 typedef struct ebm_hmc_params {
   /**
@@ -765,13 +772,19 @@ typedef struct ebm_hmc_params {
    * first_chain + n must not exceed 2^64 - 1.
    */
   uint64_t first_chain;
+  /**
+   * Temperature T > 0 (default 1): the chains target exp(-E / T). Momenta are drawn from
+   * N(0, T M), the leapfrog integrates H = E + p^T M^-1 p / 2 unchanged (step_size keeps its
+   * meaning at every T) and proposals are accepted with min(1, exp(-(H_end - H_start) / T)).
+   */
+  double temperature;
 } ebm_hmc_params;
 
 /**
  * Parameters of kinetic (underdamped) Langevin dynamics integrated by the BAOAB splitting
- * (ebm_kinetic_langevin_new), at temperature 1 with velocities v ~ N(0, M^-1): the standard
- * integrator of molecular dynamics; its positions sample exp(-E) with an O(step_size^2) bias
- * (none for Gaussian energies).
+ * (ebm_kinetic_langevin_new), at temperature T with velocities v ~ N(0, T M^-1): the standard
+ * integrator of molecular dynamics; its positions sample exp(-E / T) with an O(step_size^2)
+ * bias (none for Gaussian energies).
  */
 typedef struct ebm_kinetic_langevin_params {
   /**
@@ -817,6 +830,11 @@ typedef struct ebm_kinetic_langevin_params {
    * first_chain + n must not exceed 2^64 - 1.
    */
   uint64_t first_chain;
+  /**
+   * Temperature T > 0 (default 1): the positions sample exp(-E / T), velocities
+   * N(0, T M^-1) (the friction's noise scaled by sqrt(T)).
+   */
+  double temperature;
 } ebm_kinetic_langevin_params;
 
 /**
@@ -1830,6 +1848,116 @@ enum ebm_status ebm_sampler_set_progress_callback(struct ebm_sampler *sampler,
                                                   int64_t interval,
                                                   void *user_data,
                                                   ebm_free_fn free_user_data);
+
+/**
+ * Writes, per chain, the energy E of its current state (not divided by the temperature) into
+ * energies_out (n doubles, n the number of chains): the values the next step starts from.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (sampler, energies_out), EBM_ERR_INVALID_ARGUMENT (chains not
+ * initialised, n < 0), EBM_ERR_LENGTH_MISMATCH (n), EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_sampler_get_energies(const struct ebm_sampler *sampler,
+                                         double *energies_out,
+                                         int64_t n);
+
+/**
+ * Copies the chains' momenta into momenta_out (n*dim floats, row-major; n and dim the
+ * chains'). HMC: the momenta at the end of the last transition (the proposal's final
+ * momenta where it was accepted, its initial momenta where it was rejected; zeros before the
+ * first transition). Kinetic Langevin: p = M v, v the velocities (with a unit mass, the
+ * velocities themselves).
+ *
+ * Errors: EBM_ERR_NULL_POINTER (sampler, momenta_out), EBM_ERR_INVALID_ARGUMENT (chains not
+ * initialised, a sampler without momenta: langevin, mala), EBM_ERR_LENGTH_MISMATCH (n, dim
+ * not the chains'), EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_sampler_get_momenta_f32(const struct ebm_sampler *sampler,
+                                            float *momenta_out,
+                                            int64_t n,
+                                            int64_t dim);
+
+/**
+ * ebm_sampler_get_momenta_f32 into n*dim doubles.
+ */
+enum ebm_status ebm_sampler_get_momenta_f64(const struct ebm_sampler *sampler,
+                                            double *momenta_out,
+                                            int64_t n,
+                                            int64_t dim);
+
+/**
+ * Sets the chains' momenta from momenta (n*dim floats, row-major, copied; n and dim the
+ * chains'). HMC: the next transition starts from these momenta instead of a fresh draw (the
+ * one after it draws again). Kinetic Langevin: the chains continue with velocities
+ * v = M^-1 p. Step counts and statistics are unchanged.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (sampler, momenta), EBM_ERR_INVALID_ARGUMENT (chains not
+ * initialised, a sampler without momenta), EBM_ERR_LENGTH_MISMATCH (n, dim not the chains'),
+ * EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_sampler_set_momenta_f32(struct ebm_sampler *sampler,
+                                            const float *momenta,
+                                            int64_t n,
+                                            int64_t dim);
+
+/**
+ * ebm_sampler_set_momenta_f32 from n*dim doubles.
+ */
+enum ebm_status ebm_sampler_set_momenta_f64(struct ebm_sampler *sampler,
+                                            const double *momenta,
+                                            int64_t n,
+                                            int64_t dim);
+
+/**
+ * Moves the chains to samples (n*dim floats, row-major, copied; n and dim the chains')
+ * without re-initialising them: unlike ebm_sampler_init_f32, step counts, statistics,
+ * traces, adaptation, schedules, momenta and random streams continue. E and grad E are
+ * evaluated at the new states; a chain frozen as non-finite is live again when its new state
+ * is finite.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (sampler, samples), EBM_ERR_INVALID_ARGUMENT (chains not
+ * initialised), EBM_ERR_LENGTH_MISMATCH (n, dim not the chains'), EBM_ERR_CALLBACK,
+ * EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_sampler_set_samples_f32(struct ebm_sampler *sampler,
+                                            const float *samples,
+                                            int64_t n,
+                                            int64_t dim);
+
+/**
+ * ebm_sampler_set_samples_f32 from n*dim doubles.
+ */
+enum ebm_status ebm_sampler_set_samples_f64(struct ebm_sampler *sampler,
+                                            const double *samples,
+                                            int64_t n,
+                                            int64_t dim);
+
+/**
+ * Evaluates E and grad E again at the chains' current states. Every step reuses the energy
+ * and gradient cached at the end of the previous one, so call this between runs when the
+ * energy has changed (a callback energy reading the host's state, a model whose parameters
+ * were set); a CD loss's own updates need no call. Chains whose refreshed state is
+ * non-finite are frozen as after a step. Counts and statistics are unchanged.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (sampler), EBM_ERR_INVALID_ARGUMENT (chains not
+ * initialised), EBM_ERR_CALLBACK, EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_sampler_refresh(struct ebm_sampler *sampler);
+
+/**
+ * Accepted proposals over proposals at each step since initialisation, all chains together
+ * (MALA, HMC): writes the first min(capacity, steps) values into trace_out and the number of
+ * steps into *length_out. Call with capacity 0 (trace_out may then be NULL) to learn the
+ * length. With an all-reduce set (ebm_sampler_set_allreduce) this is a collective call (with
+ * capacity 0 too) over every process's chains.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (sampler, length_out, trace_out when capacity > 0),
+ * EBM_ERR_INVALID_ARGUMENT (capacity < 0, chains not initialised, a sampler without
+ * accept/reject), EBM_ERR_TORCH; with an all-reduce, those of ebm_sampler_get_energy_trace.
+ */
+enum ebm_status ebm_sampler_get_acceptance_trace(const struct ebm_sampler *sampler,
+                                                 double *trace_out,
+                                                 int64_t capacity,
+                                                 int64_t *length_out);
 
 /**
  * Default MLP parameters: input_dim 2, no hidden layer, SiLU, no spectral norm, float, CPU,

@@ -258,6 +258,15 @@ struct Prec<float> {
   static ebm_status get_samples(const ebm_sampler* s, float* out, int64_t n, int64_t d) {
     return ebm_sampler_get_samples_f32(s, out, n, d);
   }
+  static ebm_status get_momenta(const ebm_sampler* s, float* out, int64_t n, int64_t d) {
+    return ebm_sampler_get_momenta_f32(s, out, n, d);
+  }
+  static ebm_status set_momenta(ebm_sampler* s, const float* p, int64_t n, int64_t d) {
+    return ebm_sampler_set_momenta_f32(s, p, n, d);
+  }
+  static ebm_status set_samples(ebm_sampler* s, const float* x, int64_t n, int64_t d) {
+    return ebm_sampler_set_samples_f32(s, x, n, d);
+  }
   static ebm_status sample_chain(ebm_sampler* s, const float* x, int64_t n, int64_t d, int64_t steps, int64_t thin,
                                  float* out, float* t, int64_t len) {
     return ebm_sampler_sample_chain_f32(s, x, n, d, steps, thin, out, t, len);
@@ -320,6 +329,15 @@ struct Prec<double> {
   }
   static ebm_status get_samples(const ebm_sampler* s, double* out, int64_t n, int64_t d) {
     return ebm_sampler_get_samples_f64(s, out, n, d);
+  }
+  static ebm_status get_momenta(const ebm_sampler* s, double* out, int64_t n, int64_t d) {
+    return ebm_sampler_get_momenta_f64(s, out, n, d);
+  }
+  static ebm_status set_momenta(ebm_sampler* s, const double* p, int64_t n, int64_t d) {
+    return ebm_sampler_set_momenta_f64(s, p, n, d);
+  }
+  static ebm_status set_samples(ebm_sampler* s, const double* x, int64_t n, int64_t d) {
+    return ebm_sampler_set_samples_f64(s, x, n, d);
   }
   static ebm_status sample_chain(ebm_sampler* s, const double* x, int64_t n, int64_t d, int64_t steps, int64_t thin,
                                  double* out, double* t, int64_t len) {
@@ -666,6 +684,7 @@ class MalaParams {
   TORCHEBM_FIELD(MalaParams, int32_t, device)
   TORCHEBM_FIELD(MalaParams, int32_t, rng)
   TORCHEBM_FIELD(MalaParams, uint64_t, first_chain)
+  TORCHEBM_FIELD(MalaParams, double, temperature)
   /** The C struct (struct_size set). */
   const ebm_mala_params& c() const noexcept { return p_; }
 
@@ -685,6 +704,7 @@ class HmcParams {
   TORCHEBM_FIELD(HmcParams, int32_t, device)
   TORCHEBM_FIELD(HmcParams, int32_t, rng)
   TORCHEBM_FIELD(HmcParams, uint64_t, first_chain)
+  TORCHEBM_FIELD(HmcParams, double, temperature)
   /** The diagonal of the mass matrix: empty (identity), one value, or dim values. */
   HmcParams& mass(std::vector<double> m) {
     mass_ = std::move(m);
@@ -715,6 +735,7 @@ class KineticLangevinParams {
   TORCHEBM_FIELD(KineticLangevinParams, int32_t, device)
   TORCHEBM_FIELD(KineticLangevinParams, int32_t, rng)
   TORCHEBM_FIELD(KineticLangevinParams, uint64_t, first_chain)
+  TORCHEBM_FIELD(KineticLangevinParams, double, temperature)
   /** The diagonal of the mass matrix: empty (identity), one value, or dim values. */
   KineticLangevinParams& mass(std::vector<double> m) {
     mass_ = std::move(m);
@@ -1423,6 +1444,54 @@ class Sampler : public detail::Handle<ebm_sampler, detail::SamplerFree> {
     TORCHEBM_CHECK(ebm_sampler_get_energy_trace(get(), out.data(), length, &length));
     out.resize(static_cast<size_t>(length));
     return out;
+  }
+  /** Accepted over proposed at each step since initialisation, all chains together (MALA, HMC). */
+  Ret<std::vector<double>> acceptance_trace() const {
+    int64_t length = 0;
+    TORCHEBM_CHECK(ebm_sampler_get_acceptance_trace(get(), nullptr, 0, &length));
+    std::vector<double> out(static_cast<size_t>(length));
+    TORCHEBM_CHECK(ebm_sampler_get_acceptance_trace(get(), out.data(), length, &length));
+    out.resize(static_cast<size_t>(length));
+    return out;
+  }
+  /** Per chain, the energy E of its current state. */
+  Ret<std::vector<double>> energies() const {
+    SamplerStats s{};
+    TORCHEBM_CHECK(ebm_sampler_get_stats(get(), &s, sizeof s));
+    std::vector<double> out(static_cast<size_t>(s.n_chains));
+    TORCHEBM_CHECK(ebm_sampler_get_energies(get(), out.data(), s.n_chains));
+    return out;
+  }
+  /** The chains' momenta (HMC, kinetic Langevin: p = M v), (n, dim) row-major. */
+  template <class T = double, detail::if_real<T> = 0>
+  Ret<std::vector<T>> momenta() const {
+    SamplerStats s{};
+    TORCHEBM_CHECK(ebm_sampler_get_stats(get(), &s, sizeof s));
+    std::vector<T> out(static_cast<size_t>(s.n_chains * s.dim));
+    TORCHEBM_CHECK(detail::Prec<T>::get_momenta(get(), out.data(), s.n_chains, s.dim));
+    return out;
+  }
+  /** Sets the momenta, (n, dim) row-major: HMC's next transition starts from them; kinetic
+   *  Langevin continues with v = M^-1 p. */
+  template <class T, detail::if_real<T> = 0>
+  Ret<void> set_momenta(const std::vector<T>& momenta, int64_t dim) {
+    int64_t n = 0;
+    TORCHEBM_CHECK(detail::rows(momenta.size(), dim, "Sampler::set_momenta", "momenta", n));
+    TORCHEBM_CHECK(detail::Prec<T>::set_momenta(get(), momenta.data(), n, dim));
+    return detail::ok();
+  }
+  /** Moves the chains to samples, (n, dim) row-major, keeping counts, adaptation and momenta. */
+  template <class T, detail::if_real<T> = 0>
+  Ret<void> set_samples(const std::vector<T>& samples, int64_t dim) {
+    int64_t n = 0;
+    TORCHEBM_CHECK(detail::rows(samples.size(), dim, "Sampler::set_samples", "samples", n));
+    TORCHEBM_CHECK(detail::Prec<T>::set_samples(get(), samples.data(), n, dim));
+    return detail::ok();
+  }
+  /** Evaluates E and grad E again at the current states (the energy changed between runs). */
+  Ret<void> refresh() {
+    TORCHEBM_CHECK(ebm_sampler_refresh(get()));
+    return detail::ok();
   }
   /** Restarts the random streams from seed; the chains keep their states. */
   Ret<void> reseed(uint64_t seed) {

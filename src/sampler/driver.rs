@@ -74,6 +74,23 @@ macro_rules! with_run {
     };
 }
 
+fn no_accept_reject(method: &Method) -> Error {
+    Error::invalid(
+        "sampler",
+        format!("'{}' has no accept/reject step, so no acceptance rates", method.name()),
+    )
+}
+
+fn no_momenta(method: &Method) -> Error {
+    Error::invalid(
+        "sampler",
+        format!(
+            "'{}' has no momenta (only hmc and kinetic_langevin carry them)",
+            method.name()
+        ),
+    )
+}
+
 fn not_initialised() -> Error {
     Error::invalid(
         "sampler",
@@ -169,10 +186,7 @@ impl<B: Backend> Run<B> {
     fn acceptance_rates(&self, method: &Method) -> Result<Vec<f64>> {
         let chains = self.chains()?;
         match &chains.accepted {
-            None => Err(Error::invalid(
-                "sampler",
-                format!("'{}' has no accept/reject step, so no acceptance rates", method.name()),
-            )),
+            None => Err(no_accept_reject(method)),
             Some(accepted) => {
                 let steps = chains.steps as f64;
                 Ok(self
@@ -192,6 +206,50 @@ impl<B: Backend> Run<B> {
             self.backend.scalars_to_host(&chains.energy_trace)?,
             self.backend.scalars_to_host(&chains.live_trace)?,
         ))
+    }
+
+    /// Per step, the accepted proposals over all chains, and the number of chains.
+    fn accepted_counts(&self, method: &Method) -> Result<(Vec<f64>, Vec<f64>)> {
+        let chains = self.chains()?;
+        if !method.has_accept_reject() {
+            return Err(no_accept_reject(method));
+        }
+        let accepted = self.backend.scalars_to_host(&chains.accepted_trace)?;
+        let chains = vec![self.n as f64; accepted.len()];
+        Ok((accepted, chains))
+    }
+
+    fn energies(&self) -> Result<Vec<f64>> {
+        self.backend.column_to_host(&self.chains()?.energy)
+    }
+
+    fn momenta<T: Real>(&mut self, method: &Method, out: &mut [T]) -> Result<()> {
+        let chains = self.chains.as_ref().ok_or_else(not_initialised)?;
+        match chains.momenta(&mut self.backend)? {
+            Some(momenta) => self.backend.write_batch(&momenta, out),
+            None => Err(no_momenta(method)),
+        }
+    }
+
+    fn set_momenta<T: Real>(&mut self, method: &Method, values: &[T]) -> Result<()> {
+        let chains = self.chains.as_mut().ok_or_else(not_initialised)?;
+        let momenta = self.backend.batch_from(values)?;
+        if chains.set_momenta(&mut self.backend, momenta)? {
+            Ok(())
+        } else {
+            Err(no_momenta(method))
+        }
+    }
+
+    fn move_to<T: Real>(&mut self, values: &[T]) -> Result<()> {
+        let chains = self.chains.as_mut().ok_or_else(not_initialised)?;
+        let x = self.backend.batch_from(values)?;
+        chains.move_to(&mut self.backend, x)
+    }
+
+    fn refresh(&mut self) -> Result<()> {
+        let chains = self.chains.as_mut().ok_or_else(not_initialised)?;
+        chains.refresh(&mut self.backend)
     }
 
     fn non_finite_chains(&self) -> Result<Vec<bool>> {
@@ -457,28 +515,89 @@ impl Sampler {
     /// (two all-reduce calls: the step counts, which must agree, then the per-step sums).
     pub fn energy_trace(&self) -> Result<Vec<f64>> {
         let local = with_run!(&self.engine, run => run.energy_sums());
+        self.combined_trace(local, "energy traces")
+    }
+
+    /// Accepted proposals over proposals at each step since initialisation, all chains
+    /// together (MALA and HMC); collective like [`Sampler::energy_trace`] with an all-reduce.
+    pub fn acceptance_trace(&self) -> Result<Vec<f64>> {
+        let method = &self.method;
+        let local = with_run!(&self.engine, run => run.accepted_counts(method));
+        self.combined_trace(local, "acceptance traces")
+    }
+
+    /// sums[i] / counts[i] per step, over every process's chains with an all-reduce.
+    fn combined_trace(&self, local: Result<(Vec<f64>, Vec<f64>)>, what: &str) -> Result<Vec<f64>> {
         let Some(allreduce) = &self.allreduce else {
-            let (sums, live) = local?;
-            return Ok(sums.iter().zip(&live).map(|(s, l)| mean(*s, *l)).collect());
+            let (sums, counts) = local?;
+            return Ok(sums.iter().zip(&counts).map(|(s, c)| mean(*s, *c)).collect());
         };
         let (sent, local) = match local {
-            Ok((sums, live)) => (Ok(with_square(sums.len() as f64).to_vec()), Some((sums, live))),
+            Ok((sums, counts)) => (Ok(with_square(sums.len() as f64).to_vec()), Some((sums, counts))),
             Err(error) => (Err(error), None),
         };
         let agreement = allreduce.agree("sampler", sent, 2)?;
-        let (sums, live) = local.expect("the agreement fails when the local part did");
+        let (sums, counts) = local.expect("the agreement fails when the local part did");
         if !agreement.all_equal(0) {
             return Err(Error::invalid(
                 "sampler",
-                "the processes' chains have taken different numbers of steps; their energy traces cannot be combined",
+                format!("the processes' chains have taken different numbers of steps; their {what} cannot be combined"),
             ));
         }
         let steps = sums.len();
         let mut buffer = crate::host::with_capacity("trace", 2 * steps)?;
         buffer.extend_from_slice(&sums);
-        buffer.extend_from_slice(&live);
+        buffer.extend_from_slice(&counts);
         allreduce.sum(Values::F64(&mut buffer))?;
         Ok((0..steps).map(|i| mean(buffer[i], buffer[steps + i])).collect())
+    }
+
+    /// Per chain, the energy E of its current state (not divided by the temperature).
+    pub fn energies(&self) -> Result<Vec<f64>> {
+        with_run!(&self.engine, run => run.energies())
+    }
+
+    /// The chains' momenta (n × dim, row-major) into `out`: HMC's at the end of its last
+    /// transition (zeros before the first), kinetic Langevin's p = M v.
+    pub fn momenta<T: Real>(&mut self, out: &mut [T]) -> Result<()> {
+        self.check_chain_buffer("momenta_out", out.len())?;
+        let method = &self.method;
+        with_run!(&mut self.engine, run => run.momenta(method, out))
+    }
+
+    /// Sets the chains' momenta (n × dim, row-major): HMC's next transition starts from them
+    /// instead of a fresh draw; kinetic Langevin continues with velocities M⁻¹p.
+    pub fn set_momenta<T: Real>(&mut self, values: &[T]) -> Result<()> {
+        self.check_chain_buffer("momenta", values.len())?;
+        let method = &self.method;
+        with_run!(&mut self.engine, run => run.set_momenta(method, values))
+    }
+
+    /// Moves the chains to `values` (n × dim, row-major) without re-initialising them: step
+    /// counts, statistics, adaptation, schedules and momenta continue; E and ∇E are evaluated
+    /// at the new states (a chain is live again when its new state is finite).
+    pub fn set_samples<T: Real>(&mut self, values: &[T]) -> Result<()> {
+        self.check_chain_buffer("samples", values.len())?;
+        with_run!(&mut self.engine, run => run.move_to(values))
+    }
+
+    /// Evaluates E and ∇E again at the chains' current states: call it when the energy
+    /// changed since the last step (an energy that depends on the host's state), since
+    /// every step reuses the values cached at the end of the previous one.
+    pub fn refresh(&mut self) -> Result<()> {
+        with_run!(&mut self.engine, run => run.refresh())
+    }
+
+    /// Checks that a caller buffer holds n × dim values of the chains.
+    fn check_chain_buffer(&self, arg: &'static str, len: usize) -> Result<()> {
+        let (n, dim) = self.shape()?;
+        if len != n * dim {
+            return Err(Error::LengthMismatch {
+                arg,
+                reason: format!("has {len} values, {n} chains of dim {dim} need {}", n * dim),
+            });
+        }
+        Ok(())
     }
 
     /// Per chain, whether its state became non-finite (it is then frozen).

@@ -77,6 +77,7 @@ struct ebm_mala_params
     device::Int32
     rng::Int32
     first_chain::UInt64
+    temperature::Cdouble
 end
 
 struct ebm_hmc_params
@@ -92,6 +93,7 @@ struct ebm_hmc_params
     device::Int32
     rng::Int32
     first_chain::UInt64
+    temperature::Cdouble
 end
 
 struct ebm_kinetic_langevin_params
@@ -105,6 +107,7 @@ struct ebm_kinetic_langevin_params
     device::Int32
     rng::Int32
     first_chain::UInt64
+    temperature::Cdouble
 end
 
 struct ebm_sampler_stats
