@@ -886,6 +886,44 @@ typedef int32_t (*ebm_progress_fn)(int64_t steps_done,
                                    void *user_data);
 
 /**
+ * Parameters of replica exchange (ebm_parallel_tempering_new). The ladder multiplies the
+ * inner sampler's temperature T: replica k runs at T * ladder_k with ladder_0 = 1, so the
+ * sampler's own chains (replica 0) target exp(-E / T).
+ *
+ * Get defaults from ebm_tempering_default_params(), then change fields.
+ */
+typedef struct ebm_tempering_params {
+  /**
+   * sizeof(ebm_tempering_params); set by ebm_tempering_default_params().
+   */
+  size_t struct_size;
+  /**
+   * Number of replicas K >= 2 of a geometric ladder 1, r, r^2, ..., max_temperature
+   * (ignored when temperatures is given). Default 8.
+   */
+  int64_t n_temperatures;
+  /**
+   * The hottest multiplier of the geometric ladder, > 1. Default 10.
+   */
+  double max_temperature;
+  /**
+   * An explicit ladder instead (NULL by default): temperatures_len >= 2 multipliers,
+   * starting at exactly 1 and strictly increasing. Copied.
+   */
+  const double *temperatures;
+  /**
+   * Number of values at temperatures (0 when NULL).
+   */
+  int64_t temperatures_len;
+  /**
+   * Steps between exchange rounds, >= 1. Default 1. Each round tries every other
+   * neighbour pair, (0,1), (2,3), ... and (1,2), (3,4), ... alternately (the
+   * deterministic even-odd scheme), for every chain with its own random stream.
+   */
+  int64_t swap_interval;
+} ebm_tempering_params;
+
+/**
  * The architecture of an MLP energy E(x) = network(x): input_dim -> hidden[0] -> ... ->
  * hidden[n_hidden-1] -> 1, with `activation` after every hidden layer (the specification's
  * EnergyModel(network) for a fully connected network). Get defaults from
@@ -1617,7 +1655,8 @@ enum ebm_status ebm_kinetic_langevin_new(const struct ebm_energy *energy,
 void ebm_sampler_free(struct ebm_sampler *sampler);
 
 /**
- * The sampler's kind as a static string: "langevin", "mala", "hmc" or "kinetic_langevin".
+ * The sampler's kind as a static string: "langevin", "mala", "hmc", "kinetic_langevin" or
+ * "parallel_tempering".
  * NULL if sampler is NULL. Do not free.
  */
 const char *ebm_sampler_name(const struct ebm_sampler *sampler);
@@ -1958,6 +1997,63 @@ enum ebm_status ebm_sampler_get_acceptance_trace(const struct ebm_sampler *sampl
                                                  double *trace_out,
                                                  int64_t capacity,
                                                  int64_t *length_out);
+
+/**
+ * Default parameters for ebm_parallel_tempering_new(): 8 replicas on a geometric ladder from
+ * 1 to 10, an exchange round after every step.
+ */
+struct ebm_tempering_params ebm_tempering_default_params(void);
+
+/**
+ * Replica exchange (parallel tempering) with inner as the template of every replica: a new
+ * sampler running K copies of the chains, replica k by inner's method at temperature
+ * T * ladder_k (T = inner's temperature; unadjusted Langevin's noise_scale), and exchanging
+ * the states of neighbouring replicas' chains i every swap_interval steps with the Metropolis
+ * probability min(1, exp((1/T_k - 1/T_k+1)(E_k,i - E_k+1,i))). Momenta stay with their replica.
+ *
+ * The new sampler's chains are replica 0's: init, run, trajectories, samples, statistics,
+ * acceptance, energies, momenta and set_samples concern them (refresh and reseed act on every
+ * replica). Every replica starts at the same initial points (or at its own N(0, I) draws).
+ * Replica k draws from its own streams (seed derived from inner's seed and k) and each
+ * exchange decision from chain i's own stream, so per-chain reproducibility (first_chain) holds
+ * as for inner. A run costs K times inner's. inner is only read (its method, parameters, seed,
+ * device and streams kind are copied) and stays independent; its chains are not used.
+ * ebm_sampler_name() gives "parallel_tempering".
+ *
+ * Errors: EBM_ERR_NULL_POINTER (inner, params, out, temperatures with temperatures_len > 0),
+ * EBM_ERR_INVALID_ARGUMENT (params.struct_size, n_temperatures < 2, max_temperature <= 1, a
+ * ladder not starting at 1 or not increasing, swap_interval < 1, inner itself a replica-exchange
+ * sampler), EBM_ERR_NON_FINITE (a NaN or infinite temperature), EBM_ERR_BUSY (inner in use by
+ * this thread), EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_parallel_tempering_new(const struct ebm_sampler *inner,
+                                           const struct ebm_tempering_params *params,
+                                           struct ebm_sampler **out);
+
+/**
+ * Writes, per neighbour pair of replicas (k, k+1), the exchanges accepted over those
+ * attempted since initialisation, all chains together, into rates_out (len = K - 1 doubles;
+ * NaN for a pair not tried yet).
+ *
+ * Errors: EBM_ERR_NULL_POINTER (sampler, rates_out), EBM_ERR_INVALID_ARGUMENT (not a
+ * replica-exchange sampler, chains not initialised, len < 0), EBM_ERR_LENGTH_MISMATCH (len).
+ */
+enum ebm_status ebm_sampler_get_swap_acceptance(const struct ebm_sampler *sampler,
+                                                double *rates_out,
+                                                int64_t len);
+
+/**
+ * The replicas' temperatures, the sampler's own chains first: writes the first
+ * min(capacity, K) values into temperatures_out and K into *length_out. Call with capacity 0
+ * (temperatures_out may then be NULL) to learn K.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (sampler, length_out, temperatures_out when capacity > 0),
+ * EBM_ERR_INVALID_ARGUMENT (not a replica-exchange sampler, capacity < 0).
+ */
+enum ebm_status ebm_sampler_get_temperatures(const struct ebm_sampler *sampler,
+                                             double *temperatures_out,
+                                             int64_t capacity,
+                                             int64_t *length_out);
 
 /**
  * Default MLP parameters: input_dim 2, no hidden layer, SiLU, no spectral norm, float, CPU,

@@ -756,6 +756,33 @@ class KineticLangevinParams {
   std::vector<double> mass_;
 };
 
+/** Replica-exchange settings (ebm_tempering_params; defaults from ebm_tempering_default_params):
+ *  a geometric ladder of n_temperatures up to max_temperature, or an explicit one. */
+class TemperingParams {
+ public:
+  TORCHEBM_FIELD(TemperingParams, int64_t, n_temperatures)
+  TORCHEBM_FIELD(TemperingParams, double, max_temperature)
+  TORCHEBM_FIELD(TemperingParams, int64_t, swap_interval)
+  /** An explicit ladder of temperature multipliers, starting at 1 and increasing. */
+  TemperingParams& temperatures(std::vector<double> ladder) {
+    ladder_ = std::move(ladder);
+    return *this;
+  }
+  /** The explicit ladder (empty: geometric). */
+  const std::vector<double>& temperatures() const noexcept { return ladder_; }
+  /** The C struct, its ladder pointing into this object. */
+  ebm_tempering_params c() const noexcept {
+    ebm_tempering_params p = p_;
+    p.temperatures = ladder_.empty() ? nullptr : ladder_.data();
+    p.temperatures_len = static_cast<int64_t>(ladder_.size());
+    return p;
+  }
+
+ private:
+  ebm_tempering_params p_ = ebm_tempering_default_params();
+  std::vector<double> ladder_;
+};
+
 /** MLP architecture (ebm_mlp_params; defaults from ebm_mlp_default_params). */
 class MlpParams {
  public:
@@ -1299,6 +1326,14 @@ class Sampler : public detail::Handle<ebm_sampler, detail::SamplerFree> {
     TORCHEBM_CHECK(ebm_hmc_new(energy.get(), &p, &out));
     return Sampler(out);
   }
+  /** Replica exchange with inner as the template of every replica (see
+   *  ebm_parallel_tempering_new); inner stays independent. */
+  static Ret<Sampler> parallel_tempering(const Sampler& inner, const TemperingParams& params = TemperingParams()) {
+    ebm_tempering_params p = params.c();
+    ebm_sampler* out = nullptr;
+    TORCHEBM_CHECK(ebm_parallel_tempering_new(inner.get(), &p, &out));
+    return Sampler(out);
+  }
   /** Kinetic (underdamped) Langevin, BAOAB, of energy. */
   static Ret<Sampler> kinetic_langevin(const Energy& energy,
                                        const KineticLangevinParams& params = KineticLangevinParams()) {
@@ -1452,6 +1487,22 @@ class Sampler : public detail::Handle<ebm_sampler, detail::SamplerFree> {
     std::vector<double> out(static_cast<size_t>(length));
     TORCHEBM_CHECK(ebm_sampler_get_acceptance_trace(get(), out.data(), length, &length));
     out.resize(static_cast<size_t>(length));
+    return out;
+  }
+  /** Replica exchange: per neighbour pair, exchanges accepted over attempted (K - 1 values). */
+  Ret<std::vector<double>> swap_acceptance() const {
+    int64_t replicas = 0;
+    TORCHEBM_CHECK(ebm_sampler_get_temperatures(get(), nullptr, 0, &replicas));
+    std::vector<double> out(static_cast<size_t>(replicas - 1));
+    TORCHEBM_CHECK(ebm_sampler_get_swap_acceptance(get(), out.data(), replicas - 1));
+    return out;
+  }
+  /** Replica exchange: the replicas' temperatures, the sampler's own chains first. */
+  Ret<std::vector<double>> temperatures() const {
+    int64_t replicas = 0;
+    TORCHEBM_CHECK(ebm_sampler_get_temperatures(get(), nullptr, 0, &replicas));
+    std::vector<double> out(static_cast<size_t>(replicas));
+    TORCHEBM_CHECK(ebm_sampler_get_temperatures(get(), out.data(), replicas, &replicas));
     return out;
   }
   /** Per chain, the energy E of its current state. */

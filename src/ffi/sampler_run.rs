@@ -475,10 +475,15 @@ pub unsafe extern "C" fn ebm_sampler_get_non_finite_chains(
 }
 
 pub(crate) fn copy_exact<V: Copy>(arg: &'static str, values: &[V], out: &mut [V]) -> Result<()> {
+    copy_exact_named(arg, "chains", values, out)
+}
+
+/// Copies `values` into `out`, which must have their length (`what` names the items).
+pub(crate) fn copy_exact_named<V: Copy>(arg: &'static str, what: &str, values: &[V], out: &mut [V]) -> Result<()> {
     if values.len() != out.len() {
         return Err(Error::LengthMismatch {
             arg,
-            reason: format!("is {}, the sampler has {} chains", out.len(), values.len()),
+            reason: format!("is {}, the sampler has {} {what}", out.len(), values.len()),
         });
     }
     out.copy_from_slice(values);

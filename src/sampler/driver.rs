@@ -9,6 +9,7 @@ use super::backend::Backend;
 use super::chains::Chains;
 use super::host_backend::HostBackend;
 use super::params::{Method, RngKind, SamplerOptions};
+use super::tempering::{replica_seed, Ladder, Replica, TemperingParams};
 use super::tensor_backend::TensorBackend;
 use crate::distributed::{with_square, AllReduce, Values};
 use crate::energy::Energy;
@@ -57,6 +58,8 @@ struct Run<B: Backend> {
     chains: Option<Chains<B>>,
     n: usize,
     dim: usize,
+    /// Replica exchange: the hotter copies of the chains.
+    ladder: Option<Ladder<B>>,
 }
 
 enum Engine {
@@ -91,6 +94,10 @@ fn no_momenta(method: &Method) -> Error {
     )
 }
 
+fn not_tempered() -> Error {
+    Error::invalid("sampler", "is not a replica-exchange sampler (see parallel tempering)")
+}
+
 fn not_initialised() -> Error {
     Error::invalid(
         "sampler",
@@ -111,6 +118,9 @@ impl<B: Backend> Run<B> {
             None => self.backend.perturb(&[], &vec![1.0; dim], false)?.0,
         };
         self.chains = Some(Chains::start(&mut self.backend, method, x, dim)?);
+        if let Some(ladder) = self.ladder.as_mut() {
+            ladder.init(initial, n, dim)?;
+        }
         Ok(())
     }
 
@@ -126,6 +136,9 @@ impl<B: Backend> Run<B> {
         let frame = self.n * self.dim;
         for done in 1..=n_steps {
             chains.step(&mut self.backend, method)?;
+            if let Some(ladder) = self.ladder.as_mut() {
+                ladder.step(&mut self.backend, chains, chains.steps)?;
+            }
             if done % thin == 0 {
                 if let Some(trajectory) = trajectory.as_deref_mut() {
                     let kept = (done / thin - 1) as usize;
@@ -249,7 +262,34 @@ impl<B: Backend> Run<B> {
 
     fn refresh(&mut self) -> Result<()> {
         let chains = self.chains.as_mut().ok_or_else(not_initialised)?;
-        chains.refresh(&mut self.backend)
+        chains.refresh(&mut self.backend)?;
+        match self.ladder.as_mut() {
+            Some(ladder) => ladder.refresh(),
+            None => Ok(()),
+        }
+    }
+
+    fn reseed(&mut self, seed: u64) -> Result<()> {
+        self.backend.reseed(seed)?;
+        match self.ladder.as_mut() {
+            Some(ladder) => ladder.reseed(seed),
+            None => Ok(()),
+        }
+    }
+
+    fn swap_acceptance(&self) -> Result<Vec<f64>> {
+        self.chains()?;
+        match &self.ladder {
+            Some(ladder) => Ok(ladder.swap_acceptance()),
+            None => Err(not_tempered()),
+        }
+    }
+
+    fn temperatures(&self) -> Result<Vec<f64>> {
+        match &self.ladder {
+            Some(ladder) => Ok(ladder.temperatures.clone()),
+            None => Err(not_tempered()),
+        }
     }
 
     fn non_finite_chains(&self) -> Result<Vec<bool>> {
@@ -326,25 +366,109 @@ pub struct Sampler {
 impl Sampler {
     /// A sampler of `energy` by `method`, with its chains not yet initialised.
     pub fn new(energy: Arc<dyn Energy>, method: Method, options: SamplerOptions) -> Result<Self> {
+        Self::build(energy, method, options, None)
+    }
+
+    /// Replica exchange (parallel tempering) with `method` as the inner sampler: K copies of
+    /// the chains at temperatures T·ladderₖ (T the method's own temperature), exchanges of
+    /// neighbours' states every `swap_interval` steps (even and odd pairs alternating), and
+    /// the T-replica as the sampler's chains: samples, trajectories, statistics and state
+    /// accessors are those of that replica.
+    pub fn tempered(
+        energy: Arc<dyn Energy>,
+        method: Method,
+        options: SamplerOptions,
+        tempering: TemperingParams,
+    ) -> Result<Self> {
+        tempering.validate()?;
+        Self::build(energy, method, options, Some(tempering))
+    }
+
+    fn build(
+        energy: Arc<dyn Energy>,
+        method: Method,
+        options: SamplerOptions,
+        tempering: Option<TemperingParams>,
+    ) -> Result<Self> {
         method.validate()?;
         options.validate()?;
         if let Device::Cuda(index) = options.device {
             runtime::device_from_code("device", i32::try_from(index).unwrap_or(i32::MAX))?;
         }
-        let engine = if options.device == Device::Cpu && options.rng == RngKind::PerChain {
+        let host = options.device == Device::Cpu && options.rng == RngKind::PerChain;
+        let host_backend = |seed| HostBackend::new(energy.clone(), seed, options.first_chain);
+        let tensor_backend = |seed| TensorBackend::new(energy.clone(), options.device, seed);
+        let base_temperature = method.temperature();
+        let replicas = |tempering: &TemperingParams| -> Vec<(usize, Method)> {
+            tempering.ladder[1..]
+                .iter()
+                .enumerate()
+                .map(|(k, factor)| (k + 1, method.with_temperature(base_temperature * factor)))
+                .collect()
+        };
+        let ladder_of = |tempering: &Option<TemperingParams>| {
+            tempering.as_ref().map(|t| {
+                (
+                    t.ladder.iter().map(|f| f * base_temperature).collect::<Vec<f64>>(),
+                    t.swap_interval,
+                )
+            })
+        };
+        let engine = if host {
+            let ladder = match (&tempering, ladder_of(&tempering)) {
+                (Some(t), Some((temperatures, interval))) => {
+                    let replicas = replicas(t)
+                        .into_iter()
+                        .map(|(k, method)| Replica {
+                            backend: host_backend(replica_seed(options.seed, k)),
+                            method,
+                            chains: None,
+                        })
+                        .collect();
+                    Some(Ladder::new(
+                        replicas,
+                        temperatures,
+                        interval,
+                        options.seed,
+                        options.first_chain,
+                    ))
+                }
+                _ => None,
+            };
             Engine::Host(Run {
-                backend: HostBackend::new(energy.clone(), options.seed, options.first_chain),
+                backend: host_backend(options.seed),
                 chains: None,
                 n: 0,
                 dim: 0,
+                ladder,
             })
         } else {
-            let backend = TensorBackend::new(energy.clone(), options.device, options.seed)?;
+            let ladder = match (&tempering, ladder_of(&tempering)) {
+                (Some(t), Some((temperatures, interval))) => {
+                    let mut built = Vec::new();
+                    for (k, method) in replicas(t) {
+                        built.push(Replica {
+                            backend: tensor_backend(replica_seed(options.seed, k))?,
+                            method,
+                            chains: None,
+                        });
+                    }
+                    Some(Ladder::new(
+                        built,
+                        temperatures,
+                        interval,
+                        options.seed,
+                        options.first_chain,
+                    ))
+                }
+                _ => None,
+            };
             Engine::Tensor(Run {
-                backend,
+                backend: tensor_backend(options.seed)?,
                 chains: None,
                 n: 0,
                 dim: 0,
+                ladder,
             })
         };
         Ok(Sampler {
@@ -355,6 +479,22 @@ impl Sampler {
             progress: None,
             allreduce: None,
         })
+    }
+
+    /// Whether this is a replica-exchange sampler.
+    pub fn is_tempered(&self) -> bool {
+        with_run!(&self.engine, run => run.ladder.is_some())
+    }
+
+    /// Per neighbour pair of replicas (k, k+1), exchanges accepted over attempted since
+    /// initialisation, all chains together (NaN for a pair not tried yet).
+    pub fn swap_acceptance(&self) -> Result<Vec<f64>> {
+        with_run!(&self.engine, run => run.swap_acceptance())
+    }
+
+    /// The replicas' temperatures, coldest (the sampler's chains) first.
+    pub fn temperatures(&self) -> Result<Vec<f64>> {
+        with_run!(&self.engine, run => run.temperatures())
     }
 
     /// The energy sampled.
@@ -608,7 +748,7 @@ impl Sampler {
     /// Restarts the random streams from `seed` (the chains keep their states).
     pub fn reseed(&mut self, seed: u64) -> Result<()> {
         self.options.seed = seed;
-        with_run!(&mut self.engine, run => run.backend.reseed(seed))
+        with_run!(&mut self.engine, run => run.reseed(seed))
     }
 
     /// Installs (or, with None, removes) a callback run every `interval` steps.

@@ -9,6 +9,7 @@ mod host_backend;
 mod params;
 mod driver;
 mod schedule;
+mod tempering;
 mod tensor_backend;
 
 pub use driver::{Progress, ProgressCallback, Sampler, SamplerStats};
@@ -17,3 +18,4 @@ pub use params::{
     Adaptation, HmcParams, KineticLangevinParams, LangevinParams, MalaParams, Mass, Method, RngKind, SamplerOptions,
 };
 pub use schedule::Schedule;
+pub use tempering::TemperingParams;

@@ -359,6 +359,36 @@ static void samplers() {
   CHECK_THROWS(Sampler().run(1), EBM_ERR_NULL_POINTER, "sampler");
 }
 
+// Temperature, the chains' state between runs, and replica exchange.
+static void state_and_tempering() {
+  Energy harmonic = Energy::harmonic(1.0);
+  Sampler hmc = Sampler::hmc(harmonic, torchebm::HmcParams().step_size(0.3).n_leapfrog_steps(5).temperature(2.0));
+  std::vector<double> x = hmc.sample<double>(2000, 2, 100);
+  double var = 0;
+  for (double v : x) var += v * v / 4000;
+  CHECK_NEAR(var, 2.0, 0.2);
+  CHECK(hmc.energies().size() == 2000);
+  CHECK(hmc.acceptance_trace().size() == 100);
+  std::vector<double> p(4000, 0.5);
+  hmc.set_momenta(p, 2);
+  CHECK(hmc.momenta<double>() == p);
+  hmc.set_samples(std::vector<double>(4000, 0.0), 2);
+  hmc.refresh();
+  CHECK(hmc.energies() == std::vector<double>(2000, 0.0));
+  CHECK_THROWS(hmc.temperatures(), EBM_ERR_INVALID_ARGUMENT, "replica-exchange");
+
+  Energy well = Energy::double_well(8.0, 1.0);
+  Sampler inner = Sampler::mala(well, torchebm::MalaParams().step_size(0.02));
+  Sampler pt = Sampler::parallel_tempering(inner, torchebm::TemperingParams().temperatures({1.0, 2.0, 4.0, 8.0}));
+  CHECK(std::strcmp(pt.name(), "parallel_tempering") == 0);
+  CHECK((pt.temperatures() == std::vector<double>{1.0, 2.0, 4.0, 8.0}));
+  pt.sample<double>(100, 1, 50);
+  std::vector<double> swaps = pt.swap_acceptance();
+  CHECK(swaps.size() == 3 && swaps[0] > 0 && swaps[0] <= 1);
+  CHECK_THROWS(Sampler::parallel_tempering(inner, torchebm::TemperingParams().max_temperature(0.5)),
+               EBM_ERR_INVALID_ARGUMENT, "params.max_temperature");
+}
+
 static void progress_callbacks() {
   Energy well = Energy::double_well();
   Sampler s = Sampler::langevin(well);
@@ -657,6 +687,7 @@ int main(int argc, char** argv) {
   RUN(raii_and_moves);
   RUN(callable_energies);
   RUN(samplers);
+  RUN(state_and_tempering);
   RUN(progress_callbacks);
   RUN(models);
   RUN(losses_and_optimizers);

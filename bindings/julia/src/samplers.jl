@@ -139,6 +139,49 @@ function kinetic_langevin_sampler(e::Energy; mass = nothing, kwargs...)
     return Sampler(out[], e)
 end
 
+"Default `ebm_tempering_params`."
+tempering_default_params() = @ccall libtorchebm.ebm_tempering_default_params()::ebm_tempering_params
+
+"""
+    parallel_tempering(inner; n_temperatures=8, max_temperature=10, temperatures=nothing, swap_interval=1)
+
+Replica exchange with the sampler `inner` as the template of every replica (inner stays
+independent): K copies of the chains at temperatures T·ladder, neighbours exchanging states
+every `swap_interval` steps; the new sampler's chains are the T replica's. `temperatures` is an
+explicit ladder of multipliers starting at 1, else a geometric one from 1 to `max_temperature`.
+"""
+function parallel_tempering(inner::Sampler; temperatures = nothing, kwargs...)
+    ladder = temperatures === nothing ? Float64[] : Vector{Float64}(temperatures)
+    out = _out_handle()
+    GC.@preserve ladder begin
+        lptr = isempty(ladder) ? Ptr{Cdouble}(C_NULL) : pointer(ladder)
+        p = Ref(_with(tempering_default_params(); temperatures = lptr, temperatures_len = length(ladder),
+                      kwargs...))
+        check(@ccall libtorchebm.ebm_parallel_tempering_new(inner::Ptr{Cvoid}, p::Ptr{ebm_tempering_params},
+                                                             out::Ptr{Ptr{Cvoid}})::Cint)
+    end
+    return Sampler(out[], inner.energy)
+end
+
+"The replicas' temperatures of a replica-exchange sampler, its own chains first."
+function temperatures(s::Sampler)
+    len = Ref{Int64}(0)
+    check(@ccall libtorchebm.ebm_sampler_get_temperatures(s::Ptr{Cvoid}, C_NULL::Ptr{Cdouble}, 0::Int64,
+                                                          len::Ptr{Int64})::Cint)
+    out = Vector{Float64}(undef, len[])
+    check(@ccall libtorchebm.ebm_sampler_get_temperatures(s::Ptr{Cvoid}, out::Ptr{Cdouble}, length(out)::Int64,
+                                                          len::Ptr{Int64})::Cint)
+    return out
+end
+
+"Per neighbour pair of replicas, exchanges accepted over attempted since initialisation."
+function swap_acceptance(s::Sampler)
+    k = length(temperatures(s))
+    out = Vector{Float64}(undef, k - 1)
+    check(@ccall libtorchebm.ebm_sampler_get_swap_acceptance(s::Ptr{Cvoid}, out::Ptr{Cdouble}, (k - 1)::Int64)::Cint)
+    return out
+end
+
 function _chain_dims(s::Sampler, d::Integer, n::Integer, what)
     d >= 1 || throw(ArgumentError("$what: dim must be >= 1, got $d"))
     n >= 0 || throw(ArgumentError("$what: n must be >= 0, got $n"))

@@ -110,6 +110,15 @@ struct ebm_kinetic_langevin_params
     temperature::Cdouble
 end
 
+struct ebm_tempering_params
+    struct_size::Csize_t
+    n_temperatures::Int64
+    max_temperature::Cdouble
+    temperatures::Ptr{Cdouble}
+    temperatures_len::Int64
+    swap_interval::Int64
+end
+
 struct ebm_sampler_stats
     n_chains::Int64
     dim::Int64

@@ -203,6 +203,22 @@ end
     K = sample(kl, 2, 2000; n_steps = 300)
     @test all(abs.(sum(abs2, K; dims = 2) ./ 2000 .- 1) .< 0.15)
     reseed!(kl, 7)
+    # temperature, state between runs, replica exchange
+    hot = hmc_sampler(h; step_size = 0.3, n_leapfrog_steps = 5, temperature = 2.0, seed = 2)
+    H = sample(hot, 2, 2000; n_steps = 100)
+    @test all(abs.(sum(abs2, H; dims = 2) ./ 2000 .- 2) .< 0.3)
+    @test length(energies(hot)) == 2000 && length(acceptance_trace(hot)) == 100
+    P = fill(0.5, 2, 2000)
+    set_momenta!(hot, P)
+    @test momenta(hot) == P
+    set_samples!(hot, zeros(2, 2000))
+    refresh!(hot)
+    @test all(energies(hot) .== 0)
+    pt = parallel_tempering(mala_sampler(double_well_energy(; a = 8.0, b = 1.0); step_size = 0.02);
+                            temperatures = [1.0, 2.0, 4.0, 8.0])
+    @test temperatures(pt) == [1.0, 2.0, 4.0, 8.0]
+    sample(pt, 1, 100; n_steps = 50)
+    @test length(swap_acceptance(pt)) == 3
     # dimension checks before the call
     hb = himmelblau_energy()
     @test_throws ArgumentError sample(langevin_sampler(hb), 3, 10; n_steps = 1)
