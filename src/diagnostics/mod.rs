@@ -49,10 +49,11 @@ pub fn ess_tail<T: Real>(draws: &[T], shape: Shape, out: &mut [f64]) -> Result<(
     ess::tail(&coordinates, out)
 }
 
-/// Autocorrelations at lags 0..=max_lag into `out`, row-major (max_lag + 1, dim): out[k * dim
-/// + j] is the mean over chains of each chain's lag-k autocorrelation of coordinate j, with
-/// the biased autocovariance (sum over t of (x[t] - m)(x[t + k] - m), divided by n_draws) over
-/// its lag-0 value. A constant chain has NaN autocorrelations (0 / 0), and so has their mean.
+/// Autocorrelations at lags 0..=max_lag into `out`, row-major (max_lag + 1, dim):
+/// `out[k * dim + j]` is the mean over chains of each chain's lag-k autocorrelation of
+/// coordinate j, with the biased autocovariance (sum over t of (x[t] - m)(x[t + k] - m),
+/// divided by n_draws) over its lag-0 value. A constant chain has NaN autocorrelations
+/// (0 / 0), and so has their mean.
 pub fn autocorrelation<T: Real>(draws: &[T], shape: Shape, max_lag: usize, out: &mut [f64]) -> Result<()> {
     check_max_lag(max_lag, shape)?;
     let coordinates = chains::coordinates(draws, shape)?;

@@ -27,7 +27,7 @@ static void values(void) {
     for (int i = 0; i < T * C * D; i++) draws32[i] = (float)draws[i];
     CHECK_OK(ebm_diagnostics_rhat_f64(draws, T, C, D, rhat));
     CHECK(rhat[0] > 0.9 && rhat[0] < 1.1);
-    CHECK(rhat[1] > 5.0); /* chains 10 apart, spread 1: unmixed */
+    CHECK(rhat[1] > 2.0); /* separated chains; rank normalisation bounds R-hat (2.4 here) */
     CHECK_OK(ebm_diagnostics_ess_bulk_f64(draws, T, C, D, ess));
     CHECK(ess[0] > 0.0 && ess[0] <= 10.0 * T * C);
     CHECK_OK(ebm_diagnostics_ess_tail_f32(draws32, T, C, D, ess));
@@ -76,7 +76,7 @@ static void bad_arguments(void) {
 }
 
 static void non_finite_draws(void) {
-    double draws[T * C * D], out[D];
+    double draws[T * C * D], out[3 * D];
     float draws32[T * C * D];
     fill(draws, 0);
     for (int i = 0; i < T * C * D; i++) draws32[i] = (float)draws[i];

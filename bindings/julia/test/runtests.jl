@@ -356,13 +356,13 @@ end
     @test all(0 .< ess_tail(Float32.(traj)) .<= 10 * 800)
     acf = autocorrelation(traj, 5)
     @test size(acf) == (2, 6) && acf[:, 1] ≈ [1.0, 1.0]
-    shifted = copy(traj)
+    shifted = Float64.(traj)                  # a copy
     shifted[1, 2, :] .+= 100                  # one chain far from the others
-    @test rhat(shifted)[1] > 2
+    @test rhat(shifted)[1] > 1.3             # rank normalisation bounds it (about 1.5)
     @test all(isnan, rhat(traj[:, 1:1, :]))   # one chain: no between-chain variance
     @test status_of(() -> rhat(traj[:, :, 1:3])).status == T.EBM_ERR_INVALID_ARGUMENT
     @test status_of(() -> autocorrelation(traj, 200)).status == T.EBM_ERR_INVALID_ARGUMENT
-    bad = copy(traj); bad[2, 3, 7] = NaN
+    bad = Float64.(traj); bad[2, 3, 7] = NaN
     err = status_of(() -> ess_bulk(bad))
     @test err.status == T.EBM_ERR_NON_FINITE && occursin("draws", err.message)
     free!(s)
