@@ -12,6 +12,8 @@ pub mod cuda_backend;
 /// cbindgen:ignore
 pub mod data;
 /// cbindgen:ignore
+pub mod diagnostics;
+/// cbindgen:ignore
 pub mod distributed;
 /// cbindgen:ignore
 pub mod energy;

@@ -1862,6 +1862,123 @@ inline Ret<void> render_png(const Energy& energy, const std::string& path, const
                     samples.empty() ? nullptr : samples.data(), n_samples, options);
 }
 
+/* --- convergence diagnostics -----------------------------------------------------------
+ * Over a trajectory laid out row-major (n_draws, n_chains, dim) as Sampler::run_trajectory
+ * writes it: element [t][c][j] is draws[(t * n_chains + c) * dim + j]; n_draws >= 4. The
+ * definitions are ArviZ's (see the C functions in torchebm.h). */
+
+namespace detail {
+
+inline ebm_status diagnostics_rhat(const float* d, int64_t t, int64_t c, int64_t k, double* o) {
+  return ebm_diagnostics_rhat_f32(d, t, c, k, o);
+}
+inline ebm_status diagnostics_rhat(const double* d, int64_t t, int64_t c, int64_t k, double* o) {
+  return ebm_diagnostics_rhat_f64(d, t, c, k, o);
+}
+inline ebm_status diagnostics_ess_bulk(const float* d, int64_t t, int64_t c, int64_t k, double* o) {
+  return ebm_diagnostics_ess_bulk_f32(d, t, c, k, o);
+}
+inline ebm_status diagnostics_ess_bulk(const double* d, int64_t t, int64_t c, int64_t k, double* o) {
+  return ebm_diagnostics_ess_bulk_f64(d, t, c, k, o);
+}
+inline ebm_status diagnostics_ess_tail(const float* d, int64_t t, int64_t c, int64_t k, double* o) {
+  return ebm_diagnostics_ess_tail_f32(d, t, c, k, o);
+}
+inline ebm_status diagnostics_ess_tail(const double* d, int64_t t, int64_t c, int64_t k, double* o) {
+  return ebm_diagnostics_ess_tail_f64(d, t, c, k, o);
+}
+inline ebm_status diagnostics_autocorrelation(const float* d, int64_t t, int64_t c, int64_t k, int64_t lag,
+                                              double* o) {
+  return ebm_diagnostics_autocorrelation_f32(d, t, c, k, lag, o);
+}
+inline ebm_status diagnostics_autocorrelation(const double* d, int64_t t, int64_t c, int64_t k, int64_t lag,
+                                              double* o) {
+  return ebm_diagnostics_autocorrelation_f64(d, t, c, k, lag, o);
+}
+
+/** n_draws = size / (n_chains * dim), checking n_chains, dim >= 1 and divisibility. */
+inline Status trajectory_draws(size_t size, int64_t n_chains, int64_t dim, const char* where, int64_t& n_draws) {
+  if (n_chains < 1)
+    return error(EBM_ERR_INVALID_ARGUMENT, where, "n_chains", "must be >= 1, got " + std::to_string(n_chains));
+  if (dim < 1) return error(EBM_ERR_INVALID_ARGUMENT, where, "dim", "must be >= 1, got " + std::to_string(dim));
+  return rows(size, n_chains * dim, where, "draws", n_draws);
+}
+
+}  // namespace detail
+
+/** Rank-normalised split R-hat of each coordinate into out (dim values). */
+template <class T, detail::if_real<T> = 0>
+inline Ret<void> rhat(const T* draws, int64_t n_draws, int64_t n_chains, int64_t dim, double* out) {
+  TORCHEBM_CHECK(detail::diagnostics_rhat(draws, n_draws, n_chains, dim, out));
+  return detail::ok();
+}
+
+/** Rank-normalised split R-hat of each coordinate (dim values); draws.size() must be a
+ * multiple of n_chains * dim. NaN with one chain or for a constant coordinate. */
+template <class T, detail::if_real<T> = 0>
+inline Ret<std::vector<double>> rhat(const std::vector<T>& draws, int64_t n_chains, int64_t dim) {
+  int64_t n_draws = 0;
+  TORCHEBM_CHECK(detail::trajectory_draws(draws.size(), n_chains, dim, "rhat", n_draws));
+  std::vector<double> out(static_cast<size_t>(dim));
+  TORCHEBM_CHECK(detail::diagnostics_rhat(draws.data(), n_draws, n_chains, dim, out.data()));
+  return out;
+}
+
+/** Bulk effective sample size of each coordinate into out (dim values). */
+template <class T, detail::if_real<T> = 0>
+inline Ret<void> ess_bulk(const T* draws, int64_t n_draws, int64_t n_chains, int64_t dim, double* out) {
+  TORCHEBM_CHECK(detail::diagnostics_ess_bulk(draws, n_draws, n_chains, dim, out));
+  return detail::ok();
+}
+
+/** Bulk effective sample size of each coordinate (dim values). */
+template <class T, detail::if_real<T> = 0>
+inline Ret<std::vector<double>> ess_bulk(const std::vector<T>& draws, int64_t n_chains, int64_t dim) {
+  int64_t n_draws = 0;
+  TORCHEBM_CHECK(detail::trajectory_draws(draws.size(), n_chains, dim, "ess_bulk", n_draws));
+  std::vector<double> out(static_cast<size_t>(dim));
+  TORCHEBM_CHECK(detail::diagnostics_ess_bulk(draws.data(), n_draws, n_chains, dim, out.data()));
+  return out;
+}
+
+/** Tail effective sample size (the smaller of the 5% and 95% quantile ESS) into out (dim values). */
+template <class T, detail::if_real<T> = 0>
+inline Ret<void> ess_tail(const T* draws, int64_t n_draws, int64_t n_chains, int64_t dim, double* out) {
+  TORCHEBM_CHECK(detail::diagnostics_ess_tail(draws, n_draws, n_chains, dim, out));
+  return detail::ok();
+}
+
+/** Tail effective sample size of each coordinate (dim values). */
+template <class T, detail::if_real<T> = 0>
+inline Ret<std::vector<double>> ess_tail(const std::vector<T>& draws, int64_t n_chains, int64_t dim) {
+  int64_t n_draws = 0;
+  TORCHEBM_CHECK(detail::trajectory_draws(draws.size(), n_chains, dim, "ess_tail", n_draws));
+  std::vector<double> out(static_cast<size_t>(dim));
+  TORCHEBM_CHECK(detail::diagnostics_ess_tail(draws.data(), n_draws, n_chains, dim, out.data()));
+  return out;
+}
+
+/** Chain-averaged autocorrelations at lags 0..max_lag into out, row-major (max_lag + 1, dim). */
+template <class T, detail::if_real<T> = 0>
+inline Ret<void> autocorrelation(const T* draws, int64_t n_draws, int64_t n_chains, int64_t dim, int64_t max_lag,
+                                 double* out) {
+  TORCHEBM_CHECK(detail::diagnostics_autocorrelation(draws, n_draws, n_chains, dim, max_lag, out));
+  return detail::ok();
+}
+
+/** Chain-averaged autocorrelations at lags 0..max_lag, row-major (max_lag + 1, dim): element
+ * [k * dim + j] is lag k of coordinate j. */
+template <class T, detail::if_real<T> = 0>
+inline Ret<std::vector<double>> autocorrelation(const std::vector<T>& draws, int64_t n_chains, int64_t dim,
+                                                int64_t max_lag) {
+  int64_t n_draws = 0;
+  TORCHEBM_CHECK(detail::trajectory_draws(draws.size(), n_chains, dim, "autocorrelation", n_draws));
+  std::vector<double> out(max_lag >= 0 && max_lag < n_draws ? static_cast<size_t>((max_lag + 1) * dim) : 0);
+  TORCHEBM_CHECK(detail::diagnostics_autocorrelation(draws.data(), n_draws, n_chains, dim, max_lag, out.data()));
+  return out;
+}
+
+
 }  // namespace torchebm
 
 #endif  // TORCHEBM_HPP

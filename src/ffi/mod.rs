@@ -27,9 +27,11 @@ mod training;
 mod distributed;
 mod dataset;
 mod args;
+mod diagnostics;
 
 pub use callback::*;
 pub use dataset::*;
+pub use diagnostics::*;
 pub use distributed::*;
 pub use energy::*;
 pub use energy_eval::*;

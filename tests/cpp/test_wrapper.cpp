@@ -643,6 +643,34 @@ static void datasets_and_pictures() {
                EBM_ERR_INVALID_ARGUMENT, "x_min");
 }
 
+static void diagnostics() {
+  // Three chains of 50 draws, dim 2, laid out [t][c][j]; coordinate 1 of chain c is shifted by 10 c.
+  const int64_t T = 50, C = 3, D = 2;
+  std::vector<double> draws(static_cast<size_t>(T * C * D));
+  for (int64_t i = 0; i < T * C * D; i++) {
+    int64_t c = (i / D) % C, j = i % D;
+    draws[static_cast<size_t>(i)] = std::sin(0.7 * double(i * i % 97)) + (j == 1 ? 10.0 * double(c) : 0.0);
+  }
+  std::vector<double> r = torchebm::rhat(draws, C, D);
+  CHECK(r.size() == 2 && r[0] < 1.2 && r[1] > 2.0);
+  std::vector<double> r_c(2);
+  CHECK(ebm_diagnostics_rhat_f64(draws.data(), T, C, D, r_c.data()) == EBM_OK && r_c == r);
+  std::vector<float> floats(draws.begin(), draws.end());
+  std::vector<double> bulk = torchebm::ess_bulk(floats, C, D), tail = torchebm::ess_tail(draws, C, D);
+  CHECK(bulk.size() == 2 && bulk[0] > 0 && tail.size() == 2 && tail[0] > 0);
+  std::vector<double> acf = torchebm::autocorrelation(draws, C, D, 4);
+  CHECK(acf.size() == 10 && std::fabs(acf[0] - 1) < 1e-12 && std::fabs(acf[1] - 1) < 1e-12);
+  double out[2];
+  torchebm::ess_tail(draws.data(), T, C, D, out);
+  CHECK(out[0] == tail[0] && out[1] == tail[1]);
+  CHECK_THROWS(torchebm::rhat(draws, 7, D), EBM_ERR_LENGTH_MISMATCH, "draws");
+  CHECK_THROWS(torchebm::rhat(draws, 0, D), EBM_ERR_INVALID_ARGUMENT, "n_chains");
+  CHECK_THROWS(torchebm::ess_bulk(std::vector<double>(6), C, D), EBM_ERR_INVALID_ARGUMENT, "n_draws");
+  CHECK_THROWS(torchebm::autocorrelation(draws, C, D, T), EBM_ERR_INVALID_ARGUMENT, "max_lag");
+  draws[7] = NAN;
+  CHECK_THROWS(torchebm::ess_tail(draws, C, D), EBM_ERR_NON_FINITE, "draws");
+}
+
 #if TORCHEBM_HAS_SPAN
 static void spans() {
   Energy well = Energy::double_well();
@@ -693,6 +721,7 @@ int main(int argc, char** argv) {
   RUN(losses_and_optimizers);
   RUN(allreduces);
   RUN(datasets_and_pictures);
+  RUN(diagnostics);
 #if TORCHEBM_HAS_SPAN
   RUN(spans);
   std::printf("(C++20: std::span overloads tested)\n");

@@ -34,7 +34,8 @@ export TorchEBMError, free!,
        loss!, train_step!, negatives, negatives!, learning_rate,
        set_learning_rate!, optimizer_steps, save_checkpoint, load_checkpoint,
        set_allreduce!,
-       dataset, dataset!, render_png
+       dataset, dataset!, render_png,
+       rhat, ess_bulk, ess_tail, autocorrelation
 
 include("library.jl")
 include("errors.jl")
@@ -46,5 +47,6 @@ include("models.jl")
 include("training.jl")
 include("distributed.jl")
 include("misc.jl")
+include("diagnostics.jl")
 
 end # module

@@ -360,4 +360,28 @@ end
     free!(s)
 end
 
+@testset "diagnostics" begin
+    # A (dim, n_chains, n_draws) trajectory, as run_trajectory! fills it.
+    s = mala_sampler(double_well_energy(); step_size = 0.1, seed = 5)
+    init!(s, 2, 4)                            # dim 2, 4 chains
+    traj = run_trajectory!(s, 200)
+    @test size(traj) == (2, 4, 200)
+    r = rhat(traj)
+    @test length(r) == 2 && all(isfinite, r) && all(r .> 0.9)
+    @test all(0 .< ess_bulk(traj) .<= 10 * 800)
+    @test all(0 .< ess_tail(Float32.(traj)) .<= 10 * 800)
+    acf = autocorrelation(traj, 5)
+    @test size(acf) == (2, 6) && acf[:, 1] ≈ [1.0, 1.0]
+    shifted = Float64.(traj)                  # a copy
+    shifted[1, 2, :] .+= 100                  # one chain far from the others
+    @test rhat(shifted)[1] > 1.3             # rank normalisation bounds it (about 1.5)
+    @test all(isnan, rhat(traj[:, 1:1, :]))   # one chain: no between-chain variance
+    @test status_of(() -> rhat(traj[:, :, 1:3])).status == T.EBM_ERR_INVALID_ARGUMENT
+    @test status_of(() -> autocorrelation(traj, 200)).status == T.EBM_ERR_INVALID_ARGUMENT
+    bad = Float64.(traj); bad[2, 3, 7] = NaN
+    err = status_of(() -> ess_bulk(bad))
+    @test err.status == T.EBM_ERR_NON_FINITE && occursin("draws", err.message)
+    free!(s)
+end
+
 end # testset
