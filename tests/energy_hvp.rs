@@ -185,6 +185,11 @@ fn ackley_at_the_origin_has_no_hessian() {
     assert!(h[..2].iter().all(|hi| hi.is_nan()), "at the origin: {:?}", &h[..2]);
     assert!(h[2..].iter().all(|hi| hi.is_finite()));
     assert!(e.iter().all(|ei| ei.is_finite()));
+    // Energies and gradients are the evaluation's: the subgradient 0 at the origin.
+    let mut expected = [0.0; 4];
+    evaluate(&ackley, Device::Cpu, &x, 2, None, Some(&mut expected)).unwrap();
+    assert!(max_relative_error(&g, &expected) < 1e-12, "{g:?} vs {expected:?}");
+    assert_eq!(&g[..2], &[0.0, 0.0]);
     eprintln!(
         "ackley at the origin: energy {}, gradient {:?}, H v {:?}",
         e[0],
