@@ -1500,15 +1500,17 @@ enum ebm_status ebm_energy_eval_and_gradient_f64(const struct ebm_energy *energy
  * gradient_out: n*dim floats (the gradient of the ENERGY, not the score), or NULL when not
  * wanted. x and v may be the same buffer; the output buffers must not overlap each other,
  * x or v. n = 0 does nothing (after the checks of energy and dim). Computed on the energy's
- * device, in float.
+ * device, in float (a neural energy in its parameters' precision, as ebm_energy_eval_f32).
+ * Inputs are not checked for NaN or infinities (as ebm_energy_eval_f32).
  *
  * Gaussian, harmonic, double-well, Rastrigin, Styblinski-Tang and Booth energies use closed
  * forms; Rosenbrock, Himmelblau, Ackley, Gaussian-mixture, MLP and TorchScript energies use
  * libtorch's double backward through the energy (a TorchScript module must be twice
  * differentiable, else EBM_ERR_TORCH); a composite sums its parts' products with its
  * weights. Where E is not twice differentiable the result is whatever autograd's one-sided
- * rules give: Ackley at the origin (a cone point) gives NaN; a ReLU network gives 0 from its
- * activations' second derivatives.
+ * rules give: Ackley at the origin (a cone point) gives NaN (its energy and gradient there
+ * are ebm_energy_eval_f32's: gradient 0); a ReLU network gives 0 from its activations'
+ * second derivatives.
  *
  * Errors: EBM_ERR_NULL_POINTER (energy, x, v, hvp_out; x, v and hvp_out may be NULL when
  * n = 0), EBM_ERR_INVALID_ARGUMENT (n < 0, dim < 1, misaligned or overlapping buffers, a
