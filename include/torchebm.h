@@ -1547,6 +1547,59 @@ enum ebm_status ebm_energy_eval_and_gradient_f64(const struct ebm_energy *energy
                                                  double *gradient_out);
 
 /**
+ * Hessian-vector products of the energy at n points: hvp_out[i*dim .. i*dim+dim-1] =
+ * H(x_i) v_i, where H(x_i) is the Hessian of E at point i (x[i*dim .. i*dim+dim-1]) and
+ * v_i = v[i*dim .. i*dim+dim-1] its direction. Optionally also the energies E(x_i) and the
+ * gradients grad_x E(x_i) of the same pass, at no extra cost (what Newton-type methods use).
+ *
+ * x, v and hvp_out: n*dim floats, row-major. energy_out: n floats, or NULL when not wanted.
+ * gradient_out: n*dim floats (the gradient of the ENERGY, not the score), or NULL when not
+ * wanted. x and v may be the same buffer; the output buffers must not overlap each other,
+ * x or v. n = 0 does nothing (after the checks of energy and dim). Computed on the energy's
+ * device, in float (a neural energy in its parameters' precision, as ebm_energy_eval_f32).
+ * Inputs are not checked for NaN or infinities (as ebm_energy_eval_f32).
+ *
+ * Gaussian, harmonic, double-well, Rastrigin, Styblinski-Tang and Booth energies use closed
+ * forms; Rosenbrock, Himmelblau, Ackley, Gaussian-mixture, MLP and TorchScript energies use
+ * libtorch's double backward through the energy (a TorchScript module must be twice
+ * differentiable, else EBM_ERR_TORCH); a composite sums its parts' products with its
+ * weights. Where E is not twice differentiable the result is whatever autograd's one-sided
+ * rules give: Ackley at the origin (a cone point) gives NaN (its energy and gradient there
+ * are ebm_energy_eval_f32's: gradient 0); a ReLU network gives 0 from its activations'
+ * second derivatives.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (energy, x, v, hvp_out; x, v and hvp_out may be NULL when
+ * n = 0), EBM_ERR_INVALID_ARGUMENT (n < 0, dim < 1, misaligned or overlapping buffers, a
+ * callback energy or a composite with one: callbacks give no second derivatives; the
+ * message names "energy"), EBM_ERR_SIZE_OVERFLOW (n*dim), EBM_ERR_DIMENSION_MISMATCH (dim
+ * not accepted by the energy), EBM_ERR_OUT_OF_MEMORY, EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_energy_hvp_f32(const struct ebm_energy *energy,
+                                   const float *x,
+                                   const float *v,
+                                   int64_t n,
+                                   int64_t dim,
+                                   float *hvp_out,
+                                   float *energy_out,
+                                   float *gradient_out);
+
+/**
+ * Hessian-vector products H(x_i) v_i of the energy at n points, as ebm_energy_hvp_f32 in
+ * double: x, v, hvp_out and gradient_out (nullable) are n*dim doubles, row-major;
+ * energy_out (nullable) n doubles.
+ *
+ * Errors: as ebm_energy_hvp_f32.
+ */
+enum ebm_status ebm_energy_hvp_f64(const struct ebm_energy *energy,
+                                   const double *x,
+                                   const double *v,
+                                   int64_t n,
+                                   int64_t dim,
+                                   double *hvp_out,
+                                   double *energy_out,
+                                   double *gradient_out);
+
+/**
  * Called from inside a failing callback: records a message that the library adds to the
  * EBM_ERR_CALLBACK error it reports (e.g. "energy_fn: callback returned 3 (out of range)").
  * message is copied; NULL clears it. Applies to the callback running on the calling thread.

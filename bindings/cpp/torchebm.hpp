@@ -249,6 +249,10 @@ struct Prec<float> {
                                       float* g) {
     return ebm_energy_eval_and_gradient_f32(e, x, n, d, out, g);
   }
+  static ebm_status hvp(const ebm_energy* e, const float* x, const float* v, int64_t n, int64_t d, float* h,
+                        float* out, float* g) {
+    return ebm_energy_hvp_f32(e, x, v, n, d, h, out, g);
+  }
   static ebm_status init(ebm_sampler* s, const float* x, int64_t n, int64_t d) {
     return ebm_sampler_init_f32(s, x, n, d);
   }
@@ -320,6 +324,10 @@ struct Prec<double> {
   static ebm_status eval_and_gradient(const ebm_energy* e, const double* x, int64_t n, int64_t d, double* out,
                                       double* g) {
     return ebm_energy_eval_and_gradient_f64(e, x, n, d, out, g);
+  }
+  static ebm_status hvp(const ebm_energy* e, const double* x, const double* v, int64_t n, int64_t d, double* h,
+                        double* out, double* g) {
+    return ebm_energy_hvp_f64(e, x, v, n, d, h, out, g);
   }
   static ebm_status init(ebm_sampler* s, const double* x, int64_t n, int64_t d) {
     return ebm_sampler_init_f64(s, x, n, d);
@@ -935,6 +943,15 @@ struct EnergyAndGradient {
   std::vector<T> gradient;  ///< n * dim values, grad_x E (not the score)
 };
 
+/** Energies, gradients and Hessian-vector products of n points, as returned by
+ * Energy::eval_gradient_hvp. */
+template <class T>
+struct EnergyGradientHvp {
+  std::vector<T> energy;    ///< n values
+  std::vector<T> gradient;  ///< n * dim values, grad_x E (not the score)
+  std::vector<T> hvp;       ///< n * dim values, H(x_i) v_i
+};
+
 /** An energy function E: R^dim -> R (an ebm_energy handle). */
 class Energy : public detail::Handle<ebm_energy, detail::EnergyFree> {
  public:
@@ -1114,6 +1131,39 @@ class Energy : public detail::Handle<ebm_energy, detail::EnergyFree> {
     EnergyAndGradient<T> out{std::vector<T>(static_cast<size_t>(n)), std::vector<T>(x.size())};
     TORCHEBM_CHECK(detail::Prec<T>::eval_and_gradient(get(), x.data(), n, dim, out.energy.data(),
                                                       out.gradient.data()));
+    return out;
+  }
+
+  /** hvp_out (n*dim values) = H(x_i) v_i, the Hessian of E at each of the n points of x times
+   * the matching row of v; energy_out (n values) and gradient_out (n*dim values) are optional
+   * (nullptr: not wanted). Throws for callback energies, which have no second derivatives. */
+  template <class T, detail::if_real<T> = 0>
+  Ret<void> hvp(const T* x, const T* v, int64_t n, int64_t dim, T* hvp_out, T* energy_out = nullptr,
+                T* gradient_out = nullptr) const {
+    TORCHEBM_CHECK(detail::Prec<T>::hvp(get(), x, v, n, dim, hvp_out, energy_out, gradient_out));
+    return detail::ok();
+  }
+  /** The Hessian-vector products H(x_i) v_i of the points of x along the rows of v (same
+   * layout as x). */
+  template <class T, detail::if_real<T> = 0>
+  Ret<std::vector<T>> hvp(const std::vector<T>& x, const std::vector<T>& v, int64_t dim) const {
+    int64_t n = 0;
+    TORCHEBM_CHECK(detail::rows(x.size(), dim, "Energy::hvp", "x", n));
+    TORCHEBM_CHECK(detail::length(v.size(), n * dim, "Energy::hvp", "v"));
+    std::vector<T> out(x.size());
+    TORCHEBM_CHECK(detail::Prec<T>::hvp(get(), x.data(), v.data(), n, dim, out.data(), nullptr, nullptr));
+    return out;
+  }
+  /** Energies, gradients and Hessian-vector products of the points of x in one pass. */
+  template <class T, detail::if_real<T> = 0>
+  Ret<EnergyGradientHvp<T>> eval_gradient_hvp(const std::vector<T>& x, const std::vector<T>& v, int64_t dim) const {
+    int64_t n = 0;
+    TORCHEBM_CHECK(detail::rows(x.size(), dim, "Energy::eval_gradient_hvp", "x", n));
+    TORCHEBM_CHECK(detail::length(v.size(), n * dim, "Energy::eval_gradient_hvp", "v"));
+    EnergyGradientHvp<T> out{std::vector<T>(static_cast<size_t>(n)), std::vector<T>(x.size()),
+                             std::vector<T>(x.size())};
+    TORCHEBM_CHECK(detail::Prec<T>::hvp(get(), x.data(), v.data(), n, dim, out.hvp.data(), out.energy.data(),
+                                        out.gradient.data()));
     return out;
   }
 

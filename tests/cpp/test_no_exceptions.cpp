@@ -43,6 +43,9 @@ static void values_through_results() {
   CHECK(ebm_energy_eval_f64(well.get(), x.data(), 1, 2, &c_out) == EBM_OK && out == c_out);
   auto g = well.gradient(x, 2);
   CHECK(g.ok() && g.value()[0] == 4 * 1.5 * 0.25);
+  auto h = well.hvp(x, x, 2);  // H = diag(4 (3 x_i^2 - 2)), along v = x
+  CHECK(h.ok() && h.value()[0] == 4 * (3 * 2.25 - 2) * 1.5 && h.value()[1] == 4 * (3 * 0.25 - 2) * -0.5);
+  CHECK(!well.hvp(x, std::vector<double>{1.0}, 2).ok());
   auto dim = well.dim();
   CHECK(dim.ok() && dim.value() == 0);
 

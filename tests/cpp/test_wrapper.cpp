@@ -173,6 +173,25 @@ static void errors_throw_with_status_and_message() {
   }
 }
 
+static void hessian_vector_products() {
+  // Double well a = 1, b = 2: H = diag(4 (3 x_i^2 - 2)); the C API gives the same numbers.
+  Energy well = Energy::double_well(1.0, 2.0);
+  std::vector<double> x = {1.5, -0.5, 0.0, 2.0}, v = {1.0, 2.0, -1.0, 0.5};
+  std::vector<double> h = well.hvp(x, v, 2);
+  for (size_t k = 0; k < x.size(); k++) CHECK_NEAR(h[k], 4 * (3 * x[k] * x[k] - 2) * v[k], 1e-12);
+  auto all = well.eval_gradient_hvp(x, v, 2);
+  CHECK(all.hvp == h && all.energy == well.eval(x, 2) && all.gradient == well.gradient(x, 2));
+  double hc[4], hp[4];
+  CHECK(ebm_energy_hvp_f64(well.get(), x.data(), v.data(), 2, 2, hc, nullptr, nullptr) == EBM_OK);
+  well.hvp(x.data(), v.data(), 2, 2, hp);
+  CHECK(hc[3] == h[3] && hp[0] == h[0]);
+  std::vector<float> xf = {1.5f, -0.5f}, vf = {1.0f, 2.0f};
+  CHECK_NEAR(well.hvp(xf, vf, 2)[1], 4 * (3 * 0.25 - 2) * 2, 1e-5);
+  CHECK_THROWS(well.hvp(x, std::vector<double>{1.0}, 2), EBM_ERR_LENGTH_MISMATCH, "Energy::hvp: v");
+  Energy user = Energy::from_callable(2, [](const double* p, int64_t) { return p[0] * p[1]; });
+  CHECK_THROWS(user.hvp(x, v, 2), EBM_ERR_INVALID_ARGUMENT, "second derivatives");
+}
+
 static void raii_and_moves() {
   Energy a = Energy::harmonic(2.0);
   ebm_energy* raw = a.get();
@@ -712,6 +731,7 @@ int main(int argc, char** argv) {
   RUN(versions_and_build_info);
   RUN(analytic_energies_match_closed_forms_and_c);
   RUN(errors_throw_with_status_and_message);
+  RUN(hessian_vector_products);
   RUN(raii_and_moves);
   RUN(callable_energies);
   RUN(samplers);

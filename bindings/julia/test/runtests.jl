@@ -41,6 +41,24 @@ end
     @test T.num_threads() == 2
 end
 
+@testset "Hessian-vector products" begin
+    X = [0.5 -1.0 2.0; 1.5 0.0 -0.3]             # three points of dim 2 (columns)
+    V = [1.0 0.5 -2.0; -1.0 2.0 0.25]
+    dw = double_well_energy(a = 1.5, b = 2.0)
+    expectH = 4 * 1.5 .* (3 .* X .^ 2 .- 2.0) .* V   # H = diag(4a (3x^2 - b))
+    @test hvp(dw, X, V) ≈ expectH
+    @test hvp(dw, X[:, 2], V[:, 2]) ≈ expectH[:, 2]
+    E, G, H = energy_gradient_hvp(dw, X, V)
+    @test E ≈ energy(dw, X) && G ≈ gradient(dw, X) && H ≈ expectH
+    @test hvp(dw, Float32.(X), Float32.(V)) isa Matrix{Float32}
+    @test hvp(dw, Float32.(X), Float32.(V)) ≈ Float32.(expectH) rtol = 1e-5
+    Hbuf = zeros(2, 3)
+    @test hvp!(Hbuf, dw, X, V) === Hbuf && Hbuf ≈ expectH
+    g = gaussian_energy([1.0, -1.0], [2.0 0.0; 0.0 0.5])
+    @test hvp(g, X, V) ≈ [0.5, 2.0] .* V             # the precision times v
+    @test_throws TorchEBMError hvp(user_energy(x -> sum(abs2, x), 2), X, V)
+end
+
 @testset "analytic energies: closed forms" begin
     X = [0.5 -1.0 2.0; 1.5 0.0 -0.3]             # three points of dim 2 (columns)
     dw = double_well_energy(a = 1.5, b = 2.0)
