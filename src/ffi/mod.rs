@@ -24,8 +24,10 @@ mod model;
 mod training;
 mod distributed;
 mod dataset;
+mod ais;
 mod args;
 
+pub use ais::*;
 pub use callback::*;
 pub use dataset::*;
 pub use distributed::*;
