@@ -32,7 +32,8 @@ export TorchEBMError, free!,
        loss!, train_step!, negatives, negatives!, learning_rate,
        set_learning_rate!, optimizer_steps, save_checkpoint, load_checkpoint,
        set_allreduce!,
-       dataset, dataset!, render_png
+       dataset, dataset!, render_png,
+       ais_estimate
 
 include("library.jl")
 include("errors.jl")
@@ -44,5 +45,6 @@ include("models.jl")
 include("training.jl")
 include("distributed.jl")
 include("misc.jl")
+include("ais.jl")
 
 end # module
