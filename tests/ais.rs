@@ -259,3 +259,19 @@ fn bad_inputs_are_rejected_by_name() {
     );
     assert_names(failure(dw(), ok, usize::MAX / 4, 4), "n_particles");
 }
+
+#[test]
+fn schedules_run_from_zero_to_one_increasing() {
+    for schedule in [BetaSchedule::Sigmoid, BetaSchedule::Linear] {
+        for k in [1, 2, 7, 200] {
+            let betas = schedule.betas(k);
+            assert_eq!(betas.len(), k + 1);
+            assert_eq!((betas[0], betas[k]), (0.0, 1.0));
+            assert!(betas.windows(2).all(|w| w[0] < w[1]), "{schedule:?} K = {k}");
+        }
+    }
+    assert_eq!(BetaSchedule::Linear.betas(4), vec![0.0, 0.25, 0.5, 0.75, 1.0]);
+    // The sigmoid spends more temperatures near the ends than the linear schedule.
+    let sigmoid = BetaSchedule::Sigmoid.betas(100);
+    assert!(sigmoid[10] < 0.1 && sigmoid[90] > 0.9);
+}
