@@ -357,6 +357,28 @@
 #define EBM_DATASET_MAX_COMPONENTS 65536
 
 /**
+ * ebm_ais_params.schedule: beta_k = s(k/K) with s(t) = sigmoid(4 (2t - 1)) rescaled to run
+ * from 0 to 1: temperatures crowd near both ends of the path.
+ */
+#define EBM_AIS_SCHEDULE_SIGMOID 0
+
+/**
+ * ebm_ais_params.schedule: beta_k = k/K.
+ */
+#define EBM_AIS_SCHEDULE_LINEAR 1
+
+/**
+ * ebm_ais_params.sampler: Metropolis-adjusted Langevin transitions (as ebm_mala_new).
+ */
+#define EBM_AIS_SAMPLER_MALA 0
+
+/**
+ * ebm_ais_params.sampler: Hamiltonian Monte Carlo transitions with unit mass (as
+ * ebm_hmc_new).
+ */
+#define EBM_AIS_SAMPLER_HMC 1
+
+/**
  * Result of every fallible ebm_ function. EBM_OK is 0; every other value is an error whose
  * details are in ebm_last_error_message(). New codes are only ever appended.
  */
@@ -1203,6 +1225,108 @@ typedef struct ebm_dataset_params {
    */
   int64_t points_per_dim;
 } ebm_dataset_params;
+
+/**
+ * Parameters of annealed importance sampling (ebm_ais_estimate_f32/_f64). The path is
+ * E_beta(x) = (1 - beta) E0(x) + beta E(x) from the base E0(x) = |x|^2 / (2 base_std^2),
+ * the energy of N(0, base_std^2 I), to the energy E, over K = n_temperatures steps
+ * 0 = beta_0 < beta_1 < ... < beta_K = 1. Particles start as exact draws of the base; at each
+ * beta_k every particle's log weight grows by (beta_k - beta_{k-1}) (E0(x) - E(x)), and for
+ * k < K the particles then take inner_steps transitions of the inner sampler targeting
+ * exp(-E_beta_k).
+ *
+ * Get defaults from ebm_ais_default_params(), then change fields.
+ */
+typedef struct ebm_ais_params {
+  /**
+   * sizeof(ebm_ais_params); set by ebm_ais_default_params().
+   */
+  size_t struct_size;
+  /**
+   * K >= 1, the number of beta steps (K = 1 is plain importance sampling from the base).
+   * Default 200.
+   */
+  int64_t n_temperatures;
+  /**
+   * EBM_AIS_SCHEDULE_SIGMOID (default) or EBM_AIS_SCHEDULE_LINEAR.
+   */
+  int32_t schedule;
+  /**
+   * EBM_AIS_SAMPLER_MALA (default) or EBM_AIS_SAMPLER_HMC.
+   */
+  int32_t sampler;
+  /**
+   * The inner sampler's step size > 0: MALA's h, HMC's leapfrog step. Default 0.05.
+   */
+  double step_size;
+  /**
+   * HMC's leapfrog steps per transition, >= 1 (read only for HMC). Default 10.
+   */
+  int64_t n_leapfrog_steps;
+  /**
+   * Transitions per intermediate temperature, >= 1. Default 1.
+   */
+  int64_t inner_steps;
+  /**
+   * Standard deviation of the base N(0, base_std^2 I), > 0: choose it to cover the
+   * target's mass. Default 1.
+   */
+  double base_std;
+  /**
+   * Seed of the particles' random streams. Default 0.
+   */
+  uint64_t seed;
+  /**
+   * EBM_DEVICE_CPU (default) or a CUDA device index.
+   */
+  int32_t device;
+  /**
+   * EBM_RNG_PER_CHAIN (default) or EBM_RNG_TORCH. With per-chain streams on the CPU,
+   * particle i's path (base draw included) depends only on (seed, first_chain + i).
+   */
+  int32_t rng;
+  /**
+   * The global index of particle 0 (default 0), as ebm_mala_params.first_chain: must be 0
+   * unless rng is EBM_RNG_PER_CHAIN on the CPU.
+   */
+  uint64_t first_chain;
+} ebm_ais_params;
+
+/**
+ * The result of ebm_ais_estimate_f32/_f64. With the log weights w_i and r_i = exp(w_i -
+ * max w): log_z = log_z_base + max w + log(mean r).
+ */
+typedef struct ebm_ais_result {
+  /**
+   * The estimate of log Z, Z = integral of exp(-E(x)) dx.
+   */
+  double log_z;
+  /**
+   * Delta-method standard error of log_z: the standard error of the mean of r (sample
+   * standard deviation / sqrt(n_particles)) divided by that mean. It can be optimistic
+   * when the weights are heavy-tailed (few temperatures, a poor base): read it with
+   * effective_sample_size.
+   */
+  double standard_error;
+  /**
+   * (sum r)^2 / sum r^2, between 1 and n_particles.
+   */
+  double effective_sample_size;
+  /**
+   * Mean acceptance of the inner transitions over every particle and intermediate
+   * temperature; NaN when n_temperatures is 1 (no transition runs).
+   */
+  double mean_acceptance;
+  /**
+   * log Z0 = (dim / 2) log(2 pi base_std^2) of the base.
+   */
+  double log_z_base;
+  /**
+   * Particles whose energy was NaN or infinite somewhere on the path: their weight is 0
+   * (log weight -infinity).
+   */
+  int64_t non_finite_particles;
+} ebm_ais_result;
 
 #ifdef __cplusplus
 extern "C" {
@@ -2663,6 +2787,58 @@ enum ebm_status ebm_render_png(const struct ebm_energy *energy,
                                int64_t panel_size,
                                double temperature,
                                const char *path);
+
+/**
+ * Default parameters for ebm_ais_estimate_f32/_f64: 200 temperatures on the sigmoid
+ * schedule, one MALA transition of step size 0.05 per temperature, base N(0, I), seed 0,
+ * CPU, per-chain streams.
+ */
+struct ebm_ais_params ebm_ais_default_params(void);
+
+/**
+ * Estimates log Z = log of the integral of exp(-E(x)) dx for energy in dimension dim by
+ * annealed importance sampling with n_particles particles (see ebm_ais_params), the
+ * particles kept in float (on the CPU with EBM_RNG_PER_CHAIN they are advanced in double
+ * whatever the variant); the estimate is computed in double.
+ *
+ * out: filled with the estimate; out_size must be sizeof(ebm_ais_result) as seen by the
+ * caller (at least this version's). log_weights_out: NULL, or n_particles doubles receiving
+ * the log importance weights w_i. samples_out: NULL, or n_particles*dim floats (row-major)
+ * receiving the particles at the end of the path, draws of exp(-E) once weighted by
+ * exp(w_i). Nothing is written to out unless the call succeeds.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (energy, params, out), EBM_ERR_INVALID_ARGUMENT
+ * (params.struct_size; params.n_temperatures, params.inner_steps or, for HMC,
+ * params.n_leapfrog_steps < 1; params.step_size or params.base_std <= 0; an unknown
+ * params.schedule, params.sampler or params.rng; params.first_chain != 0 without per-chain
+ * CPU streams; out_size too small; n_particles < 2; dim < 1; overlapping buffers),
+ * EBM_ERR_NON_FINITE (a NaN or infinite params.step_size or params.base_std; energy, when
+ * it is NaN or infinite on every particle's path), EBM_ERR_DIMENSION_MISMATCH (dim not
+ * accepted by the energy), EBM_ERR_SIZE_OVERFLOW (buffers larger than memory),
+ * EBM_ERR_OUT_OF_MEMORY (n_particles, when the particles would not fit in the memory
+ * available), EBM_ERR_DEVICE_UNAVAILABLE (params.device), EBM_ERR_CALLBACK, EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_ais_estimate_f32(const struct ebm_energy *energy,
+                                     const struct ebm_ais_params *params,
+                                     int64_t n_particles,
+                                     int64_t dim,
+                                     struct ebm_ais_result *out,
+                                     size_t out_size,
+                                     double *log_weights_out,
+                                     float *samples_out);
+
+/**
+ * ebm_ais_estimate_f32 with the particles kept in double and samples_out as n_particles*dim
+ * doubles.
+ */
+enum ebm_status ebm_ais_estimate_f64(const struct ebm_energy *energy,
+                                     const struct ebm_ais_params *params,
+                                     int64_t n_particles,
+                                     int64_t dim,
+                                     struct ebm_ais_result *out,
+                                     size_t out_size,
+                                     double *log_weights_out,
+                                     double *samples_out);
 
 /**
  * Rank-normalised split R-hat of each coordinate of a trajectory (Vehtari et al. 2021;

@@ -20,6 +20,8 @@ pub mod energy;
 /// cbindgen:ignore
 pub mod error;
 /// cbindgen:ignore
+pub mod estimate;
+/// cbindgen:ignore
 pub mod exclusive;
 /// cbindgen:ignore
 mod files;

@@ -2029,6 +2029,81 @@ inline Ret<std::vector<double>> autocorrelation(const std::vector<T>& draws, int
 }
 
 
+// ---------------------------------------------------------------------------------------
+// Annealed importance sampling
+// ---------------------------------------------------------------------------------------
+
+/* As TORCHEBM_FIELD (undefined by then). */
+#define TORCHEBM_AIS_FIELD(Self, type, name) \
+  Self& name(type v) noexcept {              \
+    p_.name = v;                             \
+    return *this;                            \
+  }                                          \
+  type name() const noexcept { return p_.name; }
+
+/** AIS settings (ebm_ais_params; defaults from ebm_ais_default_params): schedule is
+ *  EBM_AIS_SCHEDULE_SIGMOID or _LINEAR, sampler EBM_AIS_SAMPLER_MALA or _HMC. */
+class AisParams {
+ public:
+  TORCHEBM_AIS_FIELD(AisParams, int64_t, n_temperatures)
+  TORCHEBM_AIS_FIELD(AisParams, int32_t, schedule)
+  TORCHEBM_AIS_FIELD(AisParams, int32_t, sampler)
+  TORCHEBM_AIS_FIELD(AisParams, double, step_size)
+  TORCHEBM_AIS_FIELD(AisParams, int64_t, n_leapfrog_steps)
+  TORCHEBM_AIS_FIELD(AisParams, int64_t, inner_steps)
+  TORCHEBM_AIS_FIELD(AisParams, double, base_std)
+  TORCHEBM_AIS_FIELD(AisParams, uint64_t, seed)
+  TORCHEBM_AIS_FIELD(AisParams, int32_t, device)
+  TORCHEBM_AIS_FIELD(AisParams, int32_t, rng)
+  TORCHEBM_AIS_FIELD(AisParams, uint64_t, first_chain)
+  /** The C struct (struct_size set). */
+  const ebm_ais_params& c() const noexcept { return p_; }
+
+ private:
+  ebm_ais_params p_ = ebm_ais_default_params();
+};
+
+#undef TORCHEBM_AIS_FIELD
+
+/** An AIS estimate of log Z: the C result (log_z, standard_error, effective_sample_size,
+ *  mean_acceptance, log_z_base, non_finite_particles), the n_particles log weights and the
+ *  final particles, (n_particles, dim) row-major in T. */
+template <class T>
+struct AisEstimate {
+  ebm_ais_result result{};
+  std::vector<double> log_weights;
+  std::vector<T> samples;
+};
+
+namespace detail {
+inline ebm_status ais(const ebm_energy* e, const ebm_ais_params* p, int64_t n, int64_t d, ebm_ais_result* out,
+                      double* w, float* x) {
+  return ebm_ais_estimate_f32(e, p, n, d, out, sizeof *out, w, x);
+}
+inline ebm_status ais(const ebm_energy* e, const ebm_ais_params* p, int64_t n, int64_t d, ebm_ais_result* out,
+                      double* w, double* x) {
+  return ebm_ais_estimate_f64(e, p, n, d, out, sizeof *out, w, x);
+}
+}  // namespace detail
+
+/** log Z = log of the integral of exp(-E) by annealed importance sampling (ebm_ais_estimate_f32
+ *  for T = float, _f64 for T = double: the particles' precision). */
+template <class T = double>
+inline Ret<AisEstimate<T>> ais_estimate(const Energy& energy, int64_t n_particles, int64_t dim,
+                                        const AisParams& params = AisParams()) {
+  AisEstimate<T> estimate;
+  // Invalid sizes go to the library unallocated, for its own error.
+  bool sized = n_particles >= 2 && dim >= 1;
+  if (sized) {
+    estimate.log_weights.resize(static_cast<size_t>(n_particles));
+    estimate.samples.resize(static_cast<size_t>(n_particles) * static_cast<size_t>(dim));
+  }
+  TORCHEBM_CHECK(detail::ais(energy.get(), &params.c(), n_particles, dim, &estimate.result,
+                             sized ? estimate.log_weights.data() : nullptr,
+                             sized ? estimate.samples.data() : nullptr));
+  return estimate;
+}
+
 }  // namespace torchebm
 
 #endif  // TORCHEBM_HPP

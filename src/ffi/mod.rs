@@ -27,9 +27,11 @@ mod model;
 mod training;
 mod distributed;
 mod dataset;
+mod ais;
 mod args;
 mod diagnostics;
 
+pub use ais::*;
 pub use callback::*;
 pub use dataset::*;
 pub use diagnostics::*;

@@ -1,6 +1,7 @@
 // The C++ wrapper's no-exceptions mode, built with -fno-exceptions (and again with exceptions
 // on but TORCHEBM_NO_EXCEPTIONS defined): every function returns torchebm::Status or
 // torchebm::Result<T> instead of throwing; the values and errors are those of the C API.
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <type_traits>
@@ -55,6 +56,9 @@ static void values_through_results() {
   CHECK(samples.ok() && samples->size() == 20);
   auto stats = sampler->stats();
   CHECK(stats.ok() && stats->steps == 20 && stats->n_chains == 10);
+  auto ais = torchebm::ais_estimate(well, 50, 1, torchebm::AisParams().n_temperatures(10).base_std(1.5));
+  CHECK(ais.ok() && ais->log_weights.size() == 50 && std::isfinite(ais->result.log_z));
+  CHECK(!torchebm::ais_estimate<float>(well, 1, 1).ok());
 }
 
 static void errors_through_statuses() {

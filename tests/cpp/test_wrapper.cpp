@@ -24,6 +24,7 @@ using torchebm::Sampler;
 static_assert(TORCHEBM_EXCEPTIONS == 1, "this test is the exceptions mode");
 
 static std::string scratch = "/tmp";
+static const double M_PI_VALUE = 3.14159265358979323846;
 
 // Evaluates expr, which must throw torchebm::Error with `status` and a message containing `needle`.
 #define CHECK_THROWS(expr, expected_status, needle)                                                    \
@@ -726,6 +727,24 @@ static void spans() {
 }
 #endif
 
+// AIS: log Z of the unnormalised standard Gaussian in 2-D is log(2 pi); small sizes (this
+// test also runs under valgrind).
+static void annealed_importance_sampling() {
+  Energy gauss = Energy::gaussian({0.5, -0.5}, {1.0, 0.0, 0.0, 1.0});
+  auto p = torchebm::AisParams().n_temperatures(30).base_std(1.5).step_size(0.2).seed(4);
+  CHECK(p.c().struct_size == sizeof(ebm_ais_params) && p.n_temperatures() == 30);
+  auto est = torchebm::ais_estimate(gauss, 300, 2, p);
+  const double exact = std::log(2 * M_PI_VALUE);
+  CHECK(est.log_weights.size() == 300 && est.samples.size() == 600);
+  CHECK(est.result.standard_error > 0 && est.result.standard_error < 0.05);
+  CHECK(std::fabs(est.result.log_z - exact) < 4 * est.result.standard_error);
+  auto est32 = torchebm::ais_estimate<float>(gauss, 300, 2, p.sampler(EBM_AIS_SAMPLER_HMC).n_leapfrog_steps(3));
+  CHECK(est32.samples.size() == 600 && std::fabs(est32.result.log_z - exact) < 4 * est32.result.standard_error);
+  CHECK_THROWS(torchebm::ais_estimate(gauss, 1, 2, p), EBM_ERR_INVALID_ARGUMENT, "n_particles");
+  CHECK_THROWS(torchebm::ais_estimate(gauss, 10, 2, torchebm::AisParams().base_std(0)), EBM_ERR_INVALID_ARGUMENT,
+               "params.base_std");
+}
+
 int main(int argc, char** argv) {
   if (argc > 1) scratch = argv[1];
   RUN(versions_and_build_info);
@@ -742,6 +761,7 @@ int main(int argc, char** argv) {
   RUN(allreduces);
   RUN(datasets_and_pictures);
   RUN(diagnostics);
+  RUN(annealed_importance_sampling);
 #if TORCHEBM_HAS_SPAN
   RUN(spans);
   std::printf("(C++20: std::span overloads tested)\n");

@@ -36,7 +36,8 @@ export TorchEBMError, free!,
        set_learning_rate!, optimizer_steps, save_checkpoint, load_checkpoint,
        set_allreduce!,
        dataset, dataset!, render_png,
-       rhat, ess_bulk, ess_tail, autocorrelation
+       rhat, ess_bulk, ess_tail, autocorrelation,
+       ais_estimate
 
 include("library.jl")
 include("errors.jl")
@@ -49,5 +50,6 @@ include("training.jl")
 include("distributed.jl")
 include("misc.jl")
 include("diagnostics.jl")
+include("ais.jl")
 
 end # module

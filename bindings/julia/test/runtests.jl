@@ -400,6 +400,27 @@ end
     err = status_of(() -> ess_bulk(bad))
     @test err.status == T.EBM_ERR_NON_FINITE && occursin("draws", err.message)
     free!(s)
+@testset "annealed importance sampling" begin
+    # The double well exp(-(x^2 - 2)^2) in 1-D: log Z by Simpson quadrature on [-8, 8].
+    h = 16 / 20000
+    acc = 0.0
+    for i in 0:20000
+        x = -8 + i * h
+        acc += (i == 0 || i == 20000 ? 1 : (i % 2 == 1 ? 4 : 2)) * ℯ^(-(x^2 - 2)^2)
+    end
+    exact = log(acc * h / 3)
+    dw = double_well_energy()
+    r = ais_estimate(dw, 1000, 1; n_temperatures = 200, base_std = 1.5, step_size = 0.05, seed = 3)
+    @test abs(r.log_z - exact) < 4 * r.standard_error && r.standard_error < 0.03
+    @test length(r.log_weights) == 1000 && size(r.samples) == (1, 1000)
+    r32 = ais_estimate(dw, 1000, 1; eltype = Float32, sampler = :hmc, schedule = :linear,
+                       n_temperatures = 50, step_size = 0.05, n_leapfrog_steps = 5, base_std = 1.5, seed = 3)
+    @test abs(r32.log_z - exact) < 4 * r32.standard_error && r32.samples isa Matrix{Float32}
+    two = ais_estimate(dw, 2, 1; n_temperatures = 200, base_std = 1.5, step_size = 0.05, seed = 3)
+    @test two.log_weights == r.log_weights[1:2]
+    @test status_of(() -> ais_estimate(dw, 1, 1)).status == T.EBM_ERR_INVALID_ARGUMENT
+    @test status_of(() -> ais_estimate(dw, 10, 1; n_temperatures = 0)).status == T.EBM_ERR_INVALID_ARGUMENT
+    free!(dw)
 end
 
 end # testset
