@@ -108,12 +108,14 @@ $(BUILD)/c/leak_control: tests/valgrind/leak_control.c include/torchebm.h $(LIBR
 	$(CC) $(WARNINGS) $(CFLAGS) $< -o $@ $(LINK)
 
 # Against TorchEBM 0.8.9 and PyTorch, through the C ABI (ctypes): energies and gradients,
-# seeded Langevin chains, models, losses, optimizers and datasets.
+# seeded Langevin chains, models, losses, optimizers and datasets; and the convergence
+# diagnostics against ArviZ.
 test-parity: build
 	@python="$$(scripts/setup-libtorch.sh --python)"; set -e; \
 	  "$$python" tests/python/parity_torchebm.py $(LIBRARY); \
 	  "$$python" tests/python/parity_langevin.py $(LIBRARY); \
-	  "$$python" tests/python/parity_training.py $(LIBRARY)
+	  "$$python" tests/python/parity_training.py $(LIBRARY); \
+	  "$$python" tests/python/diagnostics_arviz.py $(LIBRARY)
 
 # Timings, not tests: the start-up of small embedding programs (bench-startup), then against
 # TorchEBM 0.8.9 in the same run, unadjusted Langevin and a CD-10 training step.

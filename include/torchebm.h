@@ -357,6 +357,28 @@
 #define EBM_DATASET_MAX_COMPONENTS 65536
 
 /**
+ * ebm_ais_params.schedule: beta_k = s(k/K) with s(t) = sigmoid(4 (2t - 1)) rescaled to run
+ * from 0 to 1: temperatures crowd near both ends of the path.
+ */
+#define EBM_AIS_SCHEDULE_SIGMOID 0
+
+/**
+ * ebm_ais_params.schedule: beta_k = k/K.
+ */
+#define EBM_AIS_SCHEDULE_LINEAR 1
+
+/**
+ * ebm_ais_params.sampler: Metropolis-adjusted Langevin transitions (as ebm_mala_new).
+ */
+#define EBM_AIS_SAMPLER_MALA 0
+
+/**
+ * ebm_ais_params.sampler: Hamiltonian Monte Carlo transitions with unit mass (as
+ * ebm_hmc_new).
+ */
+#define EBM_AIS_SAMPLER_HMC 1
+
+/**
  * Result of every fallible ebm_ function. EBM_OK is 0; every other value is an error whose
  * details are in ebm_last_error_message(). New codes are only ever appended.
  */
@@ -659,8 +681,9 @@ typedef struct ebm_langevin_params {
 
 /**
  * Parameters of the Metropolis-adjusted Langevin algorithm (ebm_mala_new): the Langevin
- * proposal y = x - h grad E(x) + sqrt(2h) xi, accepted per chain with the Metropolis-Hastings
- * probability, so the chains target exp(-E) exactly.
+ * proposal y = x - h grad E(x) + sqrt(2 h T) xi, accepted per chain with the
+ * Metropolis-Hastings probability, so the chains target exp(-E / T) exactly (T = temperature,
+ * default 1).
  */
 typedef struct ebm_mala_params {
   /**
@@ -704,12 +727,18 @@ typedef struct ebm_mala_params {
    * first_chain + n must not exceed 2^64 - 1.
    */
   uint64_t first_chain;
+  /**
+   * Temperature T > 0 (default 1): the chains target exp(-E / T), the proposal being
+   * unadjusted Langevin's at noise_scale T, y = x - h grad E(x) + sqrt(2 h T) xi.
+   */
+  double temperature;
 } ebm_mala_params;
 
 /**
- * Parameters of Hamiltonian Monte Carlo (ebm_hmc_new): momentum p ~ N(0, M), n_leapfrog_steps
+ * Parameters of Hamiltonian Monte Carlo (ebm_hmc_new): momentum p ~ N(0, T M), n_leapfrog_steps
  * leapfrog steps of size step_size, accepted per chain with probability
- * min(1, exp(H_start - H_end)), H = E(x) + p^T M^-1 p / 2.
+ * min(1, exp((H_start - H_end) / T)), H = E(x) + p^T M^-1 p / 2, so the chains target
+ * exp(-E / T) (T = temperature, default 1).
  */
 typedef struct ebm_hmc_params {
   /**
@@ -765,13 +794,19 @@ typedef struct ebm_hmc_params {
    * first_chain + n must not exceed 2^64 - 1.
    */
   uint64_t first_chain;
+  /**
+   * Temperature T > 0 (default 1): the chains target exp(-E / T). Momenta are drawn from
+   * N(0, T M), the leapfrog integrates H = E + p^T M^-1 p / 2 unchanged (step_size keeps its
+   * meaning at every T) and proposals are accepted with min(1, exp(-(H_end - H_start) / T)).
+   */
+  double temperature;
 } ebm_hmc_params;
 
 /**
  * Parameters of kinetic (underdamped) Langevin dynamics integrated by the BAOAB splitting
- * (ebm_kinetic_langevin_new), at temperature 1 with velocities v ~ N(0, M^-1): the standard
- * integrator of molecular dynamics; its positions sample exp(-E) with an O(step_size^2) bias
- * (none for Gaussian energies).
+ * (ebm_kinetic_langevin_new), at temperature T with velocities v ~ N(0, T M^-1): the standard
+ * integrator of molecular dynamics; its positions sample exp(-E / T) with an O(step_size^2)
+ * bias (none for Gaussian energies).
  */
 typedef struct ebm_kinetic_langevin_params {
   /**
@@ -817,6 +852,11 @@ typedef struct ebm_kinetic_langevin_params {
    * first_chain + n must not exceed 2^64 - 1.
    */
   uint64_t first_chain;
+  /**
+   * Temperature T > 0 (default 1): the positions sample exp(-E / T), velocities
+   * N(0, T M^-1) (the friction's noise scaled by sqrt(T)).
+   */
+  double temperature;
 } ebm_kinetic_langevin_params;
 
 /**
@@ -952,6 +992,44 @@ typedef int32_t (*ebm_progress_fn)(int64_t steps_done,
                                    int64_t steps_total,
                                    double mean_energy,
                                    void *user_data);
+
+/**
+ * Parameters of replica exchange (ebm_parallel_tempering_new). The ladder multiplies the
+ * inner sampler's temperature T: replica k runs at T * ladder_k with ladder_0 = 1, so the
+ * sampler's own chains (replica 0) target exp(-E / T).
+ *
+ * Get defaults from ebm_tempering_default_params(), then change fields.
+ */
+typedef struct ebm_tempering_params {
+  /**
+   * sizeof(ebm_tempering_params); set by ebm_tempering_default_params().
+   */
+  size_t struct_size;
+  /**
+   * Number of replicas K >= 2 of a geometric ladder 1, r, r^2, ..., max_temperature
+   * (ignored when temperatures is given). Default 8.
+   */
+  int64_t n_temperatures;
+  /**
+   * The hottest multiplier of the geometric ladder, > 1. Default 10.
+   */
+  double max_temperature;
+  /**
+   * An explicit ladder instead (NULL by default): temperatures_len >= 2 multipliers,
+   * starting at exactly 1 and strictly increasing. Copied.
+   */
+  const double *temperatures;
+  /**
+   * Number of values at temperatures (0 when NULL).
+   */
+  int64_t temperatures_len;
+  /**
+   * Steps between exchange rounds, >= 1. Default 1. Each round tries every other
+   * neighbour pair, (0,1), (2,3), ... and (1,2), (3,4), ... alternately (the
+   * deterministic even-odd scheme), for every chain with its own random stream.
+   */
+  int64_t swap_interval;
+} ebm_tempering_params;
 
 /**
  * The architecture of an MLP energy E(x) = network(x): input_dim -> hidden[0] -> ... ->
@@ -1233,6 +1311,108 @@ typedef struct ebm_dataset_params {
    */
   int64_t points_per_dim;
 } ebm_dataset_params;
+
+/**
+ * Parameters of annealed importance sampling (ebm_ais_estimate_f32/_f64). The path is
+ * E_beta(x) = (1 - beta) E0(x) + beta E(x) from the base E0(x) = |x|^2 / (2 base_std^2),
+ * the energy of N(0, base_std^2 I), to the energy E, over K = n_temperatures steps
+ * 0 = beta_0 < beta_1 < ... < beta_K = 1. Particles start as exact draws of the base; at each
+ * beta_k every particle's log weight grows by (beta_k - beta_{k-1}) (E0(x) - E(x)), and for
+ * k < K the particles then take inner_steps transitions of the inner sampler targeting
+ * exp(-E_beta_k).
+ *
+ * Get defaults from ebm_ais_default_params(), then change fields.
+ */
+typedef struct ebm_ais_params {
+  /**
+   * sizeof(ebm_ais_params); set by ebm_ais_default_params().
+   */
+  size_t struct_size;
+  /**
+   * K >= 1, the number of beta steps (K = 1 is plain importance sampling from the base).
+   * Default 200.
+   */
+  int64_t n_temperatures;
+  /**
+   * EBM_AIS_SCHEDULE_SIGMOID (default) or EBM_AIS_SCHEDULE_LINEAR.
+   */
+  int32_t schedule;
+  /**
+   * EBM_AIS_SAMPLER_MALA (default) or EBM_AIS_SAMPLER_HMC.
+   */
+  int32_t sampler;
+  /**
+   * The inner sampler's step size > 0: MALA's h, HMC's leapfrog step. Default 0.05.
+   */
+  double step_size;
+  /**
+   * HMC's leapfrog steps per transition, >= 1 (read only for HMC). Default 10.
+   */
+  int64_t n_leapfrog_steps;
+  /**
+   * Transitions per intermediate temperature, >= 1. Default 1.
+   */
+  int64_t inner_steps;
+  /**
+   * Standard deviation of the base N(0, base_std^2 I), > 0: choose it to cover the
+   * target's mass. Default 1.
+   */
+  double base_std;
+  /**
+   * Seed of the particles' random streams. Default 0.
+   */
+  uint64_t seed;
+  /**
+   * EBM_DEVICE_CPU (default) or a CUDA device index.
+   */
+  int32_t device;
+  /**
+   * EBM_RNG_PER_CHAIN (default) or EBM_RNG_TORCH. With per-chain streams on the CPU,
+   * particle i's path (base draw included) depends only on (seed, first_chain + i).
+   */
+  int32_t rng;
+  /**
+   * The global index of particle 0 (default 0), as ebm_mala_params.first_chain: must be 0
+   * unless rng is EBM_RNG_PER_CHAIN on the CPU.
+   */
+  uint64_t first_chain;
+} ebm_ais_params;
+
+/**
+ * The result of ebm_ais_estimate_f32/_f64. With the log weights w_i and r_i = exp(w_i -
+ * max w): log_z = log_z_base + max w + log(mean r).
+ */
+typedef struct ebm_ais_result {
+  /**
+   * The estimate of log Z, Z = integral of exp(-E(x)) dx.
+   */
+  double log_z;
+  /**
+   * Delta-method standard error of log_z: the standard error of the mean of r (sample
+   * standard deviation / sqrt(n_particles)) divided by that mean. It can be optimistic
+   * when the weights are heavy-tailed (few temperatures, a poor base): read it with
+   * effective_sample_size.
+   */
+  double standard_error;
+  /**
+   * (sum r)^2 / sum r^2, between 1 and n_particles.
+   */
+  double effective_sample_size;
+  /**
+   * Mean acceptance of the inner transitions over every particle and intermediate
+   * temperature; NaN when n_temperatures is 1 (no transition runs).
+   */
+  double mean_acceptance;
+  /**
+   * log Z0 = (dim / 2) log(2 pi base_std^2) of the base.
+   */
+  double log_z_base;
+  /**
+   * Particles whose energy was NaN or infinite somewhere on the path: their weight is 0
+   * (log weight -infinity).
+   */
+  int64_t non_finite_particles;
+} ebm_ais_result;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1577,6 +1757,59 @@ enum ebm_status ebm_energy_eval_and_gradient_f64(const struct ebm_energy *energy
                                                  double *gradient_out);
 
 /**
+ * Hessian-vector products of the energy at n points: hvp_out[i*dim .. i*dim+dim-1] =
+ * H(x_i) v_i, where H(x_i) is the Hessian of E at point i (x[i*dim .. i*dim+dim-1]) and
+ * v_i = v[i*dim .. i*dim+dim-1] its direction. Optionally also the energies E(x_i) and the
+ * gradients grad_x E(x_i) of the same pass, at no extra cost (what Newton-type methods use).
+ *
+ * x, v and hvp_out: n*dim floats, row-major. energy_out: n floats, or NULL when not wanted.
+ * gradient_out: n*dim floats (the gradient of the ENERGY, not the score), or NULL when not
+ * wanted. x and v may be the same buffer; the output buffers must not overlap each other,
+ * x or v. n = 0 does nothing (after the checks of energy and dim). Computed on the energy's
+ * device, in float (a neural energy in its parameters' precision, as ebm_energy_eval_f32).
+ * Inputs are not checked for NaN or infinities (as ebm_energy_eval_f32).
+ *
+ * Gaussian, harmonic, double-well, Rastrigin, Styblinski-Tang and Booth energies use closed
+ * forms; Rosenbrock, Himmelblau, Ackley, Gaussian-mixture, MLP and TorchScript energies use
+ * libtorch's double backward through the energy (a TorchScript module must be twice
+ * differentiable, else EBM_ERR_TORCH); a composite sums its parts' products with its
+ * weights. Where E is not twice differentiable the result is whatever autograd's one-sided
+ * rules give: Ackley at the origin (a cone point) gives NaN (its energy and gradient there
+ * are ebm_energy_eval_f32's: gradient 0); a ReLU network gives 0 from its activations'
+ * second derivatives.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (energy, x, v, hvp_out; x, v and hvp_out may be NULL when
+ * n = 0), EBM_ERR_INVALID_ARGUMENT (n < 0, dim < 1, misaligned or overlapping buffers, a
+ * callback energy or a composite with one: callbacks give no second derivatives; the
+ * message names "energy"), EBM_ERR_SIZE_OVERFLOW (n*dim), EBM_ERR_DIMENSION_MISMATCH (dim
+ * not accepted by the energy), EBM_ERR_OUT_OF_MEMORY, EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_energy_hvp_f32(const struct ebm_energy *energy,
+                                   const float *x,
+                                   const float *v,
+                                   int64_t n,
+                                   int64_t dim,
+                                   float *hvp_out,
+                                   float *energy_out,
+                                   float *gradient_out);
+
+/**
+ * Hessian-vector products H(x_i) v_i of the energy at n points, as ebm_energy_hvp_f32 in
+ * double: x, v, hvp_out and gradient_out (nullable) are n*dim doubles, row-major;
+ * energy_out (nullable) n doubles.
+ *
+ * Errors: as ebm_energy_hvp_f32.
+ */
+enum ebm_status ebm_energy_hvp_f64(const struct ebm_energy *energy,
+                                   const double *x,
+                                   const double *v,
+                                   int64_t n,
+                                   int64_t dim,
+                                   double *hvp_out,
+                                   double *energy_out,
+                                   double *gradient_out);
+
+/**
  * Called from inside a failing callback: records a message that the library adds to the
  * EBM_ERR_CALLBACK error it reports (e.g. "energy_fn: callback returned 3 (out of range)").
  * message is copied; NULL clears it. Applies to the callback running on the calling thread.
@@ -1685,8 +1918,8 @@ enum ebm_status ebm_kinetic_langevin_new(const struct ebm_energy *energy,
 void ebm_sampler_free(struct ebm_sampler *sampler);
 
 /**
- * The sampler's kind as a static string: "langevin", "mala", "hmc", "kinetic_langevin" or
- * "nuts".
+ * The sampler's kind as a static string: "langevin", "mala", "hmc", "kinetic_langevin",
+ * "nuts" or "parallel_tempering".
  * NULL if sampler is NULL. Do not free.
  */
 const char *ebm_sampler_name(const struct ebm_sampler *sampler);
@@ -1953,6 +2186,173 @@ enum ebm_status ebm_sampler_set_progress_callback(struct ebm_sampler *sampler,
                                                   int64_t interval,
                                                   void *user_data,
                                                   ebm_free_fn free_user_data);
+
+/**
+ * Writes, per chain, the energy E of its current state (not divided by the temperature) into
+ * energies_out (n doubles, n the number of chains): the values the next step starts from.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (sampler, energies_out), EBM_ERR_INVALID_ARGUMENT (chains not
+ * initialised, n < 0), EBM_ERR_LENGTH_MISMATCH (n), EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_sampler_get_energies(const struct ebm_sampler *sampler,
+                                         double *energies_out,
+                                         int64_t n);
+
+/**
+ * Copies the chains' momenta into momenta_out (n*dim floats, row-major; n and dim the
+ * chains'). HMC: the momenta at the end of the last transition (the proposal's final
+ * momenta where it was accepted, its initial momenta where it was rejected; zeros before the
+ * first transition). Kinetic Langevin: p = M v, v the velocities (with a unit mass, the
+ * velocities themselves).
+ *
+ * Errors: EBM_ERR_NULL_POINTER (sampler, momenta_out), EBM_ERR_INVALID_ARGUMENT (chains not
+ * initialised, a sampler without momenta: langevin, mala), EBM_ERR_LENGTH_MISMATCH (n, dim
+ * not the chains'), EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_sampler_get_momenta_f32(const struct ebm_sampler *sampler,
+                                            float *momenta_out,
+                                            int64_t n,
+                                            int64_t dim);
+
+/**
+ * ebm_sampler_get_momenta_f32 into n*dim doubles.
+ */
+enum ebm_status ebm_sampler_get_momenta_f64(const struct ebm_sampler *sampler,
+                                            double *momenta_out,
+                                            int64_t n,
+                                            int64_t dim);
+
+/**
+ * Sets the chains' momenta from momenta (n*dim floats, row-major, copied; n and dim the
+ * chains'). HMC: the next transition starts from these momenta instead of a fresh draw (the
+ * one after it draws again). Kinetic Langevin: the chains continue with velocities
+ * v = M^-1 p. Step counts and statistics are unchanged.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (sampler, momenta), EBM_ERR_INVALID_ARGUMENT (chains not
+ * initialised, a sampler without momenta), EBM_ERR_LENGTH_MISMATCH (n, dim not the chains'),
+ * EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_sampler_set_momenta_f32(struct ebm_sampler *sampler,
+                                            const float *momenta,
+                                            int64_t n,
+                                            int64_t dim);
+
+/**
+ * ebm_sampler_set_momenta_f32 from n*dim doubles.
+ */
+enum ebm_status ebm_sampler_set_momenta_f64(struct ebm_sampler *sampler,
+                                            const double *momenta,
+                                            int64_t n,
+                                            int64_t dim);
+
+/**
+ * Moves the chains to samples (n*dim floats, row-major, copied; n and dim the chains')
+ * without re-initialising them: unlike ebm_sampler_init_f32, step counts, statistics,
+ * traces, adaptation, schedules, momenta and random streams continue. E and grad E are
+ * evaluated at the new states; a chain frozen as non-finite is live again when its new state
+ * is finite.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (sampler, samples), EBM_ERR_INVALID_ARGUMENT (chains not
+ * initialised), EBM_ERR_LENGTH_MISMATCH (n, dim not the chains'), EBM_ERR_CALLBACK,
+ * EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_sampler_set_samples_f32(struct ebm_sampler *sampler,
+                                            const float *samples,
+                                            int64_t n,
+                                            int64_t dim);
+
+/**
+ * ebm_sampler_set_samples_f32 from n*dim doubles.
+ */
+enum ebm_status ebm_sampler_set_samples_f64(struct ebm_sampler *sampler,
+                                            const double *samples,
+                                            int64_t n,
+                                            int64_t dim);
+
+/**
+ * Evaluates E and grad E again at the chains' current states. Every step reuses the energy
+ * and gradient cached at the end of the previous one, so call this between runs when the
+ * energy has changed (a callback energy reading the host's state, a model whose parameters
+ * were set); a CD loss's own updates need no call. Chains whose refreshed state is
+ * non-finite are frozen as after a step. Counts and statistics are unchanged.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (sampler), EBM_ERR_INVALID_ARGUMENT (chains not
+ * initialised), EBM_ERR_CALLBACK, EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_sampler_refresh(struct ebm_sampler *sampler);
+
+/**
+ * Accepted proposals over proposals at each step since initialisation, all chains together
+ * (MALA, HMC; for NUTS the mean of Stan's acceptance statistic): writes the first min(capacity, steps) values into trace_out and the number of
+ * steps into *length_out. Call with capacity 0 (trace_out may then be NULL) to learn the
+ * length. With an all-reduce set (ebm_sampler_set_allreduce) this is a collective call (with
+ * capacity 0 too) over every process's chains.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (sampler, length_out, trace_out when capacity > 0),
+ * EBM_ERR_INVALID_ARGUMENT (capacity < 0, chains not initialised, a sampler without
+ * accept/reject), EBM_ERR_TORCH; with an all-reduce, those of ebm_sampler_get_energy_trace.
+ */
+enum ebm_status ebm_sampler_get_acceptance_trace(const struct ebm_sampler *sampler,
+                                                 double *trace_out,
+                                                 int64_t capacity,
+                                                 int64_t *length_out);
+
+/**
+ * Default parameters for ebm_parallel_tempering_new(): 8 replicas on a geometric ladder from
+ * 1 to 10, an exchange round after every step.
+ */
+struct ebm_tempering_params ebm_tempering_default_params(void);
+
+/**
+ * Replica exchange (parallel tempering) with inner as the template of every replica: a new
+ * sampler running K copies of the chains, replica k by inner's method at temperature
+ * T * ladder_k (T = inner's temperature; unadjusted Langevin's noise_scale), and exchanging
+ * the states of neighbouring replicas' chains i every swap_interval steps with the Metropolis
+ * probability min(1, exp((1/T_k - 1/T_k+1)(E_k,i - E_k+1,i))). Momenta stay with their replica.
+ *
+ * The new sampler's chains are replica 0's: init, run, trajectories, samples, statistics,
+ * acceptance, energies, momenta and set_samples concern them (refresh and reseed act on every
+ * replica). Every replica starts at the same initial points (or at its own N(0, I) draws).
+ * Replica k draws from its own streams (seed derived from inner's seed and k) and each
+ * exchange decision from chain i's own stream, so per-chain reproducibility (first_chain) holds
+ * as for inner. A run costs K times inner's. inner is only read (its method, parameters, seed,
+ * device and streams kind are copied) and stays independent; its chains are not used.
+ * ebm_sampler_name() gives "parallel_tempering".
+ *
+ * Errors: EBM_ERR_NULL_POINTER (inner, params, out, temperatures with temperatures_len > 0),
+ * EBM_ERR_INVALID_ARGUMENT (params.struct_size, n_temperatures < 2, max_temperature <= 1, a
+ * ladder not starting at 1 or not increasing, swap_interval < 1, inner itself a replica-exchange
+ * sampler), EBM_ERR_NON_FINITE (a NaN or infinite temperature), EBM_ERR_BUSY (inner in use by
+ * this thread), EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_parallel_tempering_new(const struct ebm_sampler *inner,
+                                           const struct ebm_tempering_params *params,
+                                           struct ebm_sampler **out);
+
+/**
+ * Writes, per neighbour pair of replicas (k, k+1), the exchanges accepted over those
+ * attempted since initialisation, all chains together, into rates_out (len = K - 1 doubles;
+ * NaN for a pair not tried yet).
+ *
+ * Errors: EBM_ERR_NULL_POINTER (sampler, rates_out), EBM_ERR_INVALID_ARGUMENT (not a
+ * replica-exchange sampler, chains not initialised, len < 0), EBM_ERR_LENGTH_MISMATCH (len).
+ */
+enum ebm_status ebm_sampler_get_swap_acceptance(const struct ebm_sampler *sampler,
+                                                double *rates_out,
+                                                int64_t len);
+
+/**
+ * The replicas' temperatures, the sampler's own chains first: writes the first
+ * min(capacity, K) values into temperatures_out and K into *length_out. Call with capacity 0
+ * (temperatures_out may then be NULL) to learn K.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (sampler, length_out, temperatures_out when capacity > 0),
+ * EBM_ERR_INVALID_ARGUMENT (not a replica-exchange sampler, capacity < 0).
+ */
+enum ebm_status ebm_sampler_get_temperatures(const struct ebm_sampler *sampler,
+                                             double *temperatures_out,
+                                             int64_t capacity,
+                                             int64_t *length_out);
 
 /**
  * Default MLP parameters: input_dim 2, no hidden layer, SiLU, no spectral norm, float, CPU,
@@ -2509,6 +2909,183 @@ enum ebm_status ebm_render_png(const struct ebm_energy *energy,
                                int64_t panel_size,
                                double temperature,
                                const char *path);
+
+/**
+ * Default parameters for ebm_ais_estimate_f32/_f64: 200 temperatures on the sigmoid
+ * schedule, one MALA transition of step size 0.05 per temperature, base N(0, I), seed 0,
+ * CPU, per-chain streams.
+ */
+struct ebm_ais_params ebm_ais_default_params(void);
+
+/**
+ * Estimates log Z = log of the integral of exp(-E(x)) dx for energy in dimension dim by
+ * annealed importance sampling with n_particles particles (see ebm_ais_params), the
+ * particles kept in float (on the CPU with EBM_RNG_PER_CHAIN they are advanced in double
+ * whatever the variant); the estimate is computed in double.
+ *
+ * out: filled with the estimate; out_size must be sizeof(ebm_ais_result) as seen by the
+ * caller (at least this version's). log_weights_out: NULL, or n_particles doubles receiving
+ * the log importance weights w_i. samples_out: NULL, or n_particles*dim floats (row-major)
+ * receiving the particles at the end of the path, draws of exp(-E) once weighted by
+ * exp(w_i). Nothing is written to out unless the call succeeds.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (energy, params, out), EBM_ERR_INVALID_ARGUMENT
+ * (params.struct_size; params.n_temperatures, params.inner_steps or, for HMC,
+ * params.n_leapfrog_steps < 1; params.step_size or params.base_std <= 0; an unknown
+ * params.schedule, params.sampler or params.rng; params.first_chain != 0 without per-chain
+ * CPU streams; out_size too small; n_particles < 2; dim < 1; overlapping buffers),
+ * EBM_ERR_NON_FINITE (a NaN or infinite params.step_size or params.base_std; energy, when
+ * it is NaN or infinite on every particle's path), EBM_ERR_DIMENSION_MISMATCH (dim not
+ * accepted by the energy), EBM_ERR_SIZE_OVERFLOW (buffers larger than memory),
+ * EBM_ERR_OUT_OF_MEMORY (n_particles, when the particles would not fit in the memory
+ * available), EBM_ERR_DEVICE_UNAVAILABLE (params.device), EBM_ERR_CALLBACK, EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_ais_estimate_f32(const struct ebm_energy *energy,
+                                     const struct ebm_ais_params *params,
+                                     int64_t n_particles,
+                                     int64_t dim,
+                                     struct ebm_ais_result *out,
+                                     size_t out_size,
+                                     double *log_weights_out,
+                                     float *samples_out);
+
+/**
+ * ebm_ais_estimate_f32 with the particles kept in double and samples_out as n_particles*dim
+ * doubles.
+ */
+enum ebm_status ebm_ais_estimate_f64(const struct ebm_energy *energy,
+                                     const struct ebm_ais_params *params,
+                                     int64_t n_particles,
+                                     int64_t dim,
+                                     struct ebm_ais_result *out,
+                                     size_t out_size,
+                                     double *log_weights_out,
+                                     double *samples_out);
+
+/**
+ * Rank-normalised split R-hat of each coordinate of a trajectory (Vehtari et al. 2021;
+ * ArviZ's az.rhat(method="rank")): every chain is split into its first and last
+ * floor(n_draws / 2) draws (the middle draw of an odd n_draws is left out); the bulk R-hat is
+ * the classic R-hat of the normal scores Phi^-1((r - 3/8) / (S + 1/4)) of the pooled average
+ * ranks r of the S split draws, the tail R-hat the same of the draws folded about their
+ * median, |x - median|; the result is the larger of the two.
+ *
+ * draws: n_draws * n_chains * dim floats, row-major (n_draws, n_chains, dim) exactly as
+ * ebm_sampler_run_trajectory_f32 writes it: element [t][c][j] is
+ * draws[(t * n_chains + c) * dim + j] (a Julia Array of size (dim, n_chains, n_draws)).
+ * Values are widened to double. rhat_out: dim doubles. Values near 1 indicate mixed chains;
+ * above 1.01 is the usual warning sign.
+ *
+ * NaN results: every coordinate when n_chains = 1 (the between-chain variance needs two
+ * chains, as in ArviZ), and a coordinate whose draws are all equal.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (draws, rhat_out), EBM_ERR_INVALID_ARGUMENT (n_draws < 4,
+ * n_chains < 1, dim < 1, misaligned or overlapping buffers), EBM_ERR_SIZE_OVERFLOW
+ * (n_draws * n_chains * dim), EBM_ERR_NON_FINITE (a NaN or infinite value in draws; the
+ * message gives its [t][c][j]), EBM_ERR_OUT_OF_MEMORY, EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_diagnostics_rhat_f32(const float *draws,
+                                         int64_t n_draws,
+                                         int64_t n_chains,
+                                         int64_t dim,
+                                         double *rhat_out);
+
+/**
+ * ebm_diagnostics_rhat_f32 with draws of doubles.
+ */
+enum ebm_status ebm_diagnostics_rhat_f64(const double *draws,
+                                         int64_t n_draws,
+                                         int64_t n_chains,
+                                         int64_t dim,
+                                         double *rhat_out);
+
+/**
+ * Bulk effective sample size of each coordinate of a trajectory (Vehtari et al. 2021;
+ * ArviZ's az.ess(method="bulk")): Geyer's initial monotone sequence estimator applied to the
+ * normal scores of the pooled ranks of the split chains (see ebm_diagnostics_rhat_f32), i.e.
+ * S / tau with S = 2 * n_chains * floor(n_draws / 2) and tau = -1 + 2 * (sum of the
+ * autocorrelations combined across chains, truncated where consecutive pair sums turn
+ * negative, made non-increasing), tau at least 1 / log10(S). Autocovariances are computed
+ * with libtorch's FFT. A coordinate whose draws are all equal gets S, as in ArviZ.
+ *
+ * draws: as for ebm_diagnostics_rhat_f32. ess_out: dim doubles.
+ *
+ * Errors: as ebm_diagnostics_rhat_f32, with ess_out for rhat_out.
+ */
+enum ebm_status ebm_diagnostics_ess_bulk_f32(const float *draws,
+                                             int64_t n_draws,
+                                             int64_t n_chains,
+                                             int64_t dim,
+                                             double *ess_out);
+
+/**
+ * ebm_diagnostics_ess_bulk_f32 with draws of doubles.
+ */
+enum ebm_status ebm_diagnostics_ess_bulk_f64(const double *draws,
+                                             int64_t n_draws,
+                                             int64_t n_chains,
+                                             int64_t dim,
+                                             double *ess_out);
+
+/**
+ * Tail effective sample size of each coordinate of a trajectory (Vehtari et al. 2021;
+ * ArviZ's az.ess(method="tail")): the smaller of the effective sample sizes (the estimator
+ * of ebm_diagnostics_ess_bulk_f32, without rank normalisation) of the split chains of the
+ * indicators draw <= q, for q the 5% and the 95% quantiles (R's type 7) of all
+ * n_draws * n_chains draws of the coordinate. A coordinate whose draws are all equal gets
+ * 2 * n_chains * floor(n_draws / 2), as in ArviZ.
+ *
+ * draws: as for ebm_diagnostics_rhat_f32. ess_out: dim doubles.
+ *
+ * Errors: as ebm_diagnostics_rhat_f32, with ess_out for rhat_out.
+ */
+enum ebm_status ebm_diagnostics_ess_tail_f32(const float *draws,
+                                             int64_t n_draws,
+                                             int64_t n_chains,
+                                             int64_t dim,
+                                             double *ess_out);
+
+/**
+ * ebm_diagnostics_ess_tail_f32 with draws of doubles.
+ */
+enum ebm_status ebm_diagnostics_ess_tail_f64(const double *draws,
+                                             int64_t n_draws,
+                                             int64_t n_chains,
+                                             int64_t dim,
+                                             double *ess_out);
+
+/**
+ * Autocorrelations of each coordinate of a trajectory at lags 0..max_lag, averaged over
+ * chains: autocorrelation_out[k * dim + j] = (1 / n_chains) * sum over chains c of
+ * rho_c,j(k), where rho_c,j(k) = gamma(k) / gamma(0) and gamma(k) = (1 / n_draws) *
+ * sum_{t=0}^{n_draws-1-k} (x[t] - m)(x[t+k] - m) for x[t] = draws[t][c][j] and m its mean
+ * over t (ArviZ's az.autocorr of each chain). Lag 0 is 1. A chain whose draws are all equal
+ * has NaN autocorrelations (0 / 0), which make the coordinate's mean NaN. Autocovariances
+ * are computed with libtorch's FFT.
+ *
+ * draws: as for ebm_diagnostics_rhat_f32. autocorrelation_out: (max_lag + 1) * dim doubles,
+ * row-major (max_lag + 1, dim) (a Julia (dim, max_lag + 1) Matrix).
+ *
+ * Errors: as ebm_diagnostics_rhat_f32 (with autocorrelation_out for rhat_out), plus
+ * EBM_ERR_INVALID_ARGUMENT (max_lag < 0 or max_lag >= n_draws), EBM_ERR_SIZE_OVERFLOW
+ * ((max_lag + 1) * dim).
+ */
+enum ebm_status ebm_diagnostics_autocorrelation_f32(const float *draws,
+                                                    int64_t n_draws,
+                                                    int64_t n_chains,
+                                                    int64_t dim,
+                                                    int64_t max_lag,
+                                                    double *autocorrelation_out);
+
+/**
+ * ebm_diagnostics_autocorrelation_f32 with draws of doubles.
+ */
+enum ebm_status ebm_diagnostics_autocorrelation_f64(const double *draws,
+                                                    int64_t n_draws,
+                                                    int64_t n_chains,
+                                                    int64_t dim,
+                                                    int64_t max_lag,
+                                                    double *autocorrelation_out);
 
 #ifdef __cplusplus
 }  // extern "C"

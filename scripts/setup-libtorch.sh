@@ -3,10 +3,11 @@
 #
 #   scripts/setup-libtorch.sh           prints the libtorch directory
 #   scripts/setup-libtorch.sh --python  prints the cache's Python, which has torch 2.13.0,
-#                                       torchebm 0.8.9 and numpy (the parity tests' reference)
+#                                       torchebm 0.8.9, numpy and arviz 0.23.4 (the parity
+#                                       tests' references)
 #
 # - LIBTORCH set: that libtorch is used as it is (build.rs checks its version).
-# - otherwise: torch==2.13.0, torchebm==0.8.9 and numpy are pip-installed once into a virtual
+# - otherwise: torch==2.13.0, torchebm==0.8.9, numpy and arviz==0.23.4 are pip-installed once into a virtual
 #   environment in a cache shared by every clone: $TORCHEBM_CACHE_DIR, else
 #   $XDG_CACHE_HOME/libtorchebm, else ~/.cache/libtorchebm. About 4.7 GB, a minute or two.
 #
@@ -16,6 +17,8 @@ set -euo pipefail
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 torch_version=2.13.0
 torchebm_version=0.8.9
+# The reference of the convergence diagnostics (tests/python/diagnostics_arviz.py).
+arviz_version=0.23.4
 
 cache_dir=${TORCHEBM_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/libtorchebm}
 python=${PYTHON:-python3}
@@ -36,6 +39,11 @@ ensure_venv() {
         "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
             "torch==$torch_version" "torchebm==$torchebm_version" numpy >&2
         touch "$venv/.complete"
+    fi
+    # Added after the first caches were made: installed into those too.
+    if ! "$venv/bin/python" -c 'import arviz' 2>/dev/null; then
+        echo "setup-libtorch: installing arviz==$arviz_version into $venv" >&2
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "arviz==$arviz_version" >&2
     fi
     flock -u 9
     echo "$venv"

@@ -12,11 +12,15 @@ pub mod cuda_backend;
 /// cbindgen:ignore
 pub mod data;
 /// cbindgen:ignore
+pub mod diagnostics;
+/// cbindgen:ignore
 pub mod distributed;
 /// cbindgen:ignore
 pub mod energy;
 /// cbindgen:ignore
 pub mod error;
+/// cbindgen:ignore
+pub mod estimate;
 /// cbindgen:ignore
 pub mod exclusive;
 /// cbindgen:ignore

@@ -249,6 +249,10 @@ struct Prec<float> {
                                       float* g) {
     return ebm_energy_eval_and_gradient_f32(e, x, n, d, out, g);
   }
+  static ebm_status hvp(const ebm_energy* e, const float* x, const float* v, int64_t n, int64_t d, float* h,
+                        float* out, float* g) {
+    return ebm_energy_hvp_f32(e, x, v, n, d, h, out, g);
+  }
   static ebm_status init(ebm_sampler* s, const float* x, int64_t n, int64_t d) {
     return ebm_sampler_init_f32(s, x, n, d);
   }
@@ -257,6 +261,15 @@ struct Prec<float> {
   }
   static ebm_status get_samples(const ebm_sampler* s, float* out, int64_t n, int64_t d) {
     return ebm_sampler_get_samples_f32(s, out, n, d);
+  }
+  static ebm_status get_momenta(const ebm_sampler* s, float* out, int64_t n, int64_t d) {
+    return ebm_sampler_get_momenta_f32(s, out, n, d);
+  }
+  static ebm_status set_momenta(ebm_sampler* s, const float* p, int64_t n, int64_t d) {
+    return ebm_sampler_set_momenta_f32(s, p, n, d);
+  }
+  static ebm_status set_samples(ebm_sampler* s, const float* x, int64_t n, int64_t d) {
+    return ebm_sampler_set_samples_f32(s, x, n, d);
   }
   static ebm_status sample_chain(ebm_sampler* s, const float* x, int64_t n, int64_t d, int64_t steps, int64_t thin,
                                  float* out, float* t, int64_t len) {
@@ -312,6 +325,10 @@ struct Prec<double> {
                                       double* g) {
     return ebm_energy_eval_and_gradient_f64(e, x, n, d, out, g);
   }
+  static ebm_status hvp(const ebm_energy* e, const double* x, const double* v, int64_t n, int64_t d, double* h,
+                        double* out, double* g) {
+    return ebm_energy_hvp_f64(e, x, v, n, d, h, out, g);
+  }
   static ebm_status init(ebm_sampler* s, const double* x, int64_t n, int64_t d) {
     return ebm_sampler_init_f64(s, x, n, d);
   }
@@ -320,6 +337,15 @@ struct Prec<double> {
   }
   static ebm_status get_samples(const ebm_sampler* s, double* out, int64_t n, int64_t d) {
     return ebm_sampler_get_samples_f64(s, out, n, d);
+  }
+  static ebm_status get_momenta(const ebm_sampler* s, double* out, int64_t n, int64_t d) {
+    return ebm_sampler_get_momenta_f64(s, out, n, d);
+  }
+  static ebm_status set_momenta(ebm_sampler* s, const double* p, int64_t n, int64_t d) {
+    return ebm_sampler_set_momenta_f64(s, p, n, d);
+  }
+  static ebm_status set_samples(ebm_sampler* s, const double* x, int64_t n, int64_t d) {
+    return ebm_sampler_set_samples_f64(s, x, n, d);
   }
   static ebm_status sample_chain(ebm_sampler* s, const double* x, int64_t n, int64_t d, int64_t steps, int64_t thin,
                                  double* out, double* t, int64_t len) {
@@ -666,6 +692,7 @@ class MalaParams {
   TORCHEBM_FIELD(MalaParams, int32_t, device)
   TORCHEBM_FIELD(MalaParams, int32_t, rng)
   TORCHEBM_FIELD(MalaParams, uint64_t, first_chain)
+  TORCHEBM_FIELD(MalaParams, double, temperature)
   /** The C struct (struct_size set). */
   const ebm_mala_params& c() const noexcept { return p_; }
 
@@ -685,6 +712,7 @@ class HmcParams {
   TORCHEBM_FIELD(HmcParams, int32_t, device)
   TORCHEBM_FIELD(HmcParams, int32_t, rng)
   TORCHEBM_FIELD(HmcParams, uint64_t, first_chain)
+  TORCHEBM_FIELD(HmcParams, double, temperature)
   /** The diagonal of the mass matrix: empty (identity), one value, or dim values. */
   HmcParams& mass(std::vector<double> m) {
     mass_ = std::move(m);
@@ -748,6 +776,7 @@ class KineticLangevinParams {
   TORCHEBM_FIELD(KineticLangevinParams, int32_t, device)
   TORCHEBM_FIELD(KineticLangevinParams, int32_t, rng)
   TORCHEBM_FIELD(KineticLangevinParams, uint64_t, first_chain)
+  TORCHEBM_FIELD(KineticLangevinParams, double, temperature)
   /** The diagonal of the mass matrix: empty (identity), one value, or dim values. */
   KineticLangevinParams& mass(std::vector<double> m) {
     mass_ = std::move(m);
@@ -766,6 +795,33 @@ class KineticLangevinParams {
  private:
   ebm_kinetic_langevin_params p_ = ebm_kinetic_langevin_default_params();
   std::vector<double> mass_;
+};
+
+/** Replica-exchange settings (ebm_tempering_params; defaults from ebm_tempering_default_params):
+ *  a geometric ladder of n_temperatures up to max_temperature, or an explicit one. */
+class TemperingParams {
+ public:
+  TORCHEBM_FIELD(TemperingParams, int64_t, n_temperatures)
+  TORCHEBM_FIELD(TemperingParams, double, max_temperature)
+  TORCHEBM_FIELD(TemperingParams, int64_t, swap_interval)
+  /** An explicit ladder of temperature multipliers, starting at 1 and increasing. */
+  TemperingParams& temperatures(std::vector<double> ladder) {
+    ladder_ = std::move(ladder);
+    return *this;
+  }
+  /** The explicit ladder (empty: geometric). */
+  const std::vector<double>& temperatures() const noexcept { return ladder_; }
+  /** The C struct, its ladder pointing into this object. */
+  ebm_tempering_params c() const noexcept {
+    ebm_tempering_params p = p_;
+    p.temperatures = ladder_.empty() ? nullptr : ladder_.data();
+    p.temperatures_len = static_cast<int64_t>(ladder_.size());
+    return p;
+  }
+
+ private:
+  ebm_tempering_params p_ = ebm_tempering_default_params();
+  std::vector<double> ladder_;
 };
 
 /** MLP architecture (ebm_mlp_params; defaults from ebm_mlp_default_params). */
@@ -918,6 +974,15 @@ template <class T>
 struct EnergyAndGradient {
   std::vector<T> energy;    ///< n values
   std::vector<T> gradient;  ///< n * dim values, grad_x E (not the score)
+};
+
+/** Energies, gradients and Hessian-vector products of n points, as returned by
+ * Energy::eval_gradient_hvp. */
+template <class T>
+struct EnergyGradientHvp {
+  std::vector<T> energy;    ///< n values
+  std::vector<T> gradient;  ///< n * dim values, grad_x E (not the score)
+  std::vector<T> hvp;       ///< n * dim values, H(x_i) v_i
 };
 
 /** An energy function E: R^dim -> R (an ebm_energy handle). */
@@ -1099,6 +1164,39 @@ class Energy : public detail::Handle<ebm_energy, detail::EnergyFree> {
     EnergyAndGradient<T> out{std::vector<T>(static_cast<size_t>(n)), std::vector<T>(x.size())};
     TORCHEBM_CHECK(detail::Prec<T>::eval_and_gradient(get(), x.data(), n, dim, out.energy.data(),
                                                       out.gradient.data()));
+    return out;
+  }
+
+  /** hvp_out (n*dim values) = H(x_i) v_i, the Hessian of E at each of the n points of x times
+   * the matching row of v; energy_out (n values) and gradient_out (n*dim values) are optional
+   * (nullptr: not wanted). Throws for callback energies, which have no second derivatives. */
+  template <class T, detail::if_real<T> = 0>
+  Ret<void> hvp(const T* x, const T* v, int64_t n, int64_t dim, T* hvp_out, T* energy_out = nullptr,
+                T* gradient_out = nullptr) const {
+    TORCHEBM_CHECK(detail::Prec<T>::hvp(get(), x, v, n, dim, hvp_out, energy_out, gradient_out));
+    return detail::ok();
+  }
+  /** The Hessian-vector products H(x_i) v_i of the points of x along the rows of v (same
+   * layout as x). */
+  template <class T, detail::if_real<T> = 0>
+  Ret<std::vector<T>> hvp(const std::vector<T>& x, const std::vector<T>& v, int64_t dim) const {
+    int64_t n = 0;
+    TORCHEBM_CHECK(detail::rows(x.size(), dim, "Energy::hvp", "x", n));
+    TORCHEBM_CHECK(detail::length(v.size(), n * dim, "Energy::hvp", "v"));
+    std::vector<T> out(x.size());
+    TORCHEBM_CHECK(detail::Prec<T>::hvp(get(), x.data(), v.data(), n, dim, out.data(), nullptr, nullptr));
+    return out;
+  }
+  /** Energies, gradients and Hessian-vector products of the points of x in one pass. */
+  template <class T, detail::if_real<T> = 0>
+  Ret<EnergyGradientHvp<T>> eval_gradient_hvp(const std::vector<T>& x, const std::vector<T>& v, int64_t dim) const {
+    int64_t n = 0;
+    TORCHEBM_CHECK(detail::rows(x.size(), dim, "Energy::eval_gradient_hvp", "x", n));
+    TORCHEBM_CHECK(detail::length(v.size(), n * dim, "Energy::eval_gradient_hvp", "v"));
+    EnergyGradientHvp<T> out{std::vector<T>(static_cast<size_t>(n)), std::vector<T>(x.size()),
+                             std::vector<T>(x.size())};
+    TORCHEBM_CHECK(detail::Prec<T>::hvp(get(), x.data(), v.data(), n, dim, out.hvp.data(), out.energy.data(),
+                                        out.gradient.data()));
     return out;
   }
 
@@ -1311,6 +1409,14 @@ class Sampler : public detail::Handle<ebm_sampler, detail::SamplerFree> {
     TORCHEBM_CHECK(ebm_hmc_new(energy.get(), &p, &out));
     return Sampler(out);
   }
+  /** Replica exchange with inner as the template of every replica (see
+   *  ebm_parallel_tempering_new); inner stays independent. */
+  static Ret<Sampler> parallel_tempering(const Sampler& inner, const TemperingParams& params = TemperingParams()) {
+    ebm_tempering_params p = params.c();
+    ebm_sampler* out = nullptr;
+    TORCHEBM_CHECK(ebm_parallel_tempering_new(inner.get(), &p, &out));
+    return Sampler(out);
+  }
   /** Kinetic (underdamped) Langevin, BAOAB, of energy. */
   static Ret<Sampler> kinetic_langevin(const Energy& energy,
                                        const KineticLangevinParams& params = KineticLangevinParams()) {
@@ -1473,6 +1579,70 @@ class Sampler : public detail::Handle<ebm_sampler, detail::SamplerFree> {
     TORCHEBM_CHECK(ebm_sampler_get_energy_trace(get(), out.data(), length, &length));
     out.resize(static_cast<size_t>(length));
     return out;
+  }
+  /** Accepted over proposed at each step since initialisation, all chains together (MALA, HMC). */
+  Ret<std::vector<double>> acceptance_trace() const {
+    int64_t length = 0;
+    TORCHEBM_CHECK(ebm_sampler_get_acceptance_trace(get(), nullptr, 0, &length));
+    std::vector<double> out(static_cast<size_t>(length));
+    TORCHEBM_CHECK(ebm_sampler_get_acceptance_trace(get(), out.data(), length, &length));
+    out.resize(static_cast<size_t>(length));
+    return out;
+  }
+  /** Replica exchange: per neighbour pair, exchanges accepted over attempted (K - 1 values). */
+  Ret<std::vector<double>> swap_acceptance() const {
+    int64_t replicas = 0;
+    TORCHEBM_CHECK(ebm_sampler_get_temperatures(get(), nullptr, 0, &replicas));
+    std::vector<double> out(static_cast<size_t>(replicas - 1));
+    TORCHEBM_CHECK(ebm_sampler_get_swap_acceptance(get(), out.data(), replicas - 1));
+    return out;
+  }
+  /** Replica exchange: the replicas' temperatures, the sampler's own chains first. */
+  Ret<std::vector<double>> temperatures() const {
+    int64_t replicas = 0;
+    TORCHEBM_CHECK(ebm_sampler_get_temperatures(get(), nullptr, 0, &replicas));
+    std::vector<double> out(static_cast<size_t>(replicas));
+    TORCHEBM_CHECK(ebm_sampler_get_temperatures(get(), out.data(), replicas, &replicas));
+    return out;
+  }
+  /** Per chain, the energy E of its current state. */
+  Ret<std::vector<double>> energies() const {
+    SamplerStats s{};
+    TORCHEBM_CHECK(ebm_sampler_get_stats(get(), &s, sizeof s));
+    std::vector<double> out(static_cast<size_t>(s.n_chains));
+    TORCHEBM_CHECK(ebm_sampler_get_energies(get(), out.data(), s.n_chains));
+    return out;
+  }
+  /** The chains' momenta (HMC, kinetic Langevin: p = M v), (n, dim) row-major. */
+  template <class T = double, detail::if_real<T> = 0>
+  Ret<std::vector<T>> momenta() const {
+    SamplerStats s{};
+    TORCHEBM_CHECK(ebm_sampler_get_stats(get(), &s, sizeof s));
+    std::vector<T> out(static_cast<size_t>(s.n_chains * s.dim));
+    TORCHEBM_CHECK(detail::Prec<T>::get_momenta(get(), out.data(), s.n_chains, s.dim));
+    return out;
+  }
+  /** Sets the momenta, (n, dim) row-major: HMC's next transition starts from them; kinetic
+   *  Langevin continues with v = M^-1 p. */
+  template <class T, detail::if_real<T> = 0>
+  Ret<void> set_momenta(const std::vector<T>& momenta, int64_t dim) {
+    int64_t n = 0;
+    TORCHEBM_CHECK(detail::rows(momenta.size(), dim, "Sampler::set_momenta", "momenta", n));
+    TORCHEBM_CHECK(detail::Prec<T>::set_momenta(get(), momenta.data(), n, dim));
+    return detail::ok();
+  }
+  /** Moves the chains to samples, (n, dim) row-major, keeping counts, adaptation and momenta. */
+  template <class T, detail::if_real<T> = 0>
+  Ret<void> set_samples(const std::vector<T>& samples, int64_t dim) {
+    int64_t n = 0;
+    TORCHEBM_CHECK(detail::rows(samples.size(), dim, "Sampler::set_samples", "samples", n));
+    TORCHEBM_CHECK(detail::Prec<T>::set_samples(get(), samples.data(), n, dim));
+    return detail::ok();
+  }
+  /** Evaluates E and grad E again at the current states (the energy changed between runs). */
+  Ret<void> refresh() {
+    TORCHEBM_CHECK(ebm_sampler_refresh(get()));
+    return detail::ok();
   }
   /** Restarts the random streams from seed; the chains keep their states. */
   Ret<void> reseed(uint64_t seed) {
@@ -1790,6 +1960,198 @@ inline Ret<void> render_png(const Energy& energy, const std::string& path, const
   TORCHEBM_CHECK(detail::rows(samples.size(), 2, "render_png", "samples", n_samples));
   return render_png(energy, path, data.empty() ? nullptr : data.data(), n_data,
                     samples.empty() ? nullptr : samples.data(), n_samples, options);
+}
+
+/* --- convergence diagnostics -----------------------------------------------------------
+ * Over a trajectory laid out row-major (n_draws, n_chains, dim) as Sampler::run_trajectory
+ * writes it: element [t][c][j] is draws[(t * n_chains + c) * dim + j]; n_draws >= 4. The
+ * definitions are ArviZ's (see the C functions in torchebm.h). */
+
+namespace detail {
+
+inline ebm_status diagnostics_rhat(const float* d, int64_t t, int64_t c, int64_t k, double* o) {
+  return ebm_diagnostics_rhat_f32(d, t, c, k, o);
+}
+inline ebm_status diagnostics_rhat(const double* d, int64_t t, int64_t c, int64_t k, double* o) {
+  return ebm_diagnostics_rhat_f64(d, t, c, k, o);
+}
+inline ebm_status diagnostics_ess_bulk(const float* d, int64_t t, int64_t c, int64_t k, double* o) {
+  return ebm_diagnostics_ess_bulk_f32(d, t, c, k, o);
+}
+inline ebm_status diagnostics_ess_bulk(const double* d, int64_t t, int64_t c, int64_t k, double* o) {
+  return ebm_diagnostics_ess_bulk_f64(d, t, c, k, o);
+}
+inline ebm_status diagnostics_ess_tail(const float* d, int64_t t, int64_t c, int64_t k, double* o) {
+  return ebm_diagnostics_ess_tail_f32(d, t, c, k, o);
+}
+inline ebm_status diagnostics_ess_tail(const double* d, int64_t t, int64_t c, int64_t k, double* o) {
+  return ebm_diagnostics_ess_tail_f64(d, t, c, k, o);
+}
+inline ebm_status diagnostics_autocorrelation(const float* d, int64_t t, int64_t c, int64_t k, int64_t lag,
+                                              double* o) {
+  return ebm_diagnostics_autocorrelation_f32(d, t, c, k, lag, o);
+}
+inline ebm_status diagnostics_autocorrelation(const double* d, int64_t t, int64_t c, int64_t k, int64_t lag,
+                                              double* o) {
+  return ebm_diagnostics_autocorrelation_f64(d, t, c, k, lag, o);
+}
+
+/** n_draws = size / (n_chains * dim), checking n_chains, dim >= 1 and divisibility. */
+inline Status trajectory_draws(size_t size, int64_t n_chains, int64_t dim, const char* where, int64_t& n_draws) {
+  if (n_chains < 1)
+    return error(EBM_ERR_INVALID_ARGUMENT, where, "n_chains", "must be >= 1, got " + std::to_string(n_chains));
+  if (dim < 1) return error(EBM_ERR_INVALID_ARGUMENT, where, "dim", "must be >= 1, got " + std::to_string(dim));
+  return rows(size, n_chains * dim, where, "draws", n_draws);
+}
+
+}  // namespace detail
+
+/** Rank-normalised split R-hat of each coordinate into out (dim values). */
+template <class T, detail::if_real<T> = 0>
+inline Ret<void> rhat(const T* draws, int64_t n_draws, int64_t n_chains, int64_t dim, double* out) {
+  TORCHEBM_CHECK(detail::diagnostics_rhat(draws, n_draws, n_chains, dim, out));
+  return detail::ok();
+}
+
+/** Rank-normalised split R-hat of each coordinate (dim values); draws.size() must be a
+ * multiple of n_chains * dim. NaN with one chain or for a constant coordinate. */
+template <class T, detail::if_real<T> = 0>
+inline Ret<std::vector<double>> rhat(const std::vector<T>& draws, int64_t n_chains, int64_t dim) {
+  int64_t n_draws = 0;
+  TORCHEBM_CHECK(detail::trajectory_draws(draws.size(), n_chains, dim, "rhat", n_draws));
+  std::vector<double> out(static_cast<size_t>(dim));
+  TORCHEBM_CHECK(detail::diagnostics_rhat(draws.data(), n_draws, n_chains, dim, out.data()));
+  return out;
+}
+
+/** Bulk effective sample size of each coordinate into out (dim values). */
+template <class T, detail::if_real<T> = 0>
+inline Ret<void> ess_bulk(const T* draws, int64_t n_draws, int64_t n_chains, int64_t dim, double* out) {
+  TORCHEBM_CHECK(detail::diagnostics_ess_bulk(draws, n_draws, n_chains, dim, out));
+  return detail::ok();
+}
+
+/** Bulk effective sample size of each coordinate (dim values). */
+template <class T, detail::if_real<T> = 0>
+inline Ret<std::vector<double>> ess_bulk(const std::vector<T>& draws, int64_t n_chains, int64_t dim) {
+  int64_t n_draws = 0;
+  TORCHEBM_CHECK(detail::trajectory_draws(draws.size(), n_chains, dim, "ess_bulk", n_draws));
+  std::vector<double> out(static_cast<size_t>(dim));
+  TORCHEBM_CHECK(detail::diagnostics_ess_bulk(draws.data(), n_draws, n_chains, dim, out.data()));
+  return out;
+}
+
+/** Tail effective sample size (the smaller of the 5% and 95% quantile ESS) into out (dim values). */
+template <class T, detail::if_real<T> = 0>
+inline Ret<void> ess_tail(const T* draws, int64_t n_draws, int64_t n_chains, int64_t dim, double* out) {
+  TORCHEBM_CHECK(detail::diagnostics_ess_tail(draws, n_draws, n_chains, dim, out));
+  return detail::ok();
+}
+
+/** Tail effective sample size of each coordinate (dim values). */
+template <class T, detail::if_real<T> = 0>
+inline Ret<std::vector<double>> ess_tail(const std::vector<T>& draws, int64_t n_chains, int64_t dim) {
+  int64_t n_draws = 0;
+  TORCHEBM_CHECK(detail::trajectory_draws(draws.size(), n_chains, dim, "ess_tail", n_draws));
+  std::vector<double> out(static_cast<size_t>(dim));
+  TORCHEBM_CHECK(detail::diagnostics_ess_tail(draws.data(), n_draws, n_chains, dim, out.data()));
+  return out;
+}
+
+/** Chain-averaged autocorrelations at lags 0..max_lag into out, row-major (max_lag + 1, dim). */
+template <class T, detail::if_real<T> = 0>
+inline Ret<void> autocorrelation(const T* draws, int64_t n_draws, int64_t n_chains, int64_t dim, int64_t max_lag,
+                                 double* out) {
+  TORCHEBM_CHECK(detail::diagnostics_autocorrelation(draws, n_draws, n_chains, dim, max_lag, out));
+  return detail::ok();
+}
+
+/** Chain-averaged autocorrelations at lags 0..max_lag, row-major (max_lag + 1, dim): element
+ * [k * dim + j] is lag k of coordinate j. */
+template <class T, detail::if_real<T> = 0>
+inline Ret<std::vector<double>> autocorrelation(const std::vector<T>& draws, int64_t n_chains, int64_t dim,
+                                                int64_t max_lag) {
+  int64_t n_draws = 0;
+  TORCHEBM_CHECK(detail::trajectory_draws(draws.size(), n_chains, dim, "autocorrelation", n_draws));
+  std::vector<double> out(max_lag >= 0 && max_lag < n_draws ? static_cast<size_t>((max_lag + 1) * dim) : 0);
+  TORCHEBM_CHECK(detail::diagnostics_autocorrelation(draws.data(), n_draws, n_chains, dim, max_lag, out.data()));
+  return out;
+}
+
+
+// ---------------------------------------------------------------------------------------
+// Annealed importance sampling
+// ---------------------------------------------------------------------------------------
+
+/* As TORCHEBM_FIELD (undefined by then). */
+#define TORCHEBM_AIS_FIELD(Self, type, name) \
+  Self& name(type v) noexcept {              \
+    p_.name = v;                             \
+    return *this;                            \
+  }                                          \
+  type name() const noexcept { return p_.name; }
+
+/** AIS settings (ebm_ais_params; defaults from ebm_ais_default_params): schedule is
+ *  EBM_AIS_SCHEDULE_SIGMOID or _LINEAR, sampler EBM_AIS_SAMPLER_MALA or _HMC. */
+class AisParams {
+ public:
+  TORCHEBM_AIS_FIELD(AisParams, int64_t, n_temperatures)
+  TORCHEBM_AIS_FIELD(AisParams, int32_t, schedule)
+  TORCHEBM_AIS_FIELD(AisParams, int32_t, sampler)
+  TORCHEBM_AIS_FIELD(AisParams, double, step_size)
+  TORCHEBM_AIS_FIELD(AisParams, int64_t, n_leapfrog_steps)
+  TORCHEBM_AIS_FIELD(AisParams, int64_t, inner_steps)
+  TORCHEBM_AIS_FIELD(AisParams, double, base_std)
+  TORCHEBM_AIS_FIELD(AisParams, uint64_t, seed)
+  TORCHEBM_AIS_FIELD(AisParams, int32_t, device)
+  TORCHEBM_AIS_FIELD(AisParams, int32_t, rng)
+  TORCHEBM_AIS_FIELD(AisParams, uint64_t, first_chain)
+  /** The C struct (struct_size set). */
+  const ebm_ais_params& c() const noexcept { return p_; }
+
+ private:
+  ebm_ais_params p_ = ebm_ais_default_params();
+};
+
+#undef TORCHEBM_AIS_FIELD
+
+/** An AIS estimate of log Z: the C result (log_z, standard_error, effective_sample_size,
+ *  mean_acceptance, log_z_base, non_finite_particles), the n_particles log weights and the
+ *  final particles, (n_particles, dim) row-major in T. */
+template <class T>
+struct AisEstimate {
+  ebm_ais_result result{};
+  std::vector<double> log_weights;
+  std::vector<T> samples;
+};
+
+namespace detail {
+inline ebm_status ais(const ebm_energy* e, const ebm_ais_params* p, int64_t n, int64_t d, ebm_ais_result* out,
+                      double* w, float* x) {
+  return ebm_ais_estimate_f32(e, p, n, d, out, sizeof *out, w, x);
+}
+inline ebm_status ais(const ebm_energy* e, const ebm_ais_params* p, int64_t n, int64_t d, ebm_ais_result* out,
+                      double* w, double* x) {
+  return ebm_ais_estimate_f64(e, p, n, d, out, sizeof *out, w, x);
+}
+}  // namespace detail
+
+/** log Z = log of the integral of exp(-E) by annealed importance sampling (ebm_ais_estimate_f32
+ *  for T = float, _f64 for T = double: the particles' precision). */
+template <class T = double>
+inline Ret<AisEstimate<T>> ais_estimate(const Energy& energy, int64_t n_particles, int64_t dim,
+                                        const AisParams& params = AisParams()) {
+  AisEstimate<T> estimate;
+  // Invalid sizes go to the library unallocated, for its own error.
+  bool sized = n_particles >= 2 && dim >= 1;
+  if (sized) {
+    estimate.log_weights.resize(static_cast<size_t>(n_particles));
+    estimate.samples.resize(static_cast<size_t>(n_particles) * static_cast<size_t>(dim));
+  }
+  TORCHEBM_CHECK(detail::ais(energy.get(), &params.c(), n_particles, dim, &estimate.result,
+                             sized ? estimate.log_weights.data() : nullptr,
+                             sized ? estimate.samples.data() : nullptr));
+  return estimate;
 }
 
 }  // namespace torchebm

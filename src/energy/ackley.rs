@@ -10,7 +10,7 @@ use crate::error::{ensure_finite_scalar, Result};
 /// E(x) = −a exp(−b √(Σxᵢ²/d)) − exp(Σcos(c xᵢ)/d) + a + e.
 ///
 /// E is not differentiable at the origin (its first term is a cone there); the gradient
-/// reported at x = 0 is 0, the minimum-norm subgradient.
+/// reported at x = 0 is 0, the minimum-norm subgradient, and the Hessian-vector product NaN.
 #[derive(Debug, Clone)]
 pub struct Ackley {
     a: f64,
@@ -95,6 +95,16 @@ impl Energy for Ackley {
         let ripple_factor = ripple.f_mul_scalar(self.c / d)?;
         let gradient = cone.f_add(&x.f_mul_scalar(self.c)?.f_sin()?.f_mul(&ripple_factor.f_unsqueeze(1)?)?)?;
         Ok((energy, gradient))
+    }
+
+    /// H v by double backward through the tensor form: NaN at the origin, where the cone's
+    /// curvature a b e^{−b r} / (d r) is unbounded. Energies and gradients come from the
+    /// closed form, so that the gradient at the origin is the evaluation's 0 (autograd's own
+    /// is NaN there: 0 · ∞ through the square root).
+    fn energy_gradient_hvp(&self, x: &Tensor, v: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
+        let (_, _, hvp) = super::hvp::autograd_hvp(x, v, |input| self.energy(input))?;
+        let (energy, gradient) = self.energy_and_gradient(x)?;
+        Ok((energy, gradient, hvp))
     }
 
     fn host_kernel(&self) -> Option<&dyn HostKernel> {

@@ -38,6 +38,15 @@ impl Energy for Booth {
         Ok((u.f_square()?.f_add(&v.f_square()?)?, Tensor::f_stack(&[g1, g2], 1)?))
     }
 
+    /// ∇²E = [[10, 8], [8, 10]] everywhere.
+    fn energy_gradient_hvp(&self, x: &Tensor, v: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
+        let (energy, gradient) = self.energy_and_gradient(x)?;
+        let (v1, v2) = (v.f_select(1, 0)?, v.f_select(1, 1)?);
+        let h1 = v1.f_mul_scalar(10.0)?.f_add(&v2.f_mul_scalar(8.0)?)?;
+        let h2 = v1.f_mul_scalar(8.0)?.f_add(&v2.f_mul_scalar(10.0)?)?;
+        Ok((energy, gradient, Tensor::f_stack(&[h1, h2], 1)?))
+    }
+
     fn host_kernel(&self) -> Option<&dyn HostKernel> {
         Some(self)
     }

@@ -171,6 +171,22 @@ impl Energy for CallbackEnergy {
     fn prefers_host(&self) -> bool {
         true
     }
+
+    fn energy_gradient_hvp(&self, _x: &Tensor, _v: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
+        Err(self
+            .check_twice_differentiable()
+            .expect_err("a callback energy always refuses"))
+    }
+
+    /// User code gives values (and maybe gradients) only: differentiating a finite-difference
+    /// or callback gradient once more would be an approximation passed off as exact.
+    fn check_twice_differentiable(&self) -> Result<()> {
+        Err(Error::invalid(
+            "energy",
+            "is a callback energy: user callbacks give no second derivatives, so it has no \
+             Hessian-vector products (use an analytic, MLP or TorchScript energy)",
+        ))
+    }
 }
 
 impl HostKernel for CallbackEnergy {

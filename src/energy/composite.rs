@@ -101,6 +101,29 @@ impl Energy for Composite {
         Ok(total.expect("a composite has at least one part"))
     }
 
+    fn energy_gradient_hvp(&self, x: &Tensor, v: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
+        let mut total: Option<(Tensor, Tensor, Tensor)> = None;
+        for (weight, energy) in &self.parts {
+            let (e, g, h) = energy.energy_gradient_hvp(x, v)?;
+            let (e, g, h) = (
+                e.f_mul_scalar(*weight)?,
+                g.f_mul_scalar(*weight)?,
+                h.f_mul_scalar(*weight)?,
+            );
+            total = Some(match total {
+                None => (e, g, h),
+                Some((sum_e, sum_g, sum_h)) => (sum_e.f_add(&e)?, sum_g.f_add(&g)?, sum_h.f_add(&h)?),
+            });
+        }
+        Ok(total.expect("a composite has at least one part"))
+    }
+
+    fn check_twice_differentiable(&self) -> Result<()> {
+        self.parts
+            .iter()
+            .try_for_each(|(_, energy)| energy.check_twice_differentiable())
+    }
+
     fn host_kernel(&self) -> Option<&dyn HostKernel> {
         self.all_host.then_some(self as &dyn HostKernel)
     }

@@ -58,6 +58,16 @@ impl Energy for DoubleWell {
         Ok((energy, gradient))
     }
 
+    /// ∇²E is diagonal: ∂²E/∂xᵢ² = 4a (3xᵢ² − b).
+    fn energy_gradient_hvp(&self, x: &Tensor, v: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
+        let (energy, gradient) = self.energy_and_gradient(x)?;
+        let curvature = x
+            .f_square()?
+            .f_mul_scalar(12.0 * self.a)?
+            .f_sub_scalar(4.0 * self.a * self.b)?;
+        Ok((energy, gradient, curvature.f_mul(v)?))
+    }
+
     fn host_kernel(&self) -> Option<&dyn HostKernel> {
         Some(self)
     }

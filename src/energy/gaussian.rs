@@ -79,6 +79,13 @@ impl Energy for Gaussian {
         Ok((energy, pulled))
     }
 
+    /// ∇²E = Σ⁻¹ everywhere (symmetric, so vᵀ Σ⁻¹ is Σ⁻¹ v as a row).
+    fn energy_gradient_hvp(&self, x: &Tensor, v: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
+        let (energy, gradient) = self.energy_and_gradient(x)?;
+        let precision = &self.params.get(x.device(), x.kind())?[1];
+        Ok((energy, gradient, v.f_matmul(precision)?))
+    }
+
     fn host_kernel(&self) -> Option<&dyn HostKernel> {
         Some(self)
     }

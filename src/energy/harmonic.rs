@@ -38,6 +38,12 @@ impl Energy for Harmonic {
         Ok((self.energy(x)?, x.f_mul_scalar(self.k)?))
     }
 
+    /// ∇²E = k I.
+    fn energy_gradient_hvp(&self, x: &Tensor, v: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
+        let (energy, gradient) = self.energy_and_gradient(x)?;
+        Ok((energy, gradient, v.f_mul_scalar(self.k)?))
+    }
+
     fn host_kernel(&self) -> Option<&dyn HostKernel> {
         Some(self)
     }

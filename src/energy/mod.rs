@@ -19,6 +19,7 @@ mod evaluate;
 mod gaussian;
 mod harmonic;
 mod himmelblau;
+mod hvp;
 mod mixture;
 mod rastrigin;
 mod rosenbrock;
@@ -41,6 +42,7 @@ pub use evaluate::{evaluate, evaluate_with, EvalPath, MATVEC_HOST_MAX_DIM, MATVE
 pub use gaussian::Gaussian;
 pub use harmonic::Harmonic;
 pub use himmelblau::Himmelblau;
+pub use hvp::hessian_vector_product;
 pub use mixture::GaussianMixture;
 pub use rastrigin::Rastrigin;
 pub use rosenbrock::Rosenbrock;
@@ -71,6 +73,23 @@ pub trait Energy: Send + Sync {
 
     /// Energies `(n,)` and their gradients ∇ₓE `(n, dim)`, computed in closed form.
     fn energy_and_gradient(&self, x: &Tensor) -> Result<(Tensor, Tensor)>;
+
+    /// Energies `(n,)`, gradients ∇ₓE `(n, dim)` and Hessian-vector products ∇²ₓE(xᵢ) vᵢ
+    /// `(n, dim)` of the rows of `x` and `v` (same shape, device and kind).
+    ///
+    /// The default differentiates [`Energy::energy`] twice with libtorch's autograd (holding
+    /// a model's parameter lock throughout); energies override it with closed forms where
+    /// those are simple.
+    fn energy_gradient_hvp(&self, x: &Tensor, v: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
+        let _reading = self.as_model().map(|model| model.parameter_lock().read());
+        hvp::autograd_hvp(x, v, |input| self.energy(input))
+    }
+
+    /// Errors when this energy has no second derivatives to offer (a user callback), so
+    /// that Hessian-vector products are refused before any work.
+    fn check_twice_differentiable(&self) -> Result<()> {
+        Ok(())
+    }
 
     /// The f64 host kernel of this energy, when it has one.
     fn host_kernel(&self) -> Option<&dyn HostKernel> {

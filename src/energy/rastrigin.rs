@@ -47,6 +47,17 @@ impl Energy for Rastrigin {
         Ok((self.energy(x)?, gradient))
     }
 
+    /// ∇²E is diagonal: ∂²E/∂xᵢ² = 2 + 4π² a cos(2π xᵢ).
+    fn energy_gradient_hvp(&self, x: &Tensor, v: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
+        let (energy, gradient) = self.energy_and_gradient(x)?;
+        let curvature = x
+            .f_mul_scalar(2.0 * PI)?
+            .f_cos()?
+            .f_mul_scalar(4.0 * PI * PI * self.a)?
+            .f_add_scalar(2.0)?;
+        Ok((energy, gradient, curvature.f_mul(v)?))
+    }
+
     fn host_kernel(&self) -> Option<&dyn HostKernel> {
         Some(self)
     }

@@ -33,6 +33,13 @@ impl Energy for StyblinskiTang {
         Ok((self.energy(x)?, gradient))
     }
 
+    /// ∇²E is diagonal: ∂²E/∂xᵢ² = 6xᵢ² − 16.
+    fn energy_gradient_hvp(&self, x: &Tensor, v: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
+        let (energy, gradient) = self.energy_and_gradient(x)?;
+        let curvature = x.f_square()?.f_mul_scalar(6.0)?.f_sub_scalar(16.0)?;
+        Ok((energy, gradient, curvature.f_mul(v)?))
+    }
+
     fn host_kernel(&self) -> Option<&dyn HostKernel> {
         Some(self)
     }

@@ -28,6 +28,11 @@ pub struct ebm_sampler {
 }
 
 impl ebm_sampler {
+    /// A handle for `sampler`, reported by ebm_sampler_name() as `name`.
+    pub(crate) fn new(sampler: Arc<Exclusive<Sampler>>, name: &'static str) -> Self {
+        ebm_sampler { sampler, name }
+    }
+
     /// The sampler for one call: waits for other threads, EBM_ERR_BUSY from inside its own
     /// callbacks.
     pub(crate) fn lock(&self) -> Result<ExclusiveGuard<'_, Sampler>> {
@@ -168,8 +173,8 @@ pub unsafe extern "C" fn ebm_sampler_free(sampler: *mut ebm_sampler) {
     }
 }
 
-/// The sampler's kind as a static string: "langevin", "mala", "hmc", "kinetic_langevin" or
-/// "nuts".
+/// The sampler's kind as a static string: "langevin", "mala", "hmc", "kinetic_langevin",
+/// "nuts" or "parallel_tempering".
 /// NULL if sampler is NULL. Do not free.
 #[no_mangle]
 pub unsafe extern "C" fn ebm_sampler_name(sampler: *const ebm_sampler) -> *const c_char {

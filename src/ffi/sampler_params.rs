@@ -91,8 +91,9 @@ pub struct ebm_langevin_params {
 }
 
 /// Parameters of the Metropolis-adjusted Langevin algorithm (ebm_mala_new): the Langevin
-/// proposal y = x - h grad E(x) + sqrt(2h) xi, accepted per chain with the Metropolis-Hastings
-/// probability, so the chains target exp(-E) exactly.
+/// proposal y = x - h grad E(x) + sqrt(2 h T) xi, accepted per chain with the
+/// Metropolis-Hastings probability, so the chains target exp(-E / T) exactly (T = temperature,
+/// default 1).
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct ebm_mala_params {
@@ -119,11 +120,15 @@ pub struct ebm_mala_params {
     /// reproduce one run of all chains. Must be 0 unless rng is EBM_RNG_PER_CHAIN on the CPU;
     /// first_chain + n must not exceed 2^64 - 1.
     pub first_chain: u64,
+    /// Temperature T > 0 (default 1): the chains target exp(-E / T), the proposal being
+    /// unadjusted Langevin's at noise_scale T, y = x - h grad E(x) + sqrt(2 h T) xi.
+    pub temperature: f64,
 }
 
-/// Parameters of Hamiltonian Monte Carlo (ebm_hmc_new): momentum p ~ N(0, M), n_leapfrog_steps
+/// Parameters of Hamiltonian Monte Carlo (ebm_hmc_new): momentum p ~ N(0, T M), n_leapfrog_steps
 /// leapfrog steps of size step_size, accepted per chain with probability
-/// min(1, exp(H_start - H_end)), H = E(x) + p^T M^-1 p / 2.
+/// min(1, exp((H_start - H_end) / T)), H = E(x) + p^T M^-1 p / 2, so the chains target
+/// exp(-E / T) (T = temperature, default 1).
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct ebm_hmc_params {
@@ -156,12 +161,16 @@ pub struct ebm_hmc_params {
     /// reproduce one run of all chains. Must be 0 unless rng is EBM_RNG_PER_CHAIN on the CPU;
     /// first_chain + n must not exceed 2^64 - 1.
     pub first_chain: u64,
+    /// Temperature T > 0 (default 1): the chains target exp(-E / T). Momenta are drawn from
+    /// N(0, T M), the leapfrog integrates H = E + p^T M^-1 p / 2 unchanged (step_size keeps its
+    /// meaning at every T) and proposals are accepted with min(1, exp(-(H_end - H_start) / T)).
+    pub temperature: f64,
 }
 
 /// Parameters of kinetic (underdamped) Langevin dynamics integrated by the BAOAB splitting
-/// (ebm_kinetic_langevin_new), at temperature 1 with velocities v ~ N(0, M^-1): the standard
-/// integrator of molecular dynamics; its positions sample exp(-E) with an O(step_size^2) bias
-/// (none for Gaussian energies).
+/// (ebm_kinetic_langevin_new), at temperature T with velocities v ~ N(0, T M^-1): the standard
+/// integrator of molecular dynamics; its positions sample exp(-E / T) with an O(step_size^2)
+/// bias (none for Gaussian energies).
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct ebm_kinetic_langevin_params {
@@ -188,6 +197,9 @@ pub struct ebm_kinetic_langevin_params {
     /// reproduce one run of all chains. Must be 0 unless rng is EBM_RNG_PER_CHAIN on the CPU;
     /// first_chain + n must not exceed 2^64 - 1.
     pub first_chain: u64,
+    /// Temperature T > 0 (default 1): the positions sample exp(-E / T), velocities
+    /// N(0, T M^-1) (the friction's noise scaled by sqrt(T)).
+    pub temperature: f64,
 }
 
 /// Parameters of the No-U-Turn sampler (ebm_nuts_new), multinomial variant as in Stan and
@@ -398,12 +410,14 @@ impl ebm_mala_params {
             device: runtime::device_code(o.device),
             rng: EBM_RNG_PER_CHAIN,
             first_chain: o.first_chain,
+            temperature: d.temperature,
         }
     }
 
     pub(crate) fn to_core(self) -> Result<(MalaParams, SamplerOptions)> {
         let params = MalaParams {
             step_size: self.step_size,
+            temperature: self.temperature,
             step_size_schedule: schedule("params.step_size_schedule", &self.step_size_schedule)?,
             adaptation: adaptation(self.adapt_steps, self.target_accept)?,
         };
@@ -428,12 +442,14 @@ impl ebm_hmc_params {
             device: runtime::device_code(o.device),
             rng: EBM_RNG_PER_CHAIN,
             first_chain: o.first_chain,
+            temperature: d.temperature,
         }
     }
 
     pub(crate) unsafe fn to_core(self) -> Result<(HmcParams, SamplerOptions)> {
         let params = HmcParams {
             step_size: self.step_size,
+            temperature: self.temperature,
             n_leapfrog_steps: u64::try_from(self.n_leapfrog_steps).map_err(|_| {
                 Error::invalid(
                     "params.n_leapfrog_steps",
@@ -463,12 +479,14 @@ impl ebm_kinetic_langevin_params {
             device: runtime::device_code(o.device),
             rng: EBM_RNG_PER_CHAIN,
             first_chain: o.first_chain,
+            temperature: d.temperature,
         }
     }
 
     pub(crate) unsafe fn to_core(self) -> Result<(KineticLangevinParams, SamplerOptions)> {
         let params = KineticLangevinParams {
             step_size: self.step_size,
+            temperature: self.temperature,
             friction: self.friction,
             mass: unsafe { mass(self.mass, self.mass_len)? },
             step_size_schedule: schedule("params.step_size_schedule", &self.step_size_schedule)?,

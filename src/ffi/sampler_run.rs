@@ -14,7 +14,7 @@ use crate::sampler::Progress;
 use crate::tensor::Real;
 
 /// Checked (n, dim) and the number of elements of an n × dim caller buffer.
-fn shape<T>(n: i64, dim: i64) -> Result<(usize, usize, usize)> {
+pub(crate) fn shape<T>(n: i64, dim: i64) -> Result<(usize, usize, usize)> {
     let n = count("n", n)?;
     let dim = dimension("dim", dim)?;
     Ok((n, dim, element_count::<T>("n, dim", &[n, dim])?))
@@ -511,11 +511,16 @@ pub unsafe extern "C" fn ebm_sampler_get_divergences(
     })
 }
 
-fn copy_exact<V: Copy>(arg: &'static str, values: &[V], out: &mut [V]) -> Result<()> {
+pub(crate) fn copy_exact<V: Copy>(arg: &'static str, values: &[V], out: &mut [V]) -> Result<()> {
+    copy_exact_named(arg, "chains", values, out)
+}
+
+/// Copies `values` into `out`, which must have their length (`what` names the items).
+pub(crate) fn copy_exact_named<V: Copy>(arg: &'static str, what: &str, values: &[V], out: &mut [V]) -> Result<()> {
     if values.len() != out.len() {
         return Err(Error::LengthMismatch {
             arg,
-            reason: format!("is {}, the sampler has {} chains", out.len(), values.len()),
+            reason: format!("is {}, the sampler has {} {what}", out.len(), values.len()),
         });
     }
     out.copy_from_slice(values);
@@ -539,17 +544,29 @@ pub unsafe extern "C" fn ebm_sampler_get_energy_trace(
     capacity: i64,
     length_out: *mut i64,
 ) -> ebm_status {
-    call("ebm_sampler_get_energy_trace", || {
-        let sampler = unsafe { handle(sampler, "sampler")? };
-        let capacity = count("capacity", capacity)?;
-        let length_out = unsafe { length_out.as_mut() }.ok_or(Error::null("length_out"))?;
-        let trace = sampler.lock()?.energy_trace()?;
-        let written = trace.len().min(capacity);
-        let out = unsafe { output(trace_out, "trace_out", written)? };
-        out.copy_from_slice(&trace[..written]);
-        *length_out = i64::try_from(trace.len()).unwrap_or(i64::MAX);
-        Ok(())
+    call("ebm_sampler_get_energy_trace", || unsafe {
+        write_trace(sampler, trace_out, capacity, length_out, |s| s.energy_trace())
     })
+}
+
+/// Checks the arguments of a trace getter, then writes the first min(capacity, steps) values
+/// of `trace` into trace_out and the number of steps into *length_out.
+pub(crate) unsafe fn write_trace(
+    sampler: *const ebm_sampler,
+    trace_out: *mut f64,
+    capacity: i64,
+    length_out: *mut i64,
+    trace: impl FnOnce(&crate::sampler::Sampler) -> Result<Vec<f64>>,
+) -> Result<()> {
+    let sampler = unsafe { handle(sampler, "sampler")? };
+    let capacity = count("capacity", capacity)?;
+    let length_out = unsafe { length_out.as_mut() }.ok_or(Error::null("length_out"))?;
+    let trace = trace(&*sampler.lock()?)?;
+    let written = trace.len().min(capacity);
+    let out = unsafe { output(trace_out, "trace_out", written)? };
+    out.copy_from_slice(&trace[..written]);
+    *length_out = i64::try_from(trace.len()).unwrap_or(i64::MAX);
+    Ok(())
 }
 
 /// Restarts the sampler's random streams from seed; the chains keep their states. Two

@@ -72,6 +72,8 @@ pub(crate) trait Backend {
     fn column_to_host(&self, column: &Self::Column) -> Result<Vec<f64>>;
     /// A mask on the host.
     fn mask_to_host(&self, mask: &Self::Mask) -> Result<Vec<bool>>;
+    /// A mask from host values, one per chain.
+    fn mask_from_host(&self, values: &[bool]) -> Result<Self::Mask>;
     /// n zeros.
     fn zeros_column(&self) -> Result<Self::Column>;
     /// A batch holding caller values (row-major n × dim).

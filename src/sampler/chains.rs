@@ -13,6 +13,12 @@ pub(crate) struct Chains<B: Backend> {
     pub(crate) gradient: B::Batch,
     /// Kinetic Langevin's velocities.
     pub(crate) velocity: Option<B::Batch>,
+    /// HMC's momenta at the end of the last transition (the proposal's final momenta where it
+    /// was accepted, the initial ones elsewhere); zeros before the first transition.
+    pub(crate) momentum: Option<B::Batch>,
+    /// Whether the host set `momentum` since the last transition: the next HMC transition
+    /// then starts from it instead of a fresh draw.
+    pub(crate) momentum_pending: bool,
     /// Chains whose state has stayed finite; the others are frozen at their last finite state.
     pub(crate) alive: B::Mask,
     /// Accepted proposals per chain (samplers with accept/reject).
@@ -21,6 +27,8 @@ pub(crate) struct Chains<B: Backend> {
     /// (their ratio is the mean energy; sums and counts add up across processes).
     pub(crate) energy_trace: Vec<B::Scalar>,
     pub(crate) live_trace: Vec<B::Scalar>,
+    /// Accepted proposals at each step, all chains together (samplers with accept/reject).
+    pub(crate) accepted_trace: Vec<B::Scalar>,
     /// Steps taken since initialisation.
     pub(crate) steps: u64,
     /// Step-size adaptation, while it runs.
@@ -39,6 +47,7 @@ pub(crate) struct Chains<B: Backend> {
 
 /// The diagonal mass m and the per-dimension factors the updates use.
 pub(crate) struct MassVectors {
+    pub(crate) mass: Vec<f64>,
     pub(crate) inverse: Vec<f64>,
     pub(crate) sqrt: Vec<f64>,
     pub(crate) inverse_sqrt: Vec<f64>,
@@ -47,11 +56,17 @@ pub(crate) struct MassVectors {
 impl MassVectors {
     fn new(mass: &[f64]) -> Self {
         MassVectors {
+            mass: mass.to_vec(),
             inverse: mass.iter().map(|m| 1.0 / m).collect(),
             sqrt: mass.iter().map(|m| m.sqrt()).collect(),
             inverse_sqrt: mass.iter().map(|m| 1.0 / m.sqrt()).collect(),
         }
     }
+}
+
+/// `values` times `factor`.
+fn scaled(values: &[f64], factor: f64) -> Vec<f64> {
+    values.iter().map(|v| v * factor).collect()
 }
 
 fn adaptation_of(method: &Method) -> Option<(f64, Adaptation)> {
@@ -76,8 +91,15 @@ impl<B: Backend> Chains<B> {
         };
         let mass = mass_diagonal.as_deref().map(MassVectors::new);
         let velocity = match (method, &mass) {
-            // v ~ N(0, M⁻¹): the velocities' stationary law at temperature 1.
-            (Method::KineticLangevin(_), Some(mass)) => Some(backend.perturb(&[], &mass.inverse_sqrt, false)?.0),
+            // v ~ N(0, T·M⁻¹): the velocities' stationary law at temperature T.
+            (Method::KineticLangevin(p), Some(mass)) => {
+                let factors = scaled(&mass.inverse_sqrt, p.temperature.sqrt());
+                Some(backend.perturb(&[], &factors, false)?.0)
+            }
+            _ => None,
+        };
+        let momentum = match method {
+            Method::Hmc(_) => Some(backend.combine(&[(0.0, &x)])?),
             _ => None,
         };
         let accepted = if method.has_accept_reject() {
@@ -99,10 +121,13 @@ impl<B: Backend> Chains<B> {
             energy,
             gradient,
             velocity,
+            momentum,
+            momentum_pending: false,
             alive,
             accepted,
             energy_trace: Vec::new(),
             live_trace: Vec::new(),
+            accepted_trace: Vec::new(),
             steps: 0,
             adaptation,
             adapted_step: None,
@@ -111,6 +136,55 @@ impl<B: Backend> Chains<B> {
             tree_depths,
             dim,
         })
+    }
+
+    /// Evaluates E and ∇E again at the current states (the energy changed since they were
+    /// cached). Chains that turn non-finite are frozen, as after a step.
+    pub(crate) fn refresh(&mut self, backend: &mut B) -> Result<()> {
+        let (energy, gradient) = backend.eval(&self.x)?;
+        let finite = backend.finite_rows(&self.x, &energy)?;
+        self.alive = backend.and(&finite, &self.alive)?;
+        self.energy = energy;
+        self.gradient = gradient;
+        Ok(())
+    }
+
+    /// Moves the chains to `x`, keeping their counts, adaptation and momenta; E and ∇E are
+    /// evaluated there, and a chain is live again when its new state is finite.
+    pub(crate) fn move_to(&mut self, backend: &mut B, x: B::Batch) -> Result<()> {
+        let (energy, gradient) = backend.eval(&x)?;
+        self.alive = backend.finite_rows(&x, &energy)?;
+        self.x = x;
+        self.energy = energy;
+        self.gradient = gradient;
+        Ok(())
+    }
+
+    /// The momenta p: HMC's from its last transition, kinetic Langevin's M v; None for
+    /// samplers without momenta.
+    pub(crate) fn momenta(&self, backend: &mut B) -> Result<Option<B::Batch>> {
+        match (&self.momentum, &self.velocity, &self.mass) {
+            (Some(momentum), _, _) => Ok(Some(backend.combine(&[(1.0, momentum)])?)),
+            (None, Some(velocity), Some(mass)) => Ok(Some(backend.scale_dims(velocity, &mass.mass)?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Sets the momenta: HMC's next transition starts from them (instead of a fresh draw),
+    /// kinetic Langevin continues with v = M⁻¹p. False for samplers without momenta.
+    pub(crate) fn set_momenta(&mut self, backend: &mut B, momenta: B::Batch) -> Result<bool> {
+        if self.momentum.is_some() {
+            self.momentum = Some(momenta);
+            self.momentum_pending = true;
+            return Ok(true);
+        }
+        match (&self.velocity, &self.mass) {
+            (Some(_), Some(mass)) => {
+                self.velocity = Some(backend.scale_dims(&momenta, &mass.inverse)?);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 
     /// The step size for the next step: adapted, adaptation's result, or the schedule's.
@@ -140,10 +214,10 @@ impl<B: Backend> Chains<B> {
                 self.langevin_step(backend, h, temperature, p.clamp)?;
                 None
             }
-            Method::Mala(_) => Some(self.mala_step(backend, h)?),
-            Method::Hmc(p) => Some(self.hmc_step(backend, h, p.n_leapfrog_steps)?),
+            Method::Mala(p) => Some(self.mala_step(backend, h, p.temperature)?),
+            Method::Hmc(p) => Some(self.hmc_step(backend, h, p.n_leapfrog_steps, p.temperature)?),
             Method::KineticLangevin(p) => {
-                self.baoab_step(backend, h, p.friction)?;
+                self.baoab_step(backend, h, p.friction, p.temperature)?;
                 None
             }
             Method::Nuts(p) => Some(self.nuts_step(backend, h, p)?),
@@ -184,9 +258,11 @@ impl<B: Backend> Chains<B> {
         backend: &mut B,
         log_alpha: &B::Column,
         proposal: (B::Batch, B::Column, B::Batch),
-    ) -> Result<B::Column> {
+    ) -> Result<(B::Column, B::Mask)> {
         let (x, energy, gradient) = proposal;
         let (accept, probability) = backend.metropolis(log_alpha)?;
+        let (_, accepted_count) = backend.masked_sum(&probability, &accept)?;
+        self.accepted_trace.push(accepted_count);
         self.x = backend.select(&accept, x, &self.x)?;
         self.energy = backend.select_column(&accept, energy, &self.energy)?;
         self.gradient = backend.select(&accept, gradient, &self.gradient)?;
@@ -194,7 +270,7 @@ impl<B: Backend> Chains<B> {
             let indicator = backend.indicator(&accept)?;
             self.accepted = Some(backend.combine_columns(&[(1.0, accepted), (1.0, &indicator)])?);
         }
-        Ok(probability)
+        Ok((probability, accept))
     }
 
     /// Counts a divergence where the energy error H_end − H_start = −log α exceeds 1000
@@ -215,34 +291,46 @@ impl<B: Backend> Chains<B> {
         backend.langevin_update(self.state(), h, (2.0 * h * temperature).sqrt(), clamp, dim)
     }
 
-    /// The Langevin proposal y = x − h∇E(x) + √(2h) ξ, accepted with probability
-    /// min(1, exp(E(x) − E(y)) q(x | y) / q(y | x)).
-    fn mala_step(&mut self, backend: &mut B, h: f64) -> Result<B::Column> {
-        let noise = self.uniform_factors((2.0 * h).sqrt());
+    /// The Langevin proposal y = x − h∇E(x) + √(2hT) ξ, accepted with probability
+    /// min(1, exp((E(x) − E(y))/T) q(x | y) / q(y | x)).
+    fn mala_step(&mut self, backend: &mut B, h: f64, temperature: f64) -> Result<B::Column> {
+        let noise = self.uniform_factors((2.0 * h * temperature).sqrt());
         let (y, forward_norm) = backend.perturb(&[(1.0, &self.x), (-h, &self.gradient)], &noise, true)?;
         let forward_norm = forward_norm.expect("requested");
         let (energy_y, gradient_y) = backend.eval(&y)?;
-        // log q(y | x) = −|ξ|²/2 and log q(x | y) = −|x − y + h∇E(y)|² / (4h), up to the same constant.
+        // log q(y | x) = −|ξ|²/2 and log q(x | y) = −|x − y + h∇E(y)|² / (4hT), up to the same constant.
         let reverse = backend.combine(&[(1.0, &self.x), (-1.0, &y), (h, &gradient_y)])?;
         let ones = self.uniform_factors(1.0);
         let reverse_norm = backend.weighted_square_norms(&reverse, &ones)?;
         let log_alpha = backend.combine_columns(&[
-            (1.0, &self.energy),
-            (-1.0, &energy_y),
+            (1.0 / temperature, &self.energy),
+            (-1.0 / temperature, &energy_y),
             (0.5, &forward_norm),
-            (-0.25 / h, &reverse_norm),
+            (-0.25 / (h * temperature), &reverse_norm),
         ])?;
-        self.accept(backend, &log_alpha, (y, energy_y, gradient_y))
+        Ok(self.accept(backend, &log_alpha, (y, energy_y, gradient_y))?.0)
     }
 
-    /// L leapfrog steps of size ε from a fresh momentum p = M^{1/2} ξ, accepted with
-    /// probability min(1, exp(H(x, p) − H(x', p'))), H = E + ½ pᵀM⁻¹p.
-    fn hmc_step(&mut self, backend: &mut B, epsilon: f64, leapfrog_steps: u64) -> Result<B::Column> {
+    /// L leapfrog steps of size ε from a fresh momentum p = √T M^{1/2} ξ (or the host's, see
+    /// `momentum_pending`), accepted with probability min(1, exp((H(x, p) − H(x', p'))/T)),
+    /// H = E + ½ pᵀM⁻¹p.
+    fn hmc_step(&mut self, backend: &mut B, epsilon: f64, leapfrog_steps: u64, temperature: f64) -> Result<B::Column> {
         let mass = self.mass.as_ref().expect("HMC chains carry a mass");
-        let (inverse, sqrt) = (mass.inverse.clone(), mass.sqrt.clone());
-        // pᵀM⁻¹p = |ξ|² for p = M^{1/2} ξ.
-        let (momentum, noise_norm) = backend.perturb(&[], &sqrt, true)?;
-        let kinetic_start = noise_norm.expect("requested");
+        let inverse = mass.inverse.clone();
+        let start = match self.momentum.take() {
+            Some(momentum) if self.momentum_pending => {
+                let kinetic = backend.weighted_square_norms(&momentum, &inverse)?;
+                (momentum, kinetic)
+            }
+            _ => {
+                // pᵀM⁻¹p = T|ξ|² for p = √T M^{1/2} ξ.
+                let (momentum, noise_norm) = backend.perturb(&[], &scaled(&mass.sqrt, temperature.sqrt()), true)?;
+                let kinetic = backend.combine_columns(&[(temperature, &noise_norm.expect("requested"))])?;
+                (momentum, kinetic)
+            }
+        };
+        self.momentum_pending = false;
+        let (momentum, kinetic_start) = start;
         let mut p = backend.combine(&[(1.0, &momentum), (-0.5 * epsilon, &self.gradient)])?;
         let mut x = backend.combine(&[(1.0, &self.x)])?;
         let mut evaluated = None;
@@ -260,24 +348,27 @@ impl<B: Backend> Chains<B> {
         }
         let (energy, gradient) = evaluated.expect("at least one leapfrog step");
         let kinetic_end = backend.weighted_square_norms(&p, &inverse)?;
+        let beta = 1.0 / temperature;
         let log_alpha = backend.combine_columns(&[
-            (1.0, &self.energy),
-            (0.5, &kinetic_start),
-            (-1.0, &energy),
-            (-0.5, &kinetic_end),
+            (beta, &self.energy),
+            (0.5 * beta, &kinetic_start),
+            (-beta, &energy),
+            (-0.5 * beta, &kinetic_end),
         ])?;
         self.count_divergences(backend, &log_alpha)?;
-        self.accept(backend, &log_alpha, (x, energy, gradient))
+        let (probability, accepted) = self.accept(backend, &log_alpha, (x, energy, gradient))?;
+        self.momentum = Some(backend.select(&accepted, p, &momentum)?);
+        Ok(probability)
     }
 
-    /// One BAOAB step of kinetic Langevin at temperature 1 with friction γ:
-    /// B: v ← v − (h/2)M⁻¹∇E; A: x ← x + (h/2)v; O: v ← c v + √(1 − c²) M^{-1/2} ξ with
+    /// One BAOAB step of kinetic Langevin at temperature T with friction γ:
+    /// B: v ← v − (h/2)M⁻¹∇E; A: x ← x + (h/2)v; O: v ← c v + √((1 − c²)T) M^{-1/2} ξ with
     /// c = e^{−γh}; A; then ∇E at the new x and B again.
-    fn baoab_step(&mut self, backend: &mut B, h: f64, friction: f64) -> Result<()> {
+    fn baoab_step(&mut self, backend: &mut B, h: f64, friction: f64, temperature: f64) -> Result<()> {
         let mass = self.mass.as_ref().expect("kinetic Langevin chains carry a mass");
         let inverse = mass.inverse.clone();
         let c = (-friction * h).exp();
-        let thermal: Vec<f64> = mass.inverse_sqrt.iter().map(|s| (1.0 - c * c).sqrt() * s).collect();
+        let thermal = scaled(&mass.inverse_sqrt, ((1.0 - c * c) * temperature).sqrt());
         let velocity = self.velocity.take().expect("kinetic Langevin chains carry velocities");
         let force = backend.scale_dims(&self.gradient, &inverse)?;
         let v = backend.combine(&[(1.0, &velocity), (-0.5 * h, &force)])?;

@@ -9,6 +9,7 @@ use super::backend::Backend;
 use super::chains::Chains;
 use super::host_backend::HostBackend;
 use super::params::{Method, RngKind, SamplerOptions};
+use super::tempering::{replica_seed, Ladder, Replica, TemperingParams};
 use super::tensor_backend::TensorBackend;
 use crate::distributed::{with_square, AllReduce, Values};
 use crate::energy::Energy;
@@ -63,6 +64,8 @@ struct Run<B: Backend> {
     chains: Option<Chains<B>>,
     n: usize,
     dim: usize,
+    /// Replica exchange: the hotter copies of the chains.
+    ladder: Option<Ladder<B>>,
 }
 
 enum Engine {
@@ -78,6 +81,27 @@ macro_rules! with_run {
             Engine::Tensor($run) => $body,
         }
     };
+}
+
+fn no_accept_reject(method: &Method) -> Error {
+    Error::invalid(
+        "sampler",
+        format!("'{}' has no accept/reject step, so no acceptance rates", method.name()),
+    )
+}
+
+fn no_momenta(method: &Method) -> Error {
+    Error::invalid(
+        "sampler",
+        format!(
+            "'{}' has no momenta (only hmc and kinetic_langevin carry them)",
+            method.name()
+        ),
+    )
+}
+
+fn not_tempered() -> Error {
+    Error::invalid("sampler", "is not a replica-exchange sampler (see parallel tempering)")
 }
 
 fn not_initialised() -> Error {
@@ -100,6 +124,9 @@ impl<B: Backend> Run<B> {
             None => self.backend.perturb(&[], &vec![1.0; dim], false)?.0,
         };
         self.chains = Some(Chains::start(&mut self.backend, method, x, dim)?);
+        if let Some(ladder) = self.ladder.as_mut() {
+            ladder.init(initial, n, dim)?;
+        }
         Ok(())
     }
 
@@ -115,6 +142,9 @@ impl<B: Backend> Run<B> {
         let frame = self.n * self.dim;
         for done in 1..=n_steps {
             chains.step(&mut self.backend, method)?;
+            if let Some(ladder) = self.ladder.as_mut() {
+                ladder.step(&mut self.backend, chains, chains.steps)?;
+            }
             if done % thin == 0 {
                 if let Some(trajectory) = trajectory.as_deref_mut() {
                     let kept = (done / thin - 1) as usize;
@@ -200,10 +230,7 @@ impl<B: Backend> Run<B> {
     fn acceptance_rates(&self, method: &Method) -> Result<Vec<f64>> {
         let chains = self.chains()?;
         match &chains.accepted {
-            None => Err(Error::invalid(
-                "sampler",
-                format!("'{}' has no accept/reject step, so no acceptance rates", method.name()),
-            )),
+            None => Err(no_accept_reject(method)),
             Some(accepted) => {
                 let steps = chains.steps as f64;
                 Ok(self
@@ -223,6 +250,77 @@ impl<B: Backend> Run<B> {
             self.backend.scalars_to_host(&chains.energy_trace)?,
             self.backend.scalars_to_host(&chains.live_trace)?,
         ))
+    }
+
+    /// Per step, the accepted proposals over all chains, and the number of chains.
+    fn accepted_counts(&self, method: &Method) -> Result<(Vec<f64>, Vec<f64>)> {
+        let chains = self.chains()?;
+        if !method.has_accept_reject() {
+            return Err(no_accept_reject(method));
+        }
+        let accepted = self.backend.scalars_to_host(&chains.accepted_trace)?;
+        let chains = vec![self.n as f64; accepted.len()];
+        Ok((accepted, chains))
+    }
+
+    fn energies(&self) -> Result<Vec<f64>> {
+        self.backend.column_to_host(&self.chains()?.energy)
+    }
+
+    fn momenta<T: Real>(&mut self, method: &Method, out: &mut [T]) -> Result<()> {
+        let chains = self.chains.as_ref().ok_or_else(not_initialised)?;
+        match chains.momenta(&mut self.backend)? {
+            Some(momenta) => self.backend.write_batch(&momenta, out),
+            None => Err(no_momenta(method)),
+        }
+    }
+
+    fn set_momenta<T: Real>(&mut self, method: &Method, values: &[T]) -> Result<()> {
+        let chains = self.chains.as_mut().ok_or_else(not_initialised)?;
+        let momenta = self.backend.batch_from(values)?;
+        if chains.set_momenta(&mut self.backend, momenta)? {
+            Ok(())
+        } else {
+            Err(no_momenta(method))
+        }
+    }
+
+    fn move_to<T: Real>(&mut self, values: &[T]) -> Result<()> {
+        let chains = self.chains.as_mut().ok_or_else(not_initialised)?;
+        let x = self.backend.batch_from(values)?;
+        chains.move_to(&mut self.backend, x)
+    }
+
+    fn refresh(&mut self) -> Result<()> {
+        let chains = self.chains.as_mut().ok_or_else(not_initialised)?;
+        chains.refresh(&mut self.backend)?;
+        match self.ladder.as_mut() {
+            Some(ladder) => ladder.refresh(),
+            None => Ok(()),
+        }
+    }
+
+    fn reseed(&mut self, seed: u64) -> Result<()> {
+        self.backend.reseed(seed)?;
+        match self.ladder.as_mut() {
+            Some(ladder) => ladder.reseed(seed),
+            None => Ok(()),
+        }
+    }
+
+    fn swap_acceptance(&self) -> Result<Vec<f64>> {
+        self.chains()?;
+        match &self.ladder {
+            Some(ladder) => Ok(ladder.swap_acceptance()),
+            None => Err(not_tempered()),
+        }
+    }
+
+    fn temperatures(&self) -> Result<Vec<f64>> {
+        match &self.ladder {
+            Some(ladder) => Ok(ladder.temperatures.clone()),
+            None => Err(not_tempered()),
+        }
     }
 
     fn non_finite_chains(&self) -> Result<Vec<bool>> {
@@ -309,25 +407,109 @@ pub struct Sampler {
 impl Sampler {
     /// A sampler of `energy` by `method`, with its chains not yet initialised.
     pub fn new(energy: Arc<dyn Energy>, method: Method, options: SamplerOptions) -> Result<Self> {
+        Self::build(energy, method, options, None)
+    }
+
+    /// Replica exchange (parallel tempering) with `method` as the inner sampler: K copies of
+    /// the chains at temperatures T·ladderₖ (T the method's own temperature), exchanges of
+    /// neighbours' states every `swap_interval` steps (even and odd pairs alternating), and
+    /// the T-replica as the sampler's chains: samples, trajectories, statistics and state
+    /// accessors are those of that replica.
+    pub fn tempered(
+        energy: Arc<dyn Energy>,
+        method: Method,
+        options: SamplerOptions,
+        tempering: TemperingParams,
+    ) -> Result<Self> {
+        tempering.validate()?;
+        Self::build(energy, method, options, Some(tempering))
+    }
+
+    fn build(
+        energy: Arc<dyn Energy>,
+        method: Method,
+        options: SamplerOptions,
+        tempering: Option<TemperingParams>,
+    ) -> Result<Self> {
         method.validate()?;
         options.validate()?;
         if let Device::Cuda(index) = options.device {
             runtime::device_from_code("device", i32::try_from(index).unwrap_or(i32::MAX))?;
         }
-        let engine = if options.device == Device::Cpu && options.rng == RngKind::PerChain {
+        let host = options.device == Device::Cpu && options.rng == RngKind::PerChain;
+        let host_backend = |seed| HostBackend::new(energy.clone(), seed, options.first_chain);
+        let tensor_backend = |seed| TensorBackend::new(energy.clone(), options.device, seed);
+        let base_temperature = method.temperature();
+        let replicas = |tempering: &TemperingParams| -> Vec<(usize, Method)> {
+            tempering.ladder[1..]
+                .iter()
+                .enumerate()
+                .map(|(k, factor)| (k + 1, method.with_temperature(base_temperature * factor)))
+                .collect()
+        };
+        let ladder_of = |tempering: &Option<TemperingParams>| {
+            tempering.as_ref().map(|t| {
+                (
+                    t.ladder.iter().map(|f| f * base_temperature).collect::<Vec<f64>>(),
+                    t.swap_interval,
+                )
+            })
+        };
+        let engine = if host {
+            let ladder = match (&tempering, ladder_of(&tempering)) {
+                (Some(t), Some((temperatures, interval))) => {
+                    let replicas = replicas(t)
+                        .into_iter()
+                        .map(|(k, method)| Replica {
+                            backend: host_backend(replica_seed(options.seed, k)),
+                            method,
+                            chains: None,
+                        })
+                        .collect();
+                    Some(Ladder::new(
+                        replicas,
+                        temperatures,
+                        interval,
+                        options.seed,
+                        options.first_chain,
+                    ))
+                }
+                _ => None,
+            };
             Engine::Host(Run {
-                backend: HostBackend::new(energy.clone(), options.seed, options.first_chain),
+                backend: host_backend(options.seed),
                 chains: None,
                 n: 0,
                 dim: 0,
+                ladder,
             })
         } else {
-            let backend = TensorBackend::new(energy.clone(), options.device, options.seed)?;
+            let ladder = match (&tempering, ladder_of(&tempering)) {
+                (Some(t), Some((temperatures, interval))) => {
+                    let mut built = Vec::new();
+                    for (k, method) in replicas(t) {
+                        built.push(Replica {
+                            backend: tensor_backend(replica_seed(options.seed, k))?,
+                            method,
+                            chains: None,
+                        });
+                    }
+                    Some(Ladder::new(
+                        built,
+                        temperatures,
+                        interval,
+                        options.seed,
+                        options.first_chain,
+                    ))
+                }
+                _ => None,
+            };
             Engine::Tensor(Run {
-                backend,
+                backend: tensor_backend(options.seed)?,
                 chains: None,
                 n: 0,
                 dim: 0,
+                ladder,
             })
         };
         Ok(Sampler {
@@ -338,6 +520,22 @@ impl Sampler {
             progress: None,
             allreduce: None,
         })
+    }
+
+    /// Whether this is a replica-exchange sampler.
+    pub fn is_tempered(&self) -> bool {
+        with_run!(&self.engine, run => run.ladder.is_some())
+    }
+
+    /// Per neighbour pair of replicas (k, k+1), exchanges accepted over attempted since
+    /// initialisation, all chains together (NaN for a pair not tried yet).
+    pub fn swap_acceptance(&self) -> Result<Vec<f64>> {
+        with_run!(&self.engine, run => run.swap_acceptance())
+    }
+
+    /// The replicas' temperatures, coldest (the sampler's chains) first.
+    pub fn temperatures(&self) -> Result<Vec<f64>> {
+        with_run!(&self.engine, run => run.temperatures())
     }
 
     /// The energy sampled.
@@ -508,28 +706,89 @@ impl Sampler {
     /// (two all-reduce calls: the step counts, which must agree, then the per-step sums).
     pub fn energy_trace(&self) -> Result<Vec<f64>> {
         let local = with_run!(&self.engine, run => run.energy_sums());
+        self.combined_trace(local, "energy traces")
+    }
+
+    /// Accepted proposals over proposals at each step since initialisation, all chains
+    /// together (MALA and HMC); collective like [`Sampler::energy_trace`] with an all-reduce.
+    pub fn acceptance_trace(&self) -> Result<Vec<f64>> {
+        let method = &self.method;
+        let local = with_run!(&self.engine, run => run.accepted_counts(method));
+        self.combined_trace(local, "acceptance traces")
+    }
+
+    /// sums[i] / counts[i] per step, over every process's chains with an all-reduce.
+    fn combined_trace(&self, local: Result<(Vec<f64>, Vec<f64>)>, what: &str) -> Result<Vec<f64>> {
         let Some(allreduce) = &self.allreduce else {
-            let (sums, live) = local?;
-            return Ok(sums.iter().zip(&live).map(|(s, l)| mean(*s, *l)).collect());
+            let (sums, counts) = local?;
+            return Ok(sums.iter().zip(&counts).map(|(s, c)| mean(*s, *c)).collect());
         };
         let (sent, local) = match local {
-            Ok((sums, live)) => (Ok(with_square(sums.len() as f64).to_vec()), Some((sums, live))),
+            Ok((sums, counts)) => (Ok(with_square(sums.len() as f64).to_vec()), Some((sums, counts))),
             Err(error) => (Err(error), None),
         };
         let agreement = allreduce.agree("sampler", sent, 2)?;
-        let (sums, live) = local.expect("the agreement fails when the local part did");
+        let (sums, counts) = local.expect("the agreement fails when the local part did");
         if !agreement.all_equal(0) {
             return Err(Error::invalid(
                 "sampler",
-                "the processes' chains have taken different numbers of steps; their energy traces cannot be combined",
+                format!("the processes' chains have taken different numbers of steps; their {what} cannot be combined"),
             ));
         }
         let steps = sums.len();
         let mut buffer = crate::host::with_capacity("trace", 2 * steps)?;
         buffer.extend_from_slice(&sums);
-        buffer.extend_from_slice(&live);
+        buffer.extend_from_slice(&counts);
         allreduce.sum(Values::F64(&mut buffer))?;
         Ok((0..steps).map(|i| mean(buffer[i], buffer[steps + i])).collect())
+    }
+
+    /// Per chain, the energy E of its current state (not divided by the temperature).
+    pub fn energies(&self) -> Result<Vec<f64>> {
+        with_run!(&self.engine, run => run.energies())
+    }
+
+    /// The chains' momenta (n × dim, row-major) into `out`: HMC's at the end of its last
+    /// transition (zeros before the first), kinetic Langevin's p = M v.
+    pub fn momenta<T: Real>(&mut self, out: &mut [T]) -> Result<()> {
+        self.check_chain_buffer("momenta_out", out.len())?;
+        let method = &self.method;
+        with_run!(&mut self.engine, run => run.momenta(method, out))
+    }
+
+    /// Sets the chains' momenta (n × dim, row-major): HMC's next transition starts from them
+    /// instead of a fresh draw; kinetic Langevin continues with velocities M⁻¹p.
+    pub fn set_momenta<T: Real>(&mut self, values: &[T]) -> Result<()> {
+        self.check_chain_buffer("momenta", values.len())?;
+        let method = &self.method;
+        with_run!(&mut self.engine, run => run.set_momenta(method, values))
+    }
+
+    /// Moves the chains to `values` (n × dim, row-major) without re-initialising them: step
+    /// counts, statistics, adaptation, schedules and momenta continue; E and ∇E are evaluated
+    /// at the new states (a chain is live again when its new state is finite).
+    pub fn set_samples<T: Real>(&mut self, values: &[T]) -> Result<()> {
+        self.check_chain_buffer("samples", values.len())?;
+        with_run!(&mut self.engine, run => run.move_to(values))
+    }
+
+    /// Evaluates E and ∇E again at the chains' current states: call it when the energy
+    /// changed since the last step (an energy that depends on the host's state), since
+    /// every step reuses the values cached at the end of the previous one.
+    pub fn refresh(&mut self) -> Result<()> {
+        with_run!(&mut self.engine, run => run.refresh())
+    }
+
+    /// Checks that a caller buffer holds n × dim values of the chains.
+    fn check_chain_buffer(&self, arg: &'static str, len: usize) -> Result<()> {
+        let (n, dim) = self.shape()?;
+        if len != n * dim {
+            return Err(Error::LengthMismatch {
+                arg,
+                reason: format!("has {len} values, {n} chains of dim {dim} need {}", n * dim),
+            });
+        }
+        Ok(())
     }
 
     /// Per chain, whether its state became non-finite (it is then frozen).
@@ -540,7 +799,7 @@ impl Sampler {
     /// Restarts the random streams from `seed` (the chains keep their states).
     pub fn reseed(&mut self, seed: u64) -> Result<()> {
         self.options.seed = seed;
-        with_run!(&mut self.engine, run => run.backend.reseed(seed))
+        with_run!(&mut self.engine, run => run.reseed(seed))
     }
 
     /// Installs (or, with None, removes) a callback run every `interval` steps.

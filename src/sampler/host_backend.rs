@@ -272,6 +272,10 @@ impl Backend for HostBackend {
         Ok(mask.clone())
     }
 
+    fn mask_from_host(&self, values: &[bool]) -> Result<Vec<bool>> {
+        Ok(values.to_vec())
+    }
+
     fn zeros_column(&self) -> Result<Vec<f64>> {
         host::zeroed("chains", self.n)
     }

@@ -10,6 +10,7 @@ mod nuts;
 mod params;
 mod driver;
 mod schedule;
+mod tempering;
 mod tensor_backend;
 
 pub use driver::{Progress, ProgressCallback, Sampler, SamplerStats};
@@ -19,3 +20,4 @@ pub use params::{
     SamplerOptions, NUTS_MAX_TREE_DEPTH,
 };
 pub use schedule::Schedule;
+pub use tempering::TemperingParams;

@@ -314,6 +314,8 @@ impl<B: Backend> Chains<B> {
         self.gradient = sample.g;
 
         let statistic = backend.quotient(&t.accept_sum, &t.leaves)?;
+        let (statistic_sum, _) = backend.masked_sum(&statistic, &self.alive)?;
+        self.accepted_trace.push(statistic_sum);
         if let Some(accepted) = &self.accepted {
             self.accepted = Some(backend.combine_columns(&[(1.0, accepted), (1.0, &statistic)])?);
         }

@@ -143,12 +143,15 @@ impl Default for LangevinParams {
     }
 }
 
-/// Metropolis-adjusted Langevin: the Langevin proposal, accepted or rejected per chain so
-/// that the chains target exp(−E) exactly.
+/// Metropolis-adjusted Langevin: the Langevin proposal y = x − h∇E(x) + √(2hT)ξ (the
+/// proposal of unadjusted Langevin at noise_scale T), accepted or rejected per chain so that
+/// the chains target exp(−E/T) exactly.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MalaParams {
     /// h, default 0.01.
     pub step_size: f64,
+    /// The temperature T, default 1.
+    pub temperature: f64,
     /// How h evolves with the step count (constant when adapting).
     pub step_size_schedule: Schedule,
     /// Dual-averaging adaptation (target 0.574, the optimal MALA acceptance).
@@ -159,6 +162,7 @@ impl Default for MalaParams {
     fn default() -> Self {
         MalaParams {
             step_size: 0.01,
+            temperature: 1.0,
             step_size_schedule: Schedule::Constant,
             adaptation: Adaptation {
                 steps: 0,
@@ -168,11 +172,16 @@ impl Default for MalaParams {
     }
 }
 
-/// Hamiltonian Monte Carlo with leapfrog integration and a diagonal mass.
+/// Hamiltonian Monte Carlo with leapfrog integration and a diagonal mass, at temperature T:
+/// momenta p ~ N(0, T·M), the Hamiltonian H = E + ½pᵀM⁻¹p integrated as it is (so the step
+/// size keeps its physical meaning at every T), proposals accepted with min(1, e^{−ΔH/T}):
+/// the chains target exp(−E/T).
 #[derive(Debug, Clone, PartialEq)]
 pub struct HmcParams {
     /// Leapfrog step ε; TorchEBM 0.8.9's default 1e-3.
     pub step_size: f64,
+    /// The temperature T, default 1.
+    pub temperature: f64,
     /// Leapfrog steps per proposal; TorchEBM 0.8.9's default 10.
     pub n_leapfrog_steps: u64,
     /// The mass matrix.
@@ -187,6 +196,7 @@ impl Default for HmcParams {
     fn default() -> Self {
         HmcParams {
             step_size: 1e-3,
+            temperature: 1.0,
             n_leapfrog_steps: 10,
             mass: Mass::Unit,
             step_size_schedule: Schedule::Constant,
@@ -199,11 +209,14 @@ impl Default for HmcParams {
 }
 
 /// Kinetic (underdamped) Langevin dynamics integrated by the BAOAB splitting, at
-/// temperature 1: its positions sample exp(−E) up to an O(h²) bias (none for Gaussians).
+/// temperature T (velocities v ~ N(0, T·M⁻¹)): its positions sample exp(−E/T) up to an
+/// O(h²) bias (none for Gaussians).
 #[derive(Debug, Clone, PartialEq)]
 pub struct KineticLangevinParams {
     /// h, default 0.01.
     pub step_size: f64,
+    /// The temperature T, default 1.
+    pub temperature: f64,
     /// The friction γ (per unit time), default 1.
     pub friction: f64,
     /// The mass matrix.
@@ -216,6 +229,7 @@ impl Default for KineticLangevinParams {
     fn default() -> Self {
         KineticLangevinParams {
             step_size: 0.01,
+            temperature: 1.0,
             friction: 1.0,
             mass: Mass::Unit,
             step_size_schedule: Schedule::Constant,
@@ -331,6 +345,35 @@ impl Method {
         }
     }
 
+    /// The temperature T of the target exp(−E/T) (unadjusted Langevin's noise_scale, as the
+    /// specification names it; its value at step 0 when scheduled).
+    pub fn temperature(&self) -> f64 {
+        match self {
+            Method::Langevin(p) => p.noise_scale,
+            Method::Mala(p) => p.temperature,
+            Method::Hmc(p) => p.temperature,
+            Method::KineticLangevin(p) => p.temperature,
+            Method::Nuts(p) => p.temperature,
+        }
+    }
+
+    /// The same method at temperature `temperature` (for Langevin: noise_scale, with a
+    /// constant schedule).
+    pub fn with_temperature(&self, temperature: f64) -> Method {
+        let mut method = self.clone();
+        match &mut method {
+            Method::Langevin(p) => {
+                p.noise_scale = temperature;
+                p.noise_scale_schedule = Schedule::Constant;
+            }
+            Method::Mala(p) => p.temperature = temperature,
+            Method::Hmc(p) => p.temperature = temperature,
+            Method::KineticLangevin(p) => p.temperature = temperature,
+            Method::Nuts(p) => p.temperature = temperature,
+        }
+        method
+    }
+
     /// Whether proposals are accepted or rejected (so acceptance rates exist).
     pub fn has_accept_reject(&self) -> bool {
         matches!(self, Method::Mala(_) | Method::Hmc(_) | Method::Nuts(_))
@@ -358,11 +401,13 @@ impl Method {
             }
             Method::Mala(p) => {
                 positive("params.step_size", p.step_size)?;
+                positive("params.temperature", p.temperature)?;
                 p.step_size_schedule.validate("params.step_size_schedule", true)?;
                 validate_adaptation(&p.adaptation, &p.step_size_schedule)
             }
             Method::Hmc(p) => {
                 positive("params.step_size", p.step_size)?;
+                positive("params.temperature", p.temperature)?;
                 if p.n_leapfrog_steps == 0 {
                     return Err(Error::invalid("params.n_leapfrog_steps", "must be >= 1, got 0"));
                 }
@@ -372,6 +417,7 @@ impl Method {
             }
             Method::KineticLangevin(p) => {
                 positive("params.step_size", p.step_size)?;
+                positive("params.temperature", p.temperature)?;
                 positive("params.friction", p.friction)?;
                 p.mass.validate("params.mass")?;
                 p.step_size_schedule.validate("params.step_size_schedule", true)

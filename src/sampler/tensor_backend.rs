@@ -205,6 +205,10 @@ impl Backend for TensorBackend {
             .collect())
     }
 
+    fn mask_from_host(&self, values: &[bool]) -> Result<Tensor> {
+        Ok(Tensor::f_from_slice(values)?.f_to_device(self.device)?)
+    }
+
     fn zeros_column(&self) -> Result<Tensor> {
         Ok(Tensor::f_zeros([self.n as i64], (self.kind, self.device))?)
     }

@@ -503,7 +503,7 @@ def julia_files(paths: list[Path]) -> list[Path]:
 BASE_NAMES = {
     "println", "sprint", "round", "occursin", "error", "throw", "rethrow",             # output, errors
     "size", "length", "sum", "count", "sign", "abs", "all", "any", "isempty", "isfinite", "log",
-    "zeros", "ones", "rand", "randn", "similar", "reshape", "view", "push!",          # arrays, numbers
+    "zeros", "ones", "fill", "rand", "randn", "similar", "reshape", "view", "push!",          # arrays, numbers
     "Float64", "Float32", "Matrix", "DomainError",                                    # constructors
     "joinpath", "mktempdir", "isfile", "filesize", "close",                           # files
 }

@@ -1,6 +1,7 @@
 // The C++ wrapper's no-exceptions mode, built with -fno-exceptions (and again with exceptions
 // on but TORCHEBM_NO_EXCEPTIONS defined): every function returns torchebm::Status or
 // torchebm::Result<T> instead of throwing; the values and errors are those of the C API.
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <type_traits>
@@ -43,6 +44,9 @@ static void values_through_results() {
   CHECK(ebm_energy_eval_f64(well.get(), x.data(), 1, 2, &c_out) == EBM_OK && out == c_out);
   auto g = well.gradient(x, 2);
   CHECK(g.ok() && g.value()[0] == 4 * 1.5 * 0.25);
+  auto h = well.hvp(x, x, 2);  // H = diag(4 (3 x_i^2 - 2)), along v = x
+  CHECK(h.ok() && h.value()[0] == 4 * (3 * 2.25 - 2) * 1.5 && h.value()[1] == 4 * (3 * 0.25 - 2) * -0.5);
+  CHECK(!well.hvp(x, std::vector<double>{1.0}, 2).ok());
   auto dim = well.dim();
   CHECK(dim.ok() && dim.value() == 0);
 
@@ -52,6 +56,9 @@ static void values_through_results() {
   CHECK(samples.ok() && samples->size() == 20);
   auto stats = sampler->stats();
   CHECK(stats.ok() && stats->steps == 20 && stats->n_chains == 10);
+  auto ais = torchebm::ais_estimate(well, 50, 1, torchebm::AisParams().n_temperatures(10).base_std(1.5));
+  CHECK(ais.ok() && ais->log_weights.size() == 50 && std::isfinite(ais->result.log_z));
+  CHECK(!torchebm::ais_estimate<float>(well, 1, 1).ok());
 }
 
 static void errors_through_statuses() {

@@ -24,6 +24,7 @@ using torchebm::Sampler;
 static_assert(TORCHEBM_EXCEPTIONS == 1, "this test is the exceptions mode");
 
 static std::string scratch = "/tmp";
+static const double M_PI_VALUE = 3.14159265358979323846;
 
 // Evaluates expr, which must throw torchebm::Error with `status` and a message containing `needle`.
 #define CHECK_THROWS(expr, expected_status, needle)                                                    \
@@ -171,6 +172,25 @@ static void errors_throw_with_status_and_message() {
   } catch (const std::runtime_error& e) {  // catchable as a standard exception too
     CHECK(std::strstr(e.what(), "not a multiple") != nullptr);
   }
+}
+
+static void hessian_vector_products() {
+  // Double well a = 1, b = 2: H = diag(4 (3 x_i^2 - 2)); the C API gives the same numbers.
+  Energy well = Energy::double_well(1.0, 2.0);
+  std::vector<double> x = {1.5, -0.5, 0.0, 2.0}, v = {1.0, 2.0, -1.0, 0.5};
+  std::vector<double> h = well.hvp(x, v, 2);
+  for (size_t k = 0; k < x.size(); k++) CHECK_NEAR(h[k], 4 * (3 * x[k] * x[k] - 2) * v[k], 1e-12);
+  auto all = well.eval_gradient_hvp(x, v, 2);
+  CHECK(all.hvp == h && all.energy == well.eval(x, 2) && all.gradient == well.gradient(x, 2));
+  double hc[4], hp[4];
+  CHECK(ebm_energy_hvp_f64(well.get(), x.data(), v.data(), 2, 2, hc, nullptr, nullptr) == EBM_OK);
+  well.hvp(x.data(), v.data(), 2, 2, hp);
+  CHECK(hc[3] == h[3] && hp[0] == h[0]);
+  std::vector<float> xf = {1.5f, -0.5f}, vf = {1.0f, 2.0f};
+  CHECK_NEAR(well.hvp(xf, vf, 2)[1], 4 * (3 * 0.25 - 2) * 2, 1e-5);
+  CHECK_THROWS(well.hvp(x, std::vector<double>{1.0}, 2), EBM_ERR_LENGTH_MISMATCH, "Energy::hvp: v");
+  Energy user = Energy::from_callable(2, [](const double* p, int64_t) { return p[0] * p[1]; });
+  CHECK_THROWS(user.hvp(x, v, 2), EBM_ERR_INVALID_ARGUMENT, "second derivatives");
 }
 
 static void raii_and_moves() {
@@ -374,6 +394,36 @@ static void samplers() {
   CHECK_THROWS(langevin.init(std::vector<double>{1, 2, 3}, 2), EBM_ERR_LENGTH_MISMATCH, "initial");
   CHECK_THROWS(langevin.run(-1), EBM_ERR_INVALID_ARGUMENT, "n_steps");
   CHECK_THROWS(Sampler().run(1), EBM_ERR_NULL_POINTER, "sampler");
+}
+
+// Temperature, the chains' state between runs, and replica exchange.
+static void state_and_tempering() {
+  Energy harmonic = Energy::harmonic(1.0);
+  Sampler hmc = Sampler::hmc(harmonic, torchebm::HmcParams().step_size(0.3).n_leapfrog_steps(5).temperature(2.0));
+  std::vector<double> x = hmc.sample<double>(2000, 2, 100);
+  double var = 0;
+  for (double v : x) var += v * v / 4000;
+  CHECK_NEAR(var, 2.0, 0.2);
+  CHECK(hmc.energies().size() == 2000);
+  CHECK(hmc.acceptance_trace().size() == 100);
+  std::vector<double> p(4000, 0.5);
+  hmc.set_momenta(p, 2);
+  CHECK(hmc.momenta<double>() == p);
+  hmc.set_samples(std::vector<double>(4000, 0.0), 2);
+  hmc.refresh();
+  CHECK(hmc.energies() == std::vector<double>(2000, 0.0));
+  CHECK_THROWS(hmc.temperatures(), EBM_ERR_INVALID_ARGUMENT, "replica-exchange");
+
+  Energy well = Energy::double_well(8.0, 1.0);
+  Sampler inner = Sampler::mala(well, torchebm::MalaParams().step_size(0.02));
+  Sampler pt = Sampler::parallel_tempering(inner, torchebm::TemperingParams().temperatures({1.0, 2.0, 4.0, 8.0}));
+  CHECK(std::strcmp(pt.name(), "parallel_tempering") == 0);
+  CHECK((pt.temperatures() == std::vector<double>{1.0, 2.0, 4.0, 8.0}));
+  pt.sample<double>(100, 1, 50);
+  std::vector<double> swaps = pt.swap_acceptance();
+  CHECK(swaps.size() == 3 && swaps[0] > 0 && swaps[0] <= 1);
+  CHECK_THROWS(Sampler::parallel_tempering(inner, torchebm::TemperingParams().max_temperature(0.5)),
+               EBM_ERR_INVALID_ARGUMENT, "params.max_temperature");
 }
 
 static void progress_callbacks() {
@@ -630,6 +680,34 @@ static void datasets_and_pictures() {
                EBM_ERR_INVALID_ARGUMENT, "x_min");
 }
 
+static void diagnostics() {
+  // Three chains of 50 draws, dim 2, laid out [t][c][j]; coordinate 1 of chain c is shifted by 10 c.
+  const int64_t T = 50, C = 3, D = 2;
+  std::vector<double> draws(static_cast<size_t>(T * C * D));
+  for (int64_t i = 0; i < T * C * D; i++) {
+    int64_t c = (i / D) % C, j = i % D;
+    draws[static_cast<size_t>(i)] = std::sin(0.7 * double(i * i % 97)) + (j == 1 ? 10.0 * double(c) : 0.0);
+  }
+  std::vector<double> r = torchebm::rhat(draws, C, D);
+  CHECK(r.size() == 2 && r[0] < 1.2 && r[1] > 2.0);
+  std::vector<double> r_c(2);
+  CHECK(ebm_diagnostics_rhat_f64(draws.data(), T, C, D, r_c.data()) == EBM_OK && r_c == r);
+  std::vector<float> floats(draws.begin(), draws.end());
+  std::vector<double> bulk = torchebm::ess_bulk(floats, C, D), tail = torchebm::ess_tail(draws, C, D);
+  CHECK(bulk.size() == 2 && bulk[0] > 0 && tail.size() == 2 && tail[0] > 0);
+  std::vector<double> acf = torchebm::autocorrelation(draws, C, D, 4);
+  CHECK(acf.size() == 10 && std::fabs(acf[0] - 1) < 1e-12 && std::fabs(acf[1] - 1) < 1e-12);
+  double out[2];
+  torchebm::ess_tail(draws.data(), T, C, D, out);
+  CHECK(out[0] == tail[0] && out[1] == tail[1]);
+  CHECK_THROWS(torchebm::rhat(draws, 7, D), EBM_ERR_LENGTH_MISMATCH, "draws");
+  CHECK_THROWS(torchebm::rhat(draws, 0, D), EBM_ERR_INVALID_ARGUMENT, "n_chains");
+  CHECK_THROWS(torchebm::ess_bulk(std::vector<double>(6), C, D), EBM_ERR_INVALID_ARGUMENT, "n_draws");
+  CHECK_THROWS(torchebm::autocorrelation(draws, C, D, T), EBM_ERR_INVALID_ARGUMENT, "max_lag");
+  draws[7] = NAN;
+  CHECK_THROWS(torchebm::ess_tail(draws, C, D), EBM_ERR_NON_FINITE, "draws");
+}
+
 #if TORCHEBM_HAS_SPAN
 static void spans() {
   Energy well = Energy::double_well();
@@ -666,19 +744,41 @@ static void spans() {
 }
 #endif
 
+// AIS: log Z of the unnormalised standard Gaussian in 2-D is log(2 pi); small sizes (this
+// test also runs under valgrind).
+static void annealed_importance_sampling() {
+  Energy gauss = Energy::gaussian({0.5, -0.5}, {1.0, 0.0, 0.0, 1.0});
+  auto p = torchebm::AisParams().n_temperatures(30).base_std(1.5).step_size(0.2).seed(4);
+  CHECK(p.c().struct_size == sizeof(ebm_ais_params) && p.n_temperatures() == 30);
+  auto est = torchebm::ais_estimate(gauss, 300, 2, p);
+  const double exact = std::log(2 * M_PI_VALUE);
+  CHECK(est.log_weights.size() == 300 && est.samples.size() == 600);
+  CHECK(est.result.standard_error > 0 && est.result.standard_error < 0.05);
+  CHECK(std::fabs(est.result.log_z - exact) < 4 * est.result.standard_error);
+  auto est32 = torchebm::ais_estimate<float>(gauss, 300, 2, p.sampler(EBM_AIS_SAMPLER_HMC).n_leapfrog_steps(3));
+  CHECK(est32.samples.size() == 600 && std::fabs(est32.result.log_z - exact) < 4 * est32.result.standard_error);
+  CHECK_THROWS(torchebm::ais_estimate(gauss, 1, 2, p), EBM_ERR_INVALID_ARGUMENT, "n_particles");
+  CHECK_THROWS(torchebm::ais_estimate(gauss, 10, 2, torchebm::AisParams().base_std(0)), EBM_ERR_INVALID_ARGUMENT,
+               "params.base_std");
+}
+
 int main(int argc, char** argv) {
   if (argc > 1) scratch = argv[1];
   RUN(versions_and_build_info);
   RUN(analytic_energies_match_closed_forms_and_c);
   RUN(errors_throw_with_status_and_message);
+  RUN(hessian_vector_products);
   RUN(raii_and_moves);
   RUN(callable_energies);
   RUN(samplers);
+  RUN(state_and_tempering);
   RUN(progress_callbacks);
   RUN(models);
   RUN(losses_and_optimizers);
   RUN(allreduces);
   RUN(datasets_and_pictures);
+  RUN(diagnostics);
+  RUN(annealed_importance_sampling);
 #if TORCHEBM_HAS_SPAN
   RUN(spans);
   std::printf("(C++20: std::span overloads tested)\n");

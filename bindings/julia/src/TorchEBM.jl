@@ -21,9 +21,12 @@ export TorchEBMError, free!,
        ackley_energy, rastrigin_energy, himmelblau_energy, booth_energy,
        styblinski_tang_energy, gaussian_mixture_energy, composite_energy, user_energy,
        energy, energy!, gradient, gradient!, energy_and_gradient, energy_and_gradient!,
+       hvp, hvp!, energy_gradient_hvp, energy_gradient_hvp!,
        Sampler, langevin_sampler, mala_sampler, hmc_sampler, kinetic_langevin_sampler, nuts_sampler,
        init!, run!, run_trajectory!, samples, samples!, sample, sample!, sample_chain,
        step!, stats, acceptance_rates, non_finite_chains, divergences, energy_trace, reseed!,
+       acceptance_trace, energies, momenta, set_momenta!, set_samples!, refresh!,
+       parallel_tempering, temperatures, swap_acceptance,
        set_progress_callback!,
        mlp_model, torchscript_model, save_model, load_model, parameter_count,
        parameters, parameters!, set_parameters!, gradients, gradients!, set_gradients!,
@@ -32,7 +35,9 @@ export TorchEBMError, free!,
        loss!, train_step!, negatives, negatives!, learning_rate,
        set_learning_rate!, optimizer_steps, save_checkpoint, load_checkpoint,
        set_allreduce!,
-       dataset, dataset!, render_png
+       dataset, dataset!, render_png,
+       rhat, ess_bulk, ess_tail, autocorrelation,
+       ais_estimate
 
 include("library.jl")
 include("errors.jl")
@@ -44,5 +49,7 @@ include("models.jl")
 include("training.jl")
 include("distributed.jl")
 include("misc.jl")
+include("diagnostics.jl")
+include("ais.jl")
 
 end # module

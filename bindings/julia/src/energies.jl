@@ -308,3 +308,74 @@ function energy_and_gradient(e::Energy, x::Vector{T}) where {T <: FloatType}
     return E[1], vec(G)
 end
 energy_and_gradient(e::Energy, X::AbstractVecOrMat{<:Real}) = energy_and_gradient(e, _float64(X))
+
+"""
+    hvp!(H::Matrix{T}, e::Energy, X::Matrix{T}, V::Matrix{T})   (T = Float32 or Float64)
+
+Writes the Hessian-vector products H[:, i] = ∇²E(X[:, i]) V[:, i] for the n columns of X
+(a `(dim, n)` matrix; V and H the same size) into H; returns H. Callback (user) energies have
+no second derivatives and throw (EBM_ERR_INVALID_ARGUMENT).
+"""
+function hvp!(H::Matrix{Float64}, e::Energy, X::Matrix{Float64}, V::Matrix{Float64})
+    d, n = _points(e, X, "hvp!")
+    _check_len("hvp!", "V", size(V), size(X))
+    _check_len("hvp!", "H", size(H), size(X))
+    check(@ebm_blocking e.calls_julia libtorchebm.ebm_energy_hvp_f64(
+        e::Ptr{Cvoid}, X::Ptr{Cdouble}, V::Ptr{Cdouble}, n::Int64, d::Int64, H::Ptr{Cdouble},
+        C_NULL::Ptr{Cdouble}, C_NULL::Ptr{Cdouble})::Cint)
+    return H
+end
+
+function hvp!(H::Matrix{Float32}, e::Energy, X::Matrix{Float32}, V::Matrix{Float32})
+    d, n = _points(e, X, "hvp!")
+    _check_len("hvp!", "V", size(V), size(X))
+    _check_len("hvp!", "H", size(H), size(X))
+    check(@ebm_blocking e.calls_julia libtorchebm.ebm_energy_hvp_f32(
+        e::Ptr{Cvoid}, X::Ptr{Cfloat}, V::Ptr{Cfloat}, n::Int64, d::Int64, H::Ptr{Cfloat},
+        C_NULL::Ptr{Cfloat}, C_NULL::Ptr{Cfloat})::Cint)
+    return H
+end
+
+"""
+    hvp(e, X::Matrix{T}, V::Matrix{T}) -> Matrix{T}
+    hvp(e, x::Vector{T}, v::Vector{T}) -> Vector{T}
+
+Hessian-vector products ∇²E(x) v at the columns of X along the columns of V (or at one point).
+"""
+hvp(e::Energy, X::Matrix{T}, V::Matrix{T}) where {T <: FloatType} = hvp!(similar(X), e, X, V)
+hvp(e::Energy, x::Vector{T}, v::Vector{T}) where {T <: FloatType} = vec(hvp(e, reshape(x, :, 1), reshape(v, :, 1)))
+hvp(e::Energy, X::AbstractVecOrMat{<:Real}, V::AbstractVecOrMat{<:Real}) = hvp(e, _float64(X), _float64(V))
+
+"""
+    energy_gradient_hvp!(E, G, H, e, X, V) -> (E, G, H)
+
+Energies, energy gradients and Hessian-vector products ∇²E(X[:, i]) V[:, i] in one pass.
+"""
+function energy_gradient_hvp!(E::Vector{Float64}, G::Matrix{Float64}, H::Matrix{Float64}, e::Energy,
+                              X::Matrix{Float64}, V::Matrix{Float64})
+    d, n = _points(e, X, "energy_gradient_hvp!")
+    _check_len("energy_gradient_hvp!", "E", length(E), n)
+    _check_len("energy_gradient_hvp!", "G", size(G), size(X))
+    _check_len("energy_gradient_hvp!", "H", size(H), size(X))
+    _check_len("energy_gradient_hvp!", "V", size(V), size(X))
+    check(@ebm_blocking e.calls_julia libtorchebm.ebm_energy_hvp_f64(
+        e::Ptr{Cvoid}, X::Ptr{Cdouble}, V::Ptr{Cdouble}, n::Int64, d::Int64, H::Ptr{Cdouble},
+        E::Ptr{Cdouble}, G::Ptr{Cdouble})::Cint)
+    return E, G, H
+end
+
+function energy_gradient_hvp!(E::Vector{Float32}, G::Matrix{Float32}, H::Matrix{Float32}, e::Energy,
+                              X::Matrix{Float32}, V::Matrix{Float32})
+    d, n = _points(e, X, "energy_gradient_hvp!")
+    _check_len("energy_gradient_hvp!", "E", length(E), n)
+    _check_len("energy_gradient_hvp!", "G", size(G), size(X))
+    _check_len("energy_gradient_hvp!", "H", size(H), size(X))
+    _check_len("energy_gradient_hvp!", "V", size(V), size(X))
+    check(@ebm_blocking e.calls_julia libtorchebm.ebm_energy_hvp_f32(
+        e::Ptr{Cvoid}, X::Ptr{Cfloat}, V::Ptr{Cfloat}, n::Int64, d::Int64, H::Ptr{Cfloat},
+        E::Ptr{Cfloat}, G::Ptr{Cfloat})::Cint)
+    return E, G, H
+end
+
+energy_gradient_hvp(e::Energy, X::Matrix{T}, V::Matrix{T}) where {T <: FloatType} =
+    energy_gradient_hvp!(Vector{T}(undef, size(X, 2)), similar(X), similar(X), e, X, V)

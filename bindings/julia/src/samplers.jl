@@ -95,7 +95,7 @@ function langevin_sampler(e::Energy; kwargs...)
 end
 
 """
-    mala_sampler(e; step_size=0.01, adapt_steps=0, target_accept=0.574, seed=0, rng, device)
+    mala_sampler(e; step_size=0.01, temperature=1, adapt_steps=0, target_accept=0.574, seed=0, rng, device)
 
 Metropolis-adjusted Langevin (fields of `ebm_mala_params`).
 """
@@ -107,7 +107,7 @@ function mala_sampler(e::Energy; kwargs...)
 end
 
 """
-    hmc_sampler(e; step_size=0.001, n_leapfrog_steps=10, mass=nothing, adapt_steps=0, ...)
+    hmc_sampler(e; step_size=0.001, n_leapfrog_steps=10, mass=nothing, temperature=1, adapt_steps=0, ...)
 
 Hamiltonian Monte Carlo (fields of `ebm_hmc_params`); `mass` is `nothing` (identity), a
 number, or the dim diagonal values.
@@ -143,7 +143,7 @@ function nuts_sampler(e::Energy; mass = nothing, kwargs...)
 end
 
 """
-    kinetic_langevin_sampler(e; step_size=0.01, friction=1, mass=nothing, seed=0, ...)
+    kinetic_langevin_sampler(e; step_size=0.01, friction=1, mass=nothing, temperature=1, seed=0, ...)
 
 Kinetic (underdamped) Langevin by BAOAB (fields of `ebm_kinetic_langevin_params`).
 """
@@ -158,6 +158,49 @@ function kinetic_langevin_sampler(e::Energy; mass = nothing, kwargs...)
                                                           out::Ptr{Ptr{Cvoid}})::Cint)
     end
     return Sampler(out[], e)
+end
+
+"Default `ebm_tempering_params`."
+tempering_default_params() = @ccall libtorchebm.ebm_tempering_default_params()::ebm_tempering_params
+
+"""
+    parallel_tempering(inner; n_temperatures=8, max_temperature=10, temperatures=nothing, swap_interval=1)
+
+Replica exchange with the sampler `inner` as the template of every replica (inner stays
+independent): K copies of the chains at temperatures T·ladder, neighbours exchanging states
+every `swap_interval` steps; the new sampler's chains are the T replica's. `temperatures` is an
+explicit ladder of multipliers starting at 1, else a geometric one from 1 to `max_temperature`.
+"""
+function parallel_tempering(inner::Sampler; temperatures = nothing, kwargs...)
+    ladder = temperatures === nothing ? Float64[] : Vector{Float64}(temperatures)
+    out = _out_handle()
+    GC.@preserve ladder begin
+        lptr = isempty(ladder) ? Ptr{Cdouble}(C_NULL) : pointer(ladder)
+        p = Ref(_with(tempering_default_params(); temperatures = lptr, temperatures_len = length(ladder),
+                      kwargs...))
+        check(@ccall libtorchebm.ebm_parallel_tempering_new(inner::Ptr{Cvoid}, p::Ptr{ebm_tempering_params},
+                                                             out::Ptr{Ptr{Cvoid}})::Cint)
+    end
+    return Sampler(out[], inner.energy)
+end
+
+"The replicas' temperatures of a replica-exchange sampler, its own chains first."
+function temperatures(s::Sampler)
+    len = Ref{Int64}(0)
+    check(@ccall libtorchebm.ebm_sampler_get_temperatures(s::Ptr{Cvoid}, C_NULL::Ptr{Cdouble}, 0::Int64,
+                                                          len::Ptr{Int64})::Cint)
+    out = Vector{Float64}(undef, len[])
+    check(@ccall libtorchebm.ebm_sampler_get_temperatures(s::Ptr{Cvoid}, out::Ptr{Cdouble}, length(out)::Int64,
+                                                          len::Ptr{Int64})::Cint)
+    return out
+end
+
+"Per neighbour pair of replicas, exchanges accepted over attempted since initialisation."
+function swap_acceptance(s::Sampler)
+    k = length(temperatures(s))
+    out = Vector{Float64}(undef, k - 1)
+    check(@ccall libtorchebm.ebm_sampler_get_swap_acceptance(s::Ptr{Cvoid}, out::Ptr{Cdouble}, (k - 1)::Int64)::Cint)
+    return out
 end
 
 function _chain_dims(s::Sampler, d::Integer, n::Integer, what)
@@ -420,6 +463,88 @@ function energy_trace(s::Sampler)
     check(@ccall libtorchebm.ebm_sampler_get_energy_trace(s::Ptr{Cvoid}, trace::Ptr{Cdouble},
                                                           length(trace)::Int64, len::Ptr{Int64})::Cint)
     return resize!(trace, min(length(trace), Int(len[])))
+end
+
+"Accepted over proposed proposals at each step since initialisation, all chains together (MALA, HMC)."
+function acceptance_trace(s::Sampler)
+    len = Ref{Int64}(0)
+    check(@ccall libtorchebm.ebm_sampler_get_acceptance_trace(s::Ptr{Cvoid}, C_NULL::Ptr{Cdouble}, 0::Int64,
+                                                              len::Ptr{Int64})::Cint)
+    trace = Vector{Float64}(undef, len[])
+    check(@ccall libtorchebm.ebm_sampler_get_acceptance_trace(s::Ptr{Cvoid}, trace::Ptr{Cdouble},
+                                                              length(trace)::Int64, len::Ptr{Int64})::Cint)
+    return resize!(trace, min(length(trace), Int(len[])))
+end
+
+"Per chain, the energy of its current state."
+function energies(s::Sampler)
+    _initialised(s, "energies")
+    out = Vector{Float64}(undef, s.n)
+    check(@ccall libtorchebm.ebm_sampler_get_energies(s::Ptr{Cvoid}, out::Ptr{Cdouble}, s.n::Int64)::Cint)
+    return out
+end
+
+"""
+    momenta(s; eltype=Float64)
+
+The chains' momenta as a (dim, n) matrix: HMC's from its last transition, kinetic
+Langevin's p = M v.
+"""
+function momenta(s::Sampler; eltype::Type{T} = Float64) where {T <: FloatType}
+    _initialised(s, "momenta")
+    P = Matrix{T}(undef, s.dim, s.n)
+    if T === Float64
+        check(@ccall libtorchebm.ebm_sampler_get_momenta_f64(s::Ptr{Cvoid}, P::Ptr{Cdouble}, s.n::Int64,
+                                                             s.dim::Int64)::Cint)
+    else
+        check(@ccall libtorchebm.ebm_sampler_get_momenta_f32(s::Ptr{Cvoid}, P::Ptr{Cfloat}, s.n::Int64,
+                                                             s.dim::Int64)::Cint)
+    end
+    return P
+end
+
+"""
+    set_momenta!(s, P::Matrix)
+
+Sets the momenta from the columns of P (dim, n): HMC's next transition starts from them;
+kinetic Langevin continues with velocities M⁻¹p.
+"""
+function set_momenta!(s::Sampler, P::Matrix{Float64})
+    d, n = size(P)
+    check(@ccall libtorchebm.ebm_sampler_set_momenta_f64(s::Ptr{Cvoid}, P::Ptr{Cdouble}, n::Int64, d::Int64)::Cint)
+    return s
+end
+
+function set_momenta!(s::Sampler, P::Matrix{Float32})
+    d, n = size(P)
+    check(@ccall libtorchebm.ebm_sampler_set_momenta_f32(s::Ptr{Cvoid}, P::Ptr{Cfloat}, n::Int64, d::Int64)::Cint)
+    return s
+end
+
+"""
+    set_samples!(s, X::Matrix)
+
+Moves the chains to the columns of X (dim, n) without re-initialising them: counts,
+statistics, adaptation and momenta continue.
+"""
+function set_samples!(s::Sampler, X::Matrix{Float64})
+    d, n = size(X)
+    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_set_samples_f64(s::Ptr{Cvoid}, X::Ptr{Cdouble},
+                                                                                       n::Int64, d::Int64)::Cint)
+    return s
+end
+
+function set_samples!(s::Sampler, X::Matrix{Float32})
+    d, n = size(X)
+    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_set_samples_f32(s::Ptr{Cvoid}, X::Ptr{Cfloat},
+                                                                                       n::Int64, d::Int64)::Cint)
+    return s
+end
+
+"Evaluates the energy again at the chains' states (after the energy changed between runs)."
+function refresh!(s::Sampler)
+    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_refresh(s::Ptr{Cvoid})::Cint)
+    return s
 end
 
 "Restarts the sampler's random streams from `seed`; the chains keep their states."

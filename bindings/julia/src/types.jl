@@ -77,6 +77,7 @@ struct ebm_mala_params
     device::Int32
     rng::Int32
     first_chain::UInt64
+    temperature::Cdouble
 end
 
 struct ebm_hmc_params
@@ -92,6 +93,7 @@ struct ebm_hmc_params
     device::Int32
     rng::Int32
     first_chain::UInt64
+    temperature::Cdouble
 end
 
 struct ebm_kinetic_langevin_params
@@ -105,6 +107,16 @@ struct ebm_kinetic_langevin_params
     device::Int32
     rng::Int32
     first_chain::UInt64
+    temperature::Cdouble
+end
+
+struct ebm_tempering_params
+    struct_size::Csize_t
+    n_temperatures::Int64
+    max_temperature::Cdouble
+    temperatures::Ptr{Cdouble}
+    temperatures_len::Int64
+    swap_interval::Int64
 end
 
 struct ebm_nuts_params

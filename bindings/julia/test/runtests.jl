@@ -41,6 +41,24 @@ end
     @test T.num_threads() == 2
 end
 
+@testset "Hessian-vector products" begin
+    X = [0.5 -1.0 2.0; 1.5 0.0 -0.3]             # three points of dim 2 (columns)
+    V = [1.0 0.5 -2.0; -1.0 2.0 0.25]
+    dw = double_well_energy(a = 1.5, b = 2.0)
+    expectH = 4 * 1.5 .* (3 .* X .^ 2 .- 2.0) .* V   # H = diag(4a (3x^2 - b))
+    @test hvp(dw, X, V) ≈ expectH
+    @test hvp(dw, X[:, 2], V[:, 2]) ≈ expectH[:, 2]
+    E, G, H = energy_gradient_hvp(dw, X, V)
+    @test E ≈ energy(dw, X) && G ≈ gradient(dw, X) && H ≈ expectH
+    @test hvp(dw, Float32.(X), Float32.(V)) isa Matrix{Float32}
+    @test hvp(dw, Float32.(X), Float32.(V)) ≈ Float32.(expectH) rtol = 1e-5
+    Hbuf = zeros(2, 3)
+    @test hvp!(Hbuf, dw, X, V) === Hbuf && Hbuf ≈ expectH
+    g = gaussian_energy([1.0, -1.0], [2.0 0.0; 0.0 0.5])
+    @test hvp(g, X, V) ≈ [0.5, 2.0] .* V             # the precision times v
+    @test_throws TorchEBMError hvp(user_energy(x -> sum(abs2, x), 2), X, V)
+end
+
 @testset "analytic energies: closed forms" begin
     X = [0.5 -1.0 2.0; 1.5 0.0 -0.3]             # three points of dim 2 (columns)
     dw = double_well_energy(a = 1.5, b = 2.0)
@@ -212,6 +230,22 @@ end
     @test divergences(nuts) == zeros(Int64, 2000)
     @test !isfinite(T.stats(kl).mean_tree_depth)  # NaN: no trees
     @test status_of(() -> nuts_sampler(h; max_tree_depth = 0)).status == T.EBM_ERR_INVALID_ARGUMENT
+    # temperature, state between runs, replica exchange
+    hot = hmc_sampler(h; step_size = 0.3, n_leapfrog_steps = 5, temperature = 2.0, seed = 2)
+    H = sample(hot, 2, 2000; n_steps = 100)
+    @test all(abs.(sum(abs2, H; dims = 2) ./ 2000 .- 2) .< 0.3)
+    @test length(energies(hot)) == 2000 && length(acceptance_trace(hot)) == 100
+    P = fill(0.5, 2, 2000)
+    set_momenta!(hot, P)
+    @test momenta(hot) == P
+    set_samples!(hot, zeros(2, 2000))
+    refresh!(hot)
+    @test all(energies(hot) .== 0)
+    pt = parallel_tempering(mala_sampler(double_well_energy(; a = 8.0, b = 1.0); step_size = 0.02);
+                            temperatures = [1.0, 2.0, 4.0, 8.0])
+    @test temperatures(pt) == [1.0, 2.0, 4.0, 8.0]
+    sample(pt, 1, 100; n_steps = 50)
+    @test length(swap_acceptance(pt)) == 3
     # dimension checks before the call
     hb = himmelblau_energy()
     @test_throws ArgumentError sample(langevin_sampler(hb), 3, 10; n_steps = 1)
@@ -351,6 +385,51 @@ end
     @test stats(s).n_chains == 16
     @test T.status_string(T.EBM_ERR_REMOTE) == "failed on another process"
     free!(s)
+end
+
+@testset "diagnostics" begin
+    # A (dim, n_chains, n_draws) trajectory, as run_trajectory! fills it.
+    s = mala_sampler(double_well_energy(); step_size = 0.1, seed = 5)
+    init!(s, 2, 4)                            # dim 2, 4 chains
+    traj = run_trajectory!(s, 200)
+    @test size(traj) == (2, 4, 200)
+    r = rhat(traj)
+    @test length(r) == 2 && all(isfinite, r) && all(r .> 0.9)
+    @test all(0 .< ess_bulk(traj) .<= 10 * 800)
+    @test all(0 .< ess_tail(Float32.(traj)) .<= 10 * 800)
+    acf = autocorrelation(traj, 5)
+    @test size(acf) == (2, 6) && acf[:, 1] ≈ [1.0, 1.0]
+    shifted = Float64.(traj)                  # a copy
+    shifted[1, 2, :] .+= 100                  # one chain far from the others
+    @test rhat(shifted)[1] > 1.3             # rank normalisation bounds it (about 1.5)
+    @test all(isnan, rhat(traj[:, 1:1, :]))   # one chain: no between-chain variance
+    @test status_of(() -> rhat(traj[:, :, 1:3])).status == T.EBM_ERR_INVALID_ARGUMENT
+    @test status_of(() -> autocorrelation(traj, 200)).status == T.EBM_ERR_INVALID_ARGUMENT
+    bad = Float64.(traj); bad[2, 3, 7] = NaN
+    err = status_of(() -> ess_bulk(bad))
+    @test err.status == T.EBM_ERR_NON_FINITE && occursin("draws", err.message)
+    free!(s)
+@testset "annealed importance sampling" begin
+    # The double well exp(-(x^2 - 2)^2) in 1-D: log Z by Simpson quadrature on [-8, 8].
+    h = 16 / 20000
+    acc = 0.0
+    for i in 0:20000
+        x = -8 + i * h
+        acc += (i == 0 || i == 20000 ? 1 : (i % 2 == 1 ? 4 : 2)) * ℯ^(-(x^2 - 2)^2)
+    end
+    exact = log(acc * h / 3)
+    dw = double_well_energy()
+    r = ais_estimate(dw, 1000, 1; n_temperatures = 200, base_std = 1.5, step_size = 0.05, seed = 3)
+    @test abs(r.log_z - exact) < 4 * r.standard_error && r.standard_error < 0.03
+    @test length(r.log_weights) == 1000 && size(r.samples) == (1, 1000)
+    r32 = ais_estimate(dw, 1000, 1; eltype = Float32, sampler = :hmc, schedule = :linear,
+                       n_temperatures = 50, step_size = 0.05, n_leapfrog_steps = 5, base_std = 1.5, seed = 3)
+    @test abs(r32.log_z - exact) < 4 * r32.standard_error && r32.samples isa Matrix{Float32}
+    two = ais_estimate(dw, 2, 1; n_temperatures = 200, base_std = 1.5, step_size = 0.05, seed = 3)
+    @test two.log_weights == r.log_weights[1:2]
+    @test status_of(() -> ais_estimate(dw, 1, 1)).status == T.EBM_ERR_INVALID_ARGUMENT
+    @test status_of(() -> ais_estimate(dw, 10, 1; n_temperatures = 0)).status == T.EBM_ERR_INVALID_ARGUMENT
+    free!(dw)
 end
 
 end # testset

@@ -1,0 +1,98 @@
+# Convergence diagnostics of a trajectory: rank-normalised split R-hat, bulk and tail
+# effective sample sizes, autocorrelations (ArviZ's definitions; see include/torchebm.h).
+#
+# A trajectory is an Array{T,3} of size (dim, n_chains, n_draws), as run_trajectory! fills it:
+# its bytes are the C library's row-major (n_draws, n_chains, dim) buffer, passed without a copy.
+
+"""
+    rhat(draws::Array{T,3}) -> Vector{Float64}
+
+Rank-normalised split R-hat of each coordinate of a `(dim, n_chains, n_draws)` trajectory
+(ArviZ's `rhat(method="rank")`): the larger of the bulk and the folded (tail) R-hat. `NaN`
+with one chain, or for a coordinate whose draws are all equal. Needs `n_draws >= 4`.
+"""
+function rhat(draws::Array{Float64, 3})
+    dim, n_chains, n_draws = size(draws)
+    out = Vector{Float64}(undef, dim)
+    check(@ccall libtorchebm.ebm_diagnostics_rhat_f64(draws::Ptr{Cdouble}, n_draws::Int64, n_chains::Int64,
+                                                      dim::Int64, out::Ptr{Cdouble})::Cint)
+    return out
+end
+
+function rhat(draws::Array{Float32, 3})
+    dim, n_chains, n_draws = size(draws)
+    out = Vector{Float64}(undef, dim)
+    check(@ccall libtorchebm.ebm_diagnostics_rhat_f32(draws::Ptr{Cfloat}, n_draws::Int64, n_chains::Int64,
+                                                      dim::Int64, out::Ptr{Cdouble})::Cint)
+    return out
+end
+
+"""
+    ess_bulk(draws::Array{T,3}) -> Vector{Float64}
+
+Bulk effective sample size of each coordinate of a `(dim, n_chains, n_draws)` trajectory
+(ArviZ's `ess(method="bulk")`). Needs `n_draws >= 4`.
+"""
+function ess_bulk(draws::Array{Float64, 3})
+    dim, n_chains, n_draws = size(draws)
+    out = Vector{Float64}(undef, dim)
+    check(@ccall libtorchebm.ebm_diagnostics_ess_bulk_f64(draws::Ptr{Cdouble}, n_draws::Int64, n_chains::Int64,
+                                                          dim::Int64, out::Ptr{Cdouble})::Cint)
+    return out
+end
+
+function ess_bulk(draws::Array{Float32, 3})
+    dim, n_chains, n_draws = size(draws)
+    out = Vector{Float64}(undef, dim)
+    check(@ccall libtorchebm.ebm_diagnostics_ess_bulk_f32(draws::Ptr{Cfloat}, n_draws::Int64, n_chains::Int64,
+                                                          dim::Int64, out::Ptr{Cdouble})::Cint)
+    return out
+end
+
+"""
+    ess_tail(draws::Array{T,3}) -> Vector{Float64}
+
+Tail effective sample size of each coordinate of a `(dim, n_chains, n_draws)` trajectory
+(ArviZ's `ess(method="tail")`: the smaller of the 5% and 95% quantile ESS). Needs
+`n_draws >= 4`.
+"""
+function ess_tail(draws::Array{Float64, 3})
+    dim, n_chains, n_draws = size(draws)
+    out = Vector{Float64}(undef, dim)
+    check(@ccall libtorchebm.ebm_diagnostics_ess_tail_f64(draws::Ptr{Cdouble}, n_draws::Int64, n_chains::Int64,
+                                                          dim::Int64, out::Ptr{Cdouble})::Cint)
+    return out
+end
+
+function ess_tail(draws::Array{Float32, 3})
+    dim, n_chains, n_draws = size(draws)
+    out = Vector{Float64}(undef, dim)
+    check(@ccall libtorchebm.ebm_diagnostics_ess_tail_f32(draws::Ptr{Cfloat}, n_draws::Int64, n_chains::Int64,
+                                                          dim::Int64, out::Ptr{Cdouble})::Cint)
+    return out
+end
+
+"""
+    autocorrelation(draws::Array{T,3}, max_lag) -> Matrix{Float64}
+
+Autocorrelations of each coordinate of a `(dim, n_chains, n_draws)` trajectory at lags
+`0:max_lag`, averaged over chains (ArviZ's `autocorr` of each chain): a `(dim, max_lag + 1)`
+matrix whose column `k + 1` is lag `k`. Needs `0 <= max_lag < n_draws` and `n_draws >= 4`.
+"""
+function autocorrelation(draws::Array{Float64, 3}, max_lag::Integer)
+    dim, n_chains, n_draws = size(draws)
+    out = Matrix{Float64}(undef, dim, max(max_lag + 1, 0))
+    check(@ccall libtorchebm.ebm_diagnostics_autocorrelation_f64(draws::Ptr{Cdouble}, n_draws::Int64,
+                                                                 n_chains::Int64, dim::Int64, max_lag::Int64,
+                                                                 out::Ptr{Cdouble})::Cint)
+    return out
+end
+
+function autocorrelation(draws::Array{Float32, 3}, max_lag::Integer)
+    dim, n_chains, n_draws = size(draws)
+    out = Matrix{Float64}(undef, dim, max(max_lag + 1, 0))
+    check(@ccall libtorchebm.ebm_diagnostics_autocorrelation_f32(draws::Ptr{Cfloat}, n_draws::Int64,
+                                                                 n_chains::Int64, dim::Int64, max_lag::Int64,
+                                                                 out::Ptr{Cdouble})::Cint)
+    return out
+end

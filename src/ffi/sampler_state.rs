@@ -1,0 +1,188 @@
+//! Reading and writing the chains' state between runs: energies, momenta, positions, the
+//! acceptance trace, and refreshing the cached energy after the host changed it.
+
+use super::args::{count, handle, handle_mut, input, output};
+use super::guard::call;
+use super::sampler::ebm_sampler;
+use super::sampler_run::{copy_exact, shape, write_trace};
+use super::status::ebm_status;
+use crate::error::Result;
+use crate::tensor::Real;
+
+/// Writes, per chain, the energy E of its current state (not divided by the temperature) into
+/// energies_out (n doubles, n the number of chains): the values the next step starts from.
+///
+/// Errors: EBM_ERR_NULL_POINTER (sampler, energies_out), EBM_ERR_INVALID_ARGUMENT (chains not
+/// initialised, n < 0), EBM_ERR_LENGTH_MISMATCH (n), EBM_ERR_TORCH.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_sampler_get_energies(
+    sampler: *const ebm_sampler,
+    energies_out: *mut f64,
+    n: i64,
+) -> ebm_status {
+    call("ebm_sampler_get_energies", || {
+        let sampler = unsafe { handle(sampler, "sampler")? };
+        let n = count("n", n)?;
+        let out = unsafe { output(energies_out, "energies_out", n)? };
+        let energies = sampler.lock()?.energies()?;
+        copy_exact("n", &energies, out)
+    })
+}
+
+unsafe fn get_momenta<T: Real>(sampler: *const ebm_sampler, out: *mut T, n: i64, dim: i64) -> Result<()> {
+    let sampler = unsafe { handle(sampler, "sampler")? };
+    let (_, _, len) = shape::<T>(n, dim)?;
+    let out = unsafe { output(out, "momenta_out", len)? };
+    sampler.lock()?.momenta(out)
+}
+
+/// Copies the chains' momenta into momenta_out (n*dim floats, row-major; n and dim the
+/// chains'). HMC: the momenta at the end of the last transition (the proposal's final
+/// momenta where it was accepted, its initial momenta where it was rejected; zeros before the
+/// first transition). Kinetic Langevin: p = M v, v the velocities (with a unit mass, the
+/// velocities themselves).
+///
+/// Errors: EBM_ERR_NULL_POINTER (sampler, momenta_out), EBM_ERR_INVALID_ARGUMENT (chains not
+/// initialised, a sampler without momenta: langevin, mala), EBM_ERR_LENGTH_MISMATCH (n, dim
+/// not the chains'), EBM_ERR_TORCH.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_sampler_get_momenta_f32(
+    sampler: *const ebm_sampler,
+    momenta_out: *mut f32,
+    n: i64,
+    dim: i64,
+) -> ebm_status {
+    call("ebm_sampler_get_momenta_f32", || unsafe {
+        get_momenta(sampler, momenta_out, n, dim)
+    })
+}
+
+/// ebm_sampler_get_momenta_f32 into n*dim doubles.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_sampler_get_momenta_f64(
+    sampler: *const ebm_sampler,
+    momenta_out: *mut f64,
+    n: i64,
+    dim: i64,
+) -> ebm_status {
+    call("ebm_sampler_get_momenta_f64", || unsafe {
+        get_momenta(sampler, momenta_out, n, dim)
+    })
+}
+
+unsafe fn set_momenta<T: Real>(sampler: *mut ebm_sampler, values: *const T, n: i64, dim: i64) -> Result<()> {
+    let sampler = unsafe { handle_mut(sampler, "sampler")? };
+    let (_, _, len) = shape::<T>(n, dim)?;
+    let values = unsafe { input(values, "momenta", len)? };
+    sampler.lock()?.set_momenta(values)
+}
+
+/// Sets the chains' momenta from momenta (n*dim floats, row-major, copied; n and dim the
+/// chains'). HMC: the next transition starts from these momenta instead of a fresh draw (the
+/// one after it draws again). Kinetic Langevin: the chains continue with velocities
+/// v = M^-1 p. Step counts and statistics are unchanged.
+///
+/// Errors: EBM_ERR_NULL_POINTER (sampler, momenta), EBM_ERR_INVALID_ARGUMENT (chains not
+/// initialised, a sampler without momenta), EBM_ERR_LENGTH_MISMATCH (n, dim not the chains'),
+/// EBM_ERR_TORCH.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_sampler_set_momenta_f32(
+    sampler: *mut ebm_sampler,
+    momenta: *const f32,
+    n: i64,
+    dim: i64,
+) -> ebm_status {
+    call("ebm_sampler_set_momenta_f32", || unsafe {
+        set_momenta(sampler, momenta, n, dim)
+    })
+}
+
+/// ebm_sampler_set_momenta_f32 from n*dim doubles.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_sampler_set_momenta_f64(
+    sampler: *mut ebm_sampler,
+    momenta: *const f64,
+    n: i64,
+    dim: i64,
+) -> ebm_status {
+    call("ebm_sampler_set_momenta_f64", || unsafe {
+        set_momenta(sampler, momenta, n, dim)
+    })
+}
+
+unsafe fn set_samples<T: Real>(sampler: *mut ebm_sampler, values: *const T, n: i64, dim: i64) -> Result<()> {
+    let sampler = unsafe { handle_mut(sampler, "sampler")? };
+    let (_, _, len) = shape::<T>(n, dim)?;
+    let values = unsafe { input(values, "samples", len)? };
+    sampler.lock()?.set_samples(values)
+}
+
+/// Moves the chains to samples (n*dim floats, row-major, copied; n and dim the chains')
+/// without re-initialising them: unlike ebm_sampler_init_f32, step counts, statistics,
+/// traces, adaptation, schedules, momenta and random streams continue. E and grad E are
+/// evaluated at the new states; a chain frozen as non-finite is live again when its new state
+/// is finite.
+///
+/// Errors: EBM_ERR_NULL_POINTER (sampler, samples), EBM_ERR_INVALID_ARGUMENT (chains not
+/// initialised), EBM_ERR_LENGTH_MISMATCH (n, dim not the chains'), EBM_ERR_CALLBACK,
+/// EBM_ERR_TORCH.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_sampler_set_samples_f32(
+    sampler: *mut ebm_sampler,
+    samples: *const f32,
+    n: i64,
+    dim: i64,
+) -> ebm_status {
+    call("ebm_sampler_set_samples_f32", || unsafe {
+        set_samples(sampler, samples, n, dim)
+    })
+}
+
+/// ebm_sampler_set_samples_f32 from n*dim doubles.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_sampler_set_samples_f64(
+    sampler: *mut ebm_sampler,
+    samples: *const f64,
+    n: i64,
+    dim: i64,
+) -> ebm_status {
+    call("ebm_sampler_set_samples_f64", || unsafe {
+        set_samples(sampler, samples, n, dim)
+    })
+}
+
+/// Evaluates E and grad E again at the chains' current states. Every step reuses the energy
+/// and gradient cached at the end of the previous one, so call this between runs when the
+/// energy has changed (a callback energy reading the host's state, a model whose parameters
+/// were set); a CD loss's own updates need no call. Chains whose refreshed state is
+/// non-finite are frozen as after a step. Counts and statistics are unchanged.
+///
+/// Errors: EBM_ERR_NULL_POINTER (sampler), EBM_ERR_INVALID_ARGUMENT (chains not
+/// initialised), EBM_ERR_CALLBACK, EBM_ERR_TORCH.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_sampler_refresh(sampler: *mut ebm_sampler) -> ebm_status {
+    call("ebm_sampler_refresh", || {
+        unsafe { handle_mut(sampler, "sampler")? }.lock()?.refresh()
+    })
+}
+
+/// Accepted proposals over proposals at each step since initialisation, all chains together
+/// (MALA, HMC; for NUTS the mean of Stan's acceptance statistic): writes the first min(capacity, steps) values into trace_out and the number of
+/// steps into *length_out. Call with capacity 0 (trace_out may then be NULL) to learn the
+/// length. With an all-reduce set (ebm_sampler_set_allreduce) this is a collective call (with
+/// capacity 0 too) over every process's chains.
+///
+/// Errors: EBM_ERR_NULL_POINTER (sampler, length_out, trace_out when capacity > 0),
+/// EBM_ERR_INVALID_ARGUMENT (capacity < 0, chains not initialised, a sampler without
+/// accept/reject), EBM_ERR_TORCH; with an all-reduce, those of ebm_sampler_get_energy_trace.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_sampler_get_acceptance_trace(
+    sampler: *const ebm_sampler,
+    trace_out: *mut f64,
+    capacity: i64,
+    length_out: *mut i64,
+) -> ebm_status {
+    call("ebm_sampler_get_acceptance_trace", || unsafe {
+        write_trace(sampler, trace_out, capacity, length_out, |s| s.acceptance_trace())
+    })
+}

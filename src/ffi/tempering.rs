@@ -1,0 +1,175 @@
+//! Replica exchange (parallel tempering) around any sampler, and its diagnostics.
+
+use std::mem::size_of;
+use std::sync::Arc;
+
+use super::args::{count, handle, input, out_pointer, output, store};
+use super::guard::call;
+use super::sampler::ebm_sampler;
+use super::sampler_params::read;
+use super::sampler_run::copy_exact_named;
+use super::status::ebm_status;
+use crate::error::{Error, Result};
+use crate::exclusive::Exclusive;
+use crate::sampler::{Sampler, TemperingParams};
+
+/// Parameters of replica exchange (ebm_parallel_tempering_new). The ladder multiplies the
+/// inner sampler's temperature T: replica k runs at T * ladder_k with ladder_0 = 1, so the
+/// sampler's own chains (replica 0) target exp(-E / T).
+///
+/// Get defaults from ebm_tempering_default_params(), then change fields.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct ebm_tempering_params {
+    /// sizeof(ebm_tempering_params); set by ebm_tempering_default_params().
+    pub struct_size: usize,
+    /// Number of replicas K >= 2 of a geometric ladder 1, r, r^2, ..., max_temperature
+    /// (ignored when temperatures is given). Default 8.
+    pub n_temperatures: i64,
+    /// The hottest multiplier of the geometric ladder, > 1. Default 10.
+    pub max_temperature: f64,
+    /// An explicit ladder instead (NULL by default): temperatures_len >= 2 multipliers,
+    /// starting at exactly 1 and strictly increasing. Copied.
+    pub temperatures: *const f64,
+    /// Number of values at temperatures (0 when NULL).
+    pub temperatures_len: i64,
+    /// Steps between exchange rounds, >= 1. Default 1. Each round tries every other
+    /// neighbour pair, (0,1), (2,3), ... and (1,2), (3,4), ... alternately (the
+    /// deterministic even-odd scheme), for every chain with its own random stream.
+    pub swap_interval: i64,
+}
+
+impl ebm_tempering_params {
+    fn defaults() -> Self {
+        ebm_tempering_params {
+            struct_size: size_of::<Self>(),
+            n_temperatures: 8,
+            max_temperature: 10.0,
+            temperatures: std::ptr::null(),
+            temperatures_len: 0,
+            swap_interval: 1,
+        }
+    }
+
+    unsafe fn to_core(self) -> Result<TemperingParams> {
+        let swap_interval = u64::try_from(self.swap_interval).map_err(|_| {
+            Error::invalid(
+                "params.swap_interval",
+                format!("must be >= 1, got {}", self.swap_interval),
+            )
+        })?;
+        let params = if self.temperatures.is_null() && self.temperatures_len == 0 {
+            let n = count("params.n_temperatures", self.n_temperatures)?;
+            TemperingParams::geometric(n, self.max_temperature, swap_interval)?
+        } else {
+            let len = count("params.temperatures_len", self.temperatures_len)?;
+            let ladder = unsafe { input(self.temperatures, "params.temperatures", len)? }.to_vec();
+            TemperingParams { ladder, swap_interval }
+        };
+        params.validate()?;
+        Ok(params)
+    }
+}
+
+/// Default parameters for ebm_parallel_tempering_new(): 8 replicas on a geometric ladder from
+/// 1 to 10, an exchange round after every step.
+#[no_mangle]
+pub extern "C" fn ebm_tempering_default_params() -> ebm_tempering_params {
+    ebm_tempering_params::defaults()
+}
+
+/// Replica exchange (parallel tempering) with inner as the template of every replica: a new
+/// sampler running K copies of the chains, replica k by inner's method at temperature
+/// T * ladder_k (T = inner's temperature; unadjusted Langevin's noise_scale), and exchanging
+/// the states of neighbouring replicas' chains i every swap_interval steps with the Metropolis
+/// probability min(1, exp((1/T_k - 1/T_k+1)(E_k,i - E_k+1,i))). Momenta stay with their replica.
+///
+/// The new sampler's chains are replica 0's: init, run, trajectories, samples, statistics,
+/// acceptance, energies, momenta and set_samples concern them (refresh and reseed act on every
+/// replica). Every replica starts at the same initial points (or at its own N(0, I) draws).
+/// Replica k draws from its own streams (seed derived from inner's seed and k) and each
+/// exchange decision from chain i's own stream, so per-chain reproducibility (first_chain) holds
+/// as for inner. A run costs K times inner's. inner is only read (its method, parameters, seed,
+/// device and streams kind are copied) and stays independent; its chains are not used.
+/// ebm_sampler_name() gives "parallel_tempering".
+///
+/// Errors: EBM_ERR_NULL_POINTER (inner, params, out, temperatures with temperatures_len > 0),
+/// EBM_ERR_INVALID_ARGUMENT (params.struct_size, n_temperatures < 2, max_temperature <= 1, a
+/// ladder not starting at 1 or not increasing, swap_interval < 1, inner itself a replica-exchange
+/// sampler), EBM_ERR_NON_FINITE (a NaN or infinite temperature), EBM_ERR_BUSY (inner in use by
+/// this thread), EBM_ERR_TORCH.
+#[no_mangle]
+pub unsafe extern "C" fn ebm_parallel_tempering_new(
+    inner: *const ebm_sampler,
+    params: *const ebm_tempering_params,
+    out: *mut *mut ebm_sampler,
+) -> ebm_status {
+    call("ebm_parallel_tempering_new", || {
+        out_pointer(out, "out")?;
+        let inner = unsafe { handle(inner, "inner")? };
+        let tempering = unsafe { read(params)?.to_core()? };
+        let (energy, method, options) = {
+            let inner = inner.lock()?;
+            if inner.is_tempered() {
+                return Err(Error::invalid("inner", "is already a replica-exchange sampler"));
+            }
+            (Arc::clone(inner.energy()), inner.method().clone(), *inner.options())
+        };
+        let sampler = Sampler::tempered(energy, method, options, tempering)?;
+        // SAFETY: `out` checked above.
+        unsafe {
+            store(
+                out,
+                ebm_sampler::new(Arc::new(Exclusive::new(sampler)), "parallel_tempering"),
+            )
+        };
+        Ok(())
+    })
+}
+
+/// Writes, per neighbour pair of replicas (k, k+1), the exchanges accepted over those
+/// attempted since initialisation, all chains together, into rates_out (len = K - 1 doubles;
+/// NaN for a pair not tried yet).
+///
+/// Errors: EBM_ERR_NULL_POINTER (sampler, rates_out), EBM_ERR_INVALID_ARGUMENT (not a
+/// replica-exchange sampler, chains not initialised, len < 0), EBM_ERR_LENGTH_MISMATCH (len).
+#[no_mangle]
+pub unsafe extern "C" fn ebm_sampler_get_swap_acceptance(
+    sampler: *const ebm_sampler,
+    rates_out: *mut f64,
+    len: i64,
+) -> ebm_status {
+    call("ebm_sampler_get_swap_acceptance", || {
+        let sampler = unsafe { handle(sampler, "sampler")? };
+        let len = count("len", len)?;
+        let out = unsafe { output(rates_out, "rates_out", len)? };
+        let rates = sampler.lock()?.swap_acceptance()?;
+        copy_exact_named("len", "neighbour pairs", &rates, out)
+    })
+}
+
+/// The replicas' temperatures, the sampler's own chains first: writes the first
+/// min(capacity, K) values into temperatures_out and K into *length_out. Call with capacity 0
+/// (temperatures_out may then be NULL) to learn K.
+///
+/// Errors: EBM_ERR_NULL_POINTER (sampler, length_out, temperatures_out when capacity > 0),
+/// EBM_ERR_INVALID_ARGUMENT (not a replica-exchange sampler, capacity < 0).
+#[no_mangle]
+pub unsafe extern "C" fn ebm_sampler_get_temperatures(
+    sampler: *const ebm_sampler,
+    temperatures_out: *mut f64,
+    capacity: i64,
+    length_out: *mut i64,
+) -> ebm_status {
+    call("ebm_sampler_get_temperatures", || {
+        let sampler = unsafe { handle(sampler, "sampler")? };
+        let capacity = count("capacity", capacity)?;
+        let length_out = unsafe { length_out.as_mut() }.ok_or(Error::null("length_out"))?;
+        let temperatures = sampler.lock()?.temperatures()?;
+        let written = temperatures.len().min(capacity);
+        let out = unsafe { output(temperatures_out, "temperatures_out", written)? };
+        out.copy_from_slice(&temperatures[..written]);
+        *length_out = i64::try_from(temperatures.len()).unwrap_or(i64::MAX);
+        Ok(())
+    })
+}
