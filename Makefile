@@ -33,7 +33,7 @@ VALGRIND  := valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=de
              --errors-for-leak-kinds=definite,indirect --suppressions=$(CURDIR)/tests/valgrind/libtorch.supp
 
 .PHONY: demo test setup build header test-rust test-library test-c test-readme test-valgrind test-parity bench \
-        bench-busy bench-startup clean
+        bench-busy bench-startup bench-ess clean
 
 demo: build $(BUILD)/demo
 	$(BUILD)/demo $(BUILD)
@@ -119,7 +119,7 @@ test-parity: build
 
 # Timings, not tests: the start-up of small embedding programs (bench-startup), then against
 # TorchEBM 0.8.9 in the same run, unadjusted Langevin and a CD-10 training step.
-bench: build bench-startup $(BUILD)/langevin_bench $(BUILD)/cd_step_bench
+bench: build bench-startup bench-ess $(BUILD)/langevin_bench $(BUILD)/cd_step_bench
 	@python="$$(scripts/setup-libtorch.sh --python)"; set -e; echo; \
 	  "$$python" benchmarks/langevin_vs_torchebm.py $(BUILD)/langevin_bench; echo; \
 	  "$$python" benchmarks/cd_vs_torchebm.py $(BUILD)/cd_step_bench
@@ -137,6 +137,14 @@ STARTUP_RUNS ?= 15
 bench-startup: build $(BUILD)/readme_quickstart $(BUILD)/startup_bench $(BUILD)/dlopen_bench
 	@"$$(scripts/setup-libtorch.sh --python)" benchmarks/startup.py $(BUILD) "$$(scripts/setup-libtorch.sh)/lib" \
 	  $(STARTUP_RUNS)
+
+# Effective samples per second of MALA, HMC and NUTS on the 10-D anisotropic Gaussian
+# (benchmarks/ess.c; arguments: chains, timed draws, warm-up steps).
+bench-ess: build $(BUILD)/ess_bench
+	$(BUILD)/ess_bench 16 2000 1000
+
+$(BUILD)/ess_bench: benchmarks/ess.c include/torchebm.h $(LIBRARY) | $(BUILD)
+	$(CC) $(WARNINGS) -O2 $< -o $@ $(LINK) -lm
 
 $(BUILD)/langevin_bench: benchmarks/langevin.c include/torchebm.h $(LIBRARY) | $(BUILD)
 	$(CC) $(WARNINGS) -O2 $< -o $@ $(LINK)
