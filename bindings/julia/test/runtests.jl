@@ -409,6 +409,8 @@ end
     err = status_of(() -> ess_bulk(bad))
     @test err.status == T.EBM_ERR_NON_FINITE && occursin("draws", err.message)
     free!(s)
+end
+
 @testset "annealed importance sampling" begin
     # The double well exp(-(x^2 - 2)^2) in 1-D: log Z by Simpson quadrature on [-8, 8].
     h = 16 / 20000
