@@ -10,6 +10,7 @@ mod params;
 mod driver;
 mod schedule;
 mod tensor_backend;
+mod windowed_adaptation;
 
 pub use driver::{Progress, ProgressCallback, Sampler, SamplerStats};
 pub use dual_averaging::DualAveraging;
@@ -17,3 +18,7 @@ pub use params::{
     Adaptation, HmcParams, KineticLangevinParams, LangevinParams, MalaParams, Mass, Method, RngKind, SamplerOptions,
 };
 pub use schedule::Schedule;
+pub use windowed_adaptation::{
+    slow_windows, InverseMass, MassAdaptation, MassAdaptationKind, RowMoments, Update, WindowedAdaptation, Windows,
+    MAX_DENSE_DIM,
+};

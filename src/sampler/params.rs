@@ -3,6 +3,7 @@
 use tch::Device;
 
 use super::schedule::Schedule;
+use super::windowed_adaptation::{InverseMass, MassAdaptation, MAX_DENSE_DIM};
 use crate::error::{ensure_finite, ensure_finite_scalar, Error, Result};
 
 /// Where random numbers come from.
@@ -72,7 +73,7 @@ pub struct Adaptation {
     pub target_accept: f64,
 }
 
-/// The mass matrix of HMC and kinetic Langevin: diagonal.
+/// The mass matrix of HMC and kinetic Langevin: diagonal, or for HMC dense.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Mass {
     /// The identity.
@@ -80,8 +81,11 @@ pub enum Mass {
     Unit,
     /// m times the identity.
     Scalar(f64),
-    /// diag(m₁, …, m_d); its length must equal the chains' dim.
+    /// diag(m₁, …, m_d); its length must equal the chains' dim. For HMC, dim² values
+    /// (dim > 1) are a dense matrix, as `Dense`.
     Diagonal(Vec<f64>),
+    /// M, dim × dim row-major, symmetric positive definite (HMC only, dim ≤ 100).
+    Dense(Vec<f64>),
 }
 
 impl Mass {
@@ -90,6 +94,7 @@ impl Mass {
             Mass::Unit => return Ok(()),
             Mass::Scalar(m) => std::slice::from_ref(m),
             Mass::Diagonal(values) => values,
+            Mass::Dense(values) => return ensure_finite(arg, values),
         };
         ensure_finite(arg, values)?;
         match values.iter().position(|m| *m <= 0.0) {
@@ -111,7 +116,43 @@ impl Mass {
                 "mass",
                 format!("has {} elements but the chains have dim {dim}", values.len()),
             )),
+            Mass::Dense(_) => Err(Error::invalid(
+                "params.mass",
+                "a dense mass matrix is only supported by hmc",
+            )),
         }
+    }
+
+    /// The inverse mass Σ = M⁻¹ for dimension `dim` (HMC: dense allowed).
+    pub(crate) fn inverse(&self, dim: usize) -> Result<InverseMass> {
+        let dense = match self {
+            Mass::Dense(values) => values,
+            Mass::Diagonal(values) if dim > 1 && values.len() == dim * dim => values,
+            _ => {
+                return Ok(InverseMass::Diagonal(
+                    self.diagonal(dim)?.iter().map(|m| 1.0 / m).collect(),
+                ))
+            }
+        };
+        if dense.len() != dim * dim {
+            return Err(Error::dimension(
+                "mass",
+                format!(
+                    "has {} elements but a dense mass for dim {dim} has {}",
+                    dense.len(),
+                    dim * dim
+                ),
+            ));
+        }
+        if dim > MAX_DENSE_DIM {
+            return Err(Error::invalid(
+                "params.mass",
+                format!("a dense mass is limited to dim <= {MAX_DENSE_DIM}, the chains have dim {dim}"),
+            ));
+        }
+        Ok(InverseMass::Dense(
+            crate::linalg::spd_inverse("params.mass", "", dense, dim)?.inverse,
+        ))
     }
 }
 
@@ -190,6 +231,8 @@ pub struct HmcParams {
     pub step_size_schedule: Schedule,
     /// Dual-averaging adaptation (target 0.8, Stan's default).
     pub adaptation: Adaptation,
+    /// Windowed adaptation of the mass during the adapted steps (default: none).
+    pub mass_adaptation: MassAdaptation,
 }
 
 impl Default for HmcParams {
@@ -204,6 +247,7 @@ impl Default for HmcParams {
                 steps: 0,
                 target_accept: 0.8,
             },
+            mass_adaptation: MassAdaptation::default(),
         }
     }
 }
@@ -368,6 +412,7 @@ impl Method {
                 }
                 p.mass.validate("params.mass")?;
                 p.step_size_schedule.validate("params.step_size_schedule", true)?;
+                p.mass_adaptation.validate(p.adaptation.steps)?;
                 validate_adaptation(&p.adaptation, &p.step_size_schedule)
             }
             Method::KineticLangevin(p) => {
