@@ -93,17 +93,13 @@ impl Mass {
         let values: &[f64] = match self {
             Mass::Unit => return Ok(()),
             Mass::Scalar(m) => std::slice::from_ref(m),
+            // k² values may be a dense k × k matrix: their signs are checked once dim is known.
+            Mass::Diagonal(values) if could_be_dense(values.len()) => return ensure_finite(arg, values),
             Mass::Diagonal(values) => values,
             Mass::Dense(values) => return ensure_finite(arg, values),
         };
         ensure_finite(arg, values)?;
-        match values.iter().position(|m| *m <= 0.0) {
-            Some(i) => Err(Error::invalid(
-                arg,
-                format!("element {i} is {}, masses must be > 0", values[i]),
-            )),
-            None => Ok(()),
-        }
+        positive_masses(arg, values)
     }
 
     /// The diagonal for dimension `dim`.
@@ -111,7 +107,10 @@ impl Mass {
         match self {
             Mass::Unit => Ok(vec![1.0; dim]),
             Mass::Scalar(m) => Ok(vec![*m; dim]),
-            Mass::Diagonal(values) if values.len() == dim => Ok(values.clone()),
+            Mass::Diagonal(values) if values.len() == dim => {
+                positive_masses("params.mass", values)?;
+                Ok(values.clone())
+            }
             Mass::Diagonal(values) => Err(Error::dimension(
                 "mass",
                 format!("has {} elements but the chains have dim {dim}", values.len()),
@@ -153,6 +152,22 @@ impl Mass {
         Ok(InverseMass::Dense(
             crate::linalg::spd_inverse("params.mass", "", dense, dim)?.inverse,
         ))
+    }
+}
+
+/// Whether `len` values could be a dense k × k mass (k > 1).
+fn could_be_dense(len: usize) -> bool {
+    let k = (len as f64).sqrt().round() as usize;
+    k > 1 && k * k == len
+}
+
+fn positive_masses(arg: &'static str, values: &[f64]) -> Result<()> {
+    match values.iter().position(|m| *m <= 0.0) {
+        Some(i) => Err(Error::invalid(
+            arg,
+            format!("element {i} is {}, masses must be > 0", values[i]),
+        )),
+        None => Ok(()),
     }
 }
 

@@ -335,7 +335,7 @@ pub(crate) fn cholesky(matrix: &[f64], dim: usize) -> Option<Vec<f64>> {
             let dot: f64 = (0..j).map(|k| l[i * dim + k] * l[j * dim + k]).sum();
             let value = matrix[i * dim + j] - dot;
             if i == j {
-                if !(value > 0.0) || !value.is_finite() {
+                if value.is_nan() || value <= 0.0 || value.is_infinite() {
                     return None;
                 }
                 l[i * dim + i] = value.sqrt();

@@ -47,6 +47,7 @@ static void test_diagonal_adaptation(void) {
     ebm_sampler_stats stats;
     CHECK_OK(ebm_sampler_get_stats(s, &stats, sizeof stats));
     ebm_sampler_free(s);
+    s = NULL;
 
     /* Reuse: mass = 1 / inverse with the adapted step size, no adaptation. */
     double mass[3] = {1.0 / inverse[0], 1.0 / inverse[1], 1.0 / inverse[2]};
@@ -62,6 +63,7 @@ static void test_diagonal_adaptation(void) {
         CHECK_NEAR(again[i], inverse[i], 1e-12 * inverse[i]);
     }
     ebm_sampler_free(s);
+    s = NULL;
     ebm_energy_free(e);
 }
 
@@ -85,6 +87,7 @@ static void test_dense_adaptation(void) {
     }
     CHECK(inverse[1] == inverse[2]);
     ebm_sampler_free(s);
+    s = NULL;
 
     /* M = cov^-1 given densely: the inverse mass is cov again. */
     const double det = 1.0 * 4.0 - 1.8 * 1.8;
@@ -99,6 +102,7 @@ static void test_dense_adaptation(void) {
         CHECK_NEAR(inverse[k], cov[k], 1e-9);
     }
     ebm_sampler_free(s);
+    s = NULL;
     /* Not positive definite. */
     double bad[4] = {1.0, 2.0, 2.0, 1.0};
     fixed.mass = bad;
@@ -106,6 +110,7 @@ static void test_dense_adaptation(void) {
     CHECK_FAILS(ebm_sampler_init_f64(s, NULL, 2, 2), EBM_ERR_NOT_POSITIVE_DEFINITE,
                 "ebm_sampler_init_f64", "params.mass");
     ebm_sampler_free(s);
+    s = NULL;
     ebm_energy_free(e);
 }
 
@@ -145,12 +150,14 @@ static void test_errors(void) {
     CHECK_FAILS(ebm_sampler_get_inverse_mass(s, out, 3), EBM_ERR_LENGTH_MISMATCH,
                 "ebm_sampler_get_inverse_mass", "len");
     ebm_sampler_free(s);
+    s = NULL;
     ebm_mala_params mala = ebm_mala_default_params();
     CHECK_OK(ebm_mala_new(e, &mala, &s));
     CHECK_OK(ebm_sampler_init_f64(s, NULL, 4, 2));
     CHECK_FAILS(ebm_sampler_get_inverse_mass(s, out, 2), EBM_ERR_INVALID_ARGUMENT,
                 "ebm_sampler_get_inverse_mass", "sampler");
     ebm_sampler_free(s);
+    s = NULL;
     ebm_energy_free(e);
 
     /* Dense adaptation above 100 dimensions: refused at initialisation. */
@@ -164,6 +171,7 @@ static void test_errors(void) {
     CHECK_FAILS(ebm_sampler_init_f64(s, NULL, 2, dim), EBM_ERR_INVALID_ARGUMENT, "ebm_sampler_init_f64",
                 "params.adapt_mass");
     ebm_sampler_free(s);
+    s = NULL;
     ebm_energy_free(e);
     free(eye);
     free(mean);
