@@ -447,27 +447,37 @@ impl ebm_hmc_params {
             mass: unsafe { mass(self.mass, self.mass_len)? },
             step_size_schedule: schedule("params.step_size_schedule", &self.step_size_schedule)?,
             adaptation: adaptation(self.adapt_steps, self.target_accept)?,
-            mass_adaptation: MassAdaptation {
-                kind: match self.adapt_mass {
-                    EBM_ADAPT_MASS_NONE => MassAdaptationKind::None,
-                    EBM_ADAPT_MASS_DIAGONAL => MassAdaptationKind::Diagonal,
-                    EBM_ADAPT_MASS_DENSE => MassAdaptationKind::Dense,
-                    other => {
-                        return Err(Error::invalid(
-                            "params.adapt_mass",
-                            format!("must be EBM_ADAPT_MASS_NONE, _DIAGONAL or _DENSE, got {other}"),
-                        ))
-                    }
-                },
-                windows: Windows {
-                    init_buffer: window("params.init_buffer", self.init_buffer)?,
-                    term_buffer: window("params.term_buffer", self.term_buffer)?,
-                    base_window: window("params.base_window", self.base_window)?,
-                },
-            },
+            mass_adaptation: mass_adaptation(self.adapt_mass, self.init_buffer, self.term_buffer, self.base_window)?,
         };
         Ok((params, options(self.seed, self.device, self.rng, self.first_chain)?))
     }
+}
+
+/// The windowed-adaptation fields of a params struct (ebm_hmc_params; NUTS's the same way).
+pub(crate) fn mass_adaptation(
+    adapt_mass: i32,
+    init_buffer: i64,
+    term_buffer: i64,
+    base_window: i64,
+) -> Result<MassAdaptation> {
+    Ok(MassAdaptation {
+        kind: match adapt_mass {
+            EBM_ADAPT_MASS_NONE => MassAdaptationKind::None,
+            EBM_ADAPT_MASS_DIAGONAL => MassAdaptationKind::Diagonal,
+            EBM_ADAPT_MASS_DENSE => MassAdaptationKind::Dense,
+            other => {
+                return Err(Error::invalid(
+                    "params.adapt_mass",
+                    format!("must be EBM_ADAPT_MASS_NONE, _DIAGONAL or _DENSE, got {other}"),
+                ))
+            }
+        },
+        windows: Windows {
+            init_buffer: window("params.init_buffer", init_buffer)?,
+            term_buffer: window("params.term_buffer", term_buffer)?,
+            base_window: window("params.base_window", base_window)?,
+        },
+    })
 }
 
 fn window(arg: &'static str, value: i64) -> Result<u64> {
