@@ -232,6 +232,24 @@
 #define EBM_RNG_TORCH 1
 
 /**
+ * ebm_hmc_params.adapt_mass: the mass stays params.mass; adapt_steps > 0 adapts the step
+ * size alone by dual averaging.
+ */
+#define EBM_ADAPT_MASS_NONE 0
+
+/**
+ * ebm_hmc_params.adapt_mass: Stan's windowed warm-up adapting the step size and a diagonal
+ * inverse mass (the positions' variances).
+ */
+#define EBM_ADAPT_MASS_DIAGONAL 1
+
+/**
+ * ebm_hmc_params.adapt_mass: Stan's windowed warm-up adapting the step size and a dense
+ * inverse mass (the positions' covariance); chains of dim <= 100 only.
+ */
+#define EBM_ADAPT_MASS_DENSE 2
+
+/**
  * ebm_mlp_params.activation: x * sigmoid(x).
  */
 #define EBM_ACTIVATION_SILU 0
@@ -754,12 +772,14 @@ typedef struct ebm_hmc_params {
    */
   int64_t n_leapfrog_steps;
   /**
-   * The diagonal of the mass matrix M: NULL with mass_len 0 for the identity (default), one
-   * value for a multiple of the identity, or dim values. Copied by ebm_hmc_new; all > 0.
+   * The mass matrix M: NULL with mass_len 0 for the identity (default), one value for a
+   * multiple of the identity, dim values for its diagonal (all > 0), or, when dim > 1,
+   * dim*dim values for a dense symmetric positive definite M (row-major, dim <= 100;
+   * EBM_ERR_NOT_POSITIVE_DEFINITE at initialisation otherwise). Copied by ebm_hmc_new.
    */
   const double *mass;
   /**
-   * Number of values at mass: 0, 1 or the chains' dim.
+   * Number of values at mass: 0, 1, the chains' dim or dim*dim.
    */
   int64_t mass_len;
   /**
@@ -767,8 +787,8 @@ typedef struct ebm_hmc_params {
    */
   struct ebm_schedule step_size_schedule;
   /**
-   * Steps after each initialisation during which step_size is adapted by dual averaging.
-   * Default 0: no adaptation.
+   * Steps after each initialisation during which step_size is adapted by dual averaging
+   * (and the mass too, see adapt_mass). Default 0: no adaptation.
    */
   int64_t adapt_steps;
   /**
@@ -800,6 +820,33 @@ typedef struct ebm_hmc_params {
    * meaning at every T) and proposals are accepted with min(1, exp(-(H_end - H_start) / T)).
    */
   double temperature;
+  /**
+   * EBM_ADAPT_MASS_NONE (default), EBM_ADAPT_MASS_DIAGONAL or EBM_ADAPT_MASS_DENSE. With
+   * DIAGONAL or DENSE (which need adapt_steps > 0), the adapt_steps steps after each
+   * initialisation are Stan's windowed warm-up: an initial fast window of init_buffer steps,
+   * slow windows of base_window, 2*base_window, ... steps (the last one stretched to the
+   * terminal window), a terminal fast window of term_buffer steps (when the three do not fit
+   * in adapt_steps: 15%, 75% and 10% of it; below 20 steps no slow window). step_size is
+   * adapted by dual averaging throughout, restarted at each slow window's end; at the end of
+   * each slow window the inverse mass M^-1 becomes the variances (DIAGONAL) or covariance
+   * (DENSE) of the positions of all live chains over the window's steps, n/(n+5) times the
+   * estimate plus 1e-3 * 5/(n+5) on the diagonal (n the number of pooled positions).
+   * EBM_ERR_INVALID_ARGUMENT (naming params.adapt_mass) for another value, without
+   * adapt_steps > 0, or (at initialisation) DENSE with dim > 100.
+   */
+  int32_t adapt_mass;
+  /**
+   * The initial fast window, >= 1 (default 75, Stan's).
+   */
+  int64_t init_buffer;
+  /**
+   * The terminal fast window, >= 1 (default 50, Stan's).
+   */
+  int64_t term_buffer;
+  /**
+   * The first slow window, >= 1 (default 25, Stan's).
+   */
+  int64_t base_window;
 } ebm_hmc_params;
 
 /**
@@ -930,6 +977,25 @@ typedef struct ebm_nuts_params {
    * first_chain + n must not exceed 2^64 - 1.
    */
   uint64_t first_chain;
+  /**
+   * EBM_ADAPT_MASS_NONE (default) or EBM_ADAPT_MASS_DIAGONAL: Stan's windowed warm-up of
+   * step_size and a diagonal mass over adapt_steps steps, exactly as ebm_hmc_params.adapt_mass
+   * describes it. EBM_ADAPT_MASS_DENSE is refused (EBM_ERR_INVALID_ARGUMENT naming
+   * params.adapt_mass): NUTS takes diagonal masses only.
+   */
+  int32_t adapt_mass;
+  /**
+   * The initial fast window, >= 1 (default 75, Stan's).
+   */
+  int64_t init_buffer;
+  /**
+   * The terminal fast window, >= 1 (default 50, Stan's).
+   */
+  int64_t term_buffer;
+  /**
+   * The first slow window, >= 1 (default 25, Stan's).
+   */
+  int64_t base_window;
 } ebm_nuts_params;
 
 /**
@@ -2296,6 +2362,22 @@ enum ebm_status ebm_sampler_get_acceptance_trace(const struct ebm_sampler *sampl
                                                  double *trace_out,
                                                  int64_t capacity,
                                                  int64_t *length_out);
+
+/**
+ * Writes the inverse mass M^-1 the next HMC or kinetic Langevin step uses (after any windowed
+ * adaptation, see ebm_hmc_params.adapt_mass) into inverse_mass_out (len doubles): dim values,
+ * the diagonal, for a diagonal mass (the default, and after EBM_ADAPT_MASS_DIAGONAL), or dim*dim
+ * values, the row-major matrix, for a dense one (a dense params.mass, or after
+ * EBM_ADAPT_MASS_DENSE once its first slow window ended). An adapted metric can be reused by
+ * passing 1/inverse (diagonal), or the inverse matrix (dense), as params.mass of a new sampler.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (sampler, inverse_mass_out), EBM_ERR_INVALID_ARGUMENT (chains
+ * not initialised, len < 0, a sampler without a mass: langevin, mala), EBM_ERR_LENGTH_MISMATCH
+ * (len not the number of values described above).
+ */
+enum ebm_status ebm_sampler_get_inverse_mass(const struct ebm_sampler *sampler,
+                                             double *inverse_mass_out,
+                                             int64_t len);
 
 /**
  * Default parameters for ebm_parallel_tempering_new(): 8 replicas on a geometric ladder from

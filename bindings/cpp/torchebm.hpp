@@ -713,12 +713,16 @@ class HmcParams {
   TORCHEBM_FIELD(HmcParams, int32_t, rng)
   TORCHEBM_FIELD(HmcParams, uint64_t, first_chain)
   TORCHEBM_FIELD(HmcParams, double, temperature)
+  TORCHEBM_FIELD(HmcParams, int32_t, adapt_mass)
+  TORCHEBM_FIELD(HmcParams, int64_t, init_buffer)
+  TORCHEBM_FIELD(HmcParams, int64_t, term_buffer)
+  TORCHEBM_FIELD(HmcParams, int64_t, base_window)
   /** The diagonal of the mass matrix: empty (identity), one value, or dim values. */
   HmcParams& mass(std::vector<double> m) {
     mass_ = std::move(m);
     return *this;
   }
-  /** The mass diagonal. */
+  /** The mass: empty (identity), one value, the dim diagonal values or dim*dim row-major. */
   const std::vector<double>& mass() const noexcept { return mass_; }
   /** The C struct, its mass pointing into this object. */
   ebm_hmc_params c() const noexcept {
@@ -746,6 +750,10 @@ class NutsParams {
   TORCHEBM_FIELD(NutsParams, int32_t, device)
   TORCHEBM_FIELD(NutsParams, int32_t, rng)
   TORCHEBM_FIELD(NutsParams, uint64_t, first_chain)
+  TORCHEBM_FIELD(NutsParams, int32_t, adapt_mass)
+  TORCHEBM_FIELD(NutsParams, int64_t, init_buffer)
+  TORCHEBM_FIELD(NutsParams, int64_t, term_buffer)
+  TORCHEBM_FIELD(NutsParams, int64_t, base_window)
   /** The diagonal of the mass matrix: empty (identity), one value, or dim values. */
   NutsParams& mass(std::vector<double> m) {
     mass_ = std::move(m);
@@ -782,7 +790,7 @@ class KineticLangevinParams {
     mass_ = std::move(m);
     return *this;
   }
-  /** The mass diagonal. */
+  /** The mass: empty (identity), one value, the dim diagonal values or dim*dim row-major. */
   const std::vector<double>& mass() const noexcept { return mass_; }
   /** The C struct, its mass pointing into this object. */
   ebm_kinetic_langevin_params c() const noexcept {
@@ -1611,6 +1619,20 @@ class Sampler : public detail::Handle<ebm_sampler, detail::SamplerFree> {
     TORCHEBM_CHECK(ebm_sampler_get_stats(get(), &s, sizeof s));
     std::vector<double> out(static_cast<size_t>(s.n_chains));
     TORCHEBM_CHECK(ebm_sampler_get_energies(get(), out.data(), s.n_chains));
+    return out;
+  }
+  /** The inverse mass M^-1 the next step uses (HMC, kinetic Langevin; after any windowed
+   *  adaptation): dim diagonal values, or dim*dim row-major values for a dense mass. */
+  Ret<std::vector<double>> inverse_mass() const {
+    SamplerStats s{};
+    TORCHEBM_CHECK(ebm_sampler_get_stats(get(), &s, sizeof s));
+    std::vector<double> out(static_cast<size_t>(s.dim));
+    ebm_status status = ebm_sampler_get_inverse_mass(get(), out.data(), s.dim);
+    if (status == EBM_ERR_LENGTH_MISMATCH && s.dim > 1) {
+      out.resize(static_cast<size_t>(s.dim * s.dim));
+      status = ebm_sampler_get_inverse_mass(get(), out.data(), s.dim * s.dim);
+    }
+    TORCHEBM_CHECK(status);
     return out;
   }
   /** The chains' momenta (HMC, kinetic Langevin: p = M v), (n, dim) row-major. */

@@ -6,8 +6,8 @@ use super::args::{count, input};
 use crate::error::{Error, Result};
 use crate::runtime;
 use crate::sampler::{
-    Adaptation, HmcParams, KineticLangevinParams, LangevinParams, MalaParams, Mass, NutsParams, RngKind,
-    SamplerOptions, Schedule,
+    Adaptation, HmcParams, KineticLangevinParams, LangevinParams, MalaParams, Mass, MassAdaptation, MassAdaptationKind,
+    NutsParams, RngKind, SamplerOptions, Schedule, Windows,
 };
 
 /// ebm_schedule.kind: the value stays the parameter's base value.
@@ -32,6 +32,16 @@ pub const EBM_RNG_PER_CHAIN: i32 = 0;
 /// the seed: the draws PyTorch makes after torch.manual_seed(seed), so seeded TorchEBM runs
 /// can be reproduced. On the CPU the chains are then libtorch tensors of the buffers' type.
 pub const EBM_RNG_TORCH: i32 = 1;
+
+/// ebm_hmc_params.adapt_mass: the mass stays params.mass; adapt_steps > 0 adapts the step
+/// size alone by dual averaging.
+pub const EBM_ADAPT_MASS_NONE: i32 = 0;
+/// ebm_hmc_params.adapt_mass: Stan's windowed warm-up adapting the step size and a diagonal
+/// inverse mass (the positions' variances).
+pub const EBM_ADAPT_MASS_DIAGONAL: i32 = 1;
+/// ebm_hmc_params.adapt_mass: Stan's windowed warm-up adapting the step size and a dense
+/// inverse mass (the positions' covariance); chains of dim <= 100 only.
+pub const EBM_ADAPT_MASS_DENSE: i32 = 2;
 
 /// How a step size or noise scale evolves with t, the number of steps taken since the chains
 /// were initialised (t = 0 for the first step). The value at t = 0 is the parameter's base
@@ -138,15 +148,17 @@ pub struct ebm_hmc_params {
     pub step_size: f64,
     /// Leapfrog steps per proposal, >= 1. Default 10 (TorchEBM 0.8.9's).
     pub n_leapfrog_steps: i64,
-    /// The diagonal of the mass matrix M: NULL with mass_len 0 for the identity (default), one
-    /// value for a multiple of the identity, or dim values. Copied by ebm_hmc_new; all > 0.
+    /// The mass matrix M: NULL with mass_len 0 for the identity (default), one value for a
+    /// multiple of the identity, dim values for its diagonal (all > 0), or, when dim > 1,
+    /// dim*dim values for a dense symmetric positive definite M (row-major, dim <= 100;
+    /// EBM_ERR_NOT_POSITIVE_DEFINITE at initialisation otherwise). Copied by ebm_hmc_new.
     pub mass: *const f64,
-    /// Number of values at mass: 0, 1 or the chains' dim.
+    /// Number of values at mass: 0, 1, the chains' dim or dim*dim.
     pub mass_len: i64,
     /// Schedule of step_size; must be constant when adapt_steps > 0. Default constant.
     pub step_size_schedule: ebm_schedule,
-    /// Steps after each initialisation during which step_size is adapted by dual averaging.
-    /// Default 0: no adaptation.
+    /// Steps after each initialisation during which step_size is adapted by dual averaging
+    /// (and the mass too, see adapt_mass). Default 0: no adaptation.
     pub adapt_steps: i64,
     /// Mean acceptance probability adaptation aims at, in (0, 1). Default 0.8 (Stan's).
     pub target_accept: f64,
@@ -165,6 +177,25 @@ pub struct ebm_hmc_params {
     /// N(0, T M), the leapfrog integrates H = E + p^T M^-1 p / 2 unchanged (step_size keeps its
     /// meaning at every T) and proposals are accepted with min(1, exp(-(H_end - H_start) / T)).
     pub temperature: f64,
+    /// EBM_ADAPT_MASS_NONE (default), EBM_ADAPT_MASS_DIAGONAL or EBM_ADAPT_MASS_DENSE. With
+    /// DIAGONAL or DENSE (which need adapt_steps > 0), the adapt_steps steps after each
+    /// initialisation are Stan's windowed warm-up: an initial fast window of init_buffer steps,
+    /// slow windows of base_window, 2*base_window, ... steps (the last one stretched to the
+    /// terminal window), a terminal fast window of term_buffer steps (when the three do not fit
+    /// in adapt_steps: 15%, 75% and 10% of it; below 20 steps no slow window). step_size is
+    /// adapted by dual averaging throughout, restarted at each slow window's end; at the end of
+    /// each slow window the inverse mass M^-1 becomes the variances (DIAGONAL) or covariance
+    /// (DENSE) of the positions of all live chains over the window's steps, n/(n+5) times the
+    /// estimate plus 1e-3 * 5/(n+5) on the diagonal (n the number of pooled positions).
+    /// EBM_ERR_INVALID_ARGUMENT (naming params.adapt_mass) for another value, without
+    /// adapt_steps > 0, or (at initialisation) DENSE with dim > 100.
+    pub adapt_mass: i32,
+    /// The initial fast window, >= 1 (default 75, Stan's).
+    pub init_buffer: i64,
+    /// The terminal fast window, >= 1 (default 50, Stan's).
+    pub term_buffer: i64,
+    /// The first slow window, >= 1 (default 25, Stan's).
+    pub base_window: i64,
 }
 
 /// Parameters of kinetic (underdamped) Langevin dynamics integrated by the BAOAB splitting
@@ -247,6 +278,17 @@ pub struct ebm_nuts_params {
     /// reproduce one run of all chains. Must be 0 unless rng is EBM_RNG_PER_CHAIN on the CPU;
     /// first_chain + n must not exceed 2^64 - 1.
     pub first_chain: u64,
+    /// EBM_ADAPT_MASS_NONE (default) or EBM_ADAPT_MASS_DIAGONAL: Stan's windowed warm-up of
+    /// step_size and a diagonal mass over adapt_steps steps, exactly as ebm_hmc_params.adapt_mass
+    /// describes it. EBM_ADAPT_MASS_DENSE is refused (EBM_ERR_INVALID_ARGUMENT naming
+    /// params.adapt_mass): NUTS takes diagonal masses only.
+    pub adapt_mass: i32,
+    /// The initial fast window, >= 1 (default 75, Stan's).
+    pub init_buffer: i64,
+    /// The terminal fast window, >= 1 (default 50, Stan's).
+    pub term_buffer: i64,
+    /// The first slow window, >= 1 (default 25, Stan's).
+    pub base_window: i64,
 }
 
 impl From<Schedule> for ebm_schedule {
@@ -443,6 +485,10 @@ impl ebm_hmc_params {
             rng: EBM_RNG_PER_CHAIN,
             first_chain: o.first_chain,
             temperature: d.temperature,
+            adapt_mass: EBM_ADAPT_MASS_NONE,
+            init_buffer: d.mass_adaptation.windows.init_buffer as i64,
+            term_buffer: d.mass_adaptation.windows.term_buffer as i64,
+            base_window: d.mass_adaptation.windows.base_window as i64,
         }
     }
 
@@ -459,8 +505,43 @@ impl ebm_hmc_params {
             mass: unsafe { mass(self.mass, self.mass_len)? },
             step_size_schedule: schedule("params.step_size_schedule", &self.step_size_schedule)?,
             adaptation: adaptation(self.adapt_steps, self.target_accept)?,
+            mass_adaptation: mass_adaptation(self.adapt_mass, self.init_buffer, self.term_buffer, self.base_window)?,
         };
         Ok((params, options(self.seed, self.device, self.rng, self.first_chain)?))
+    }
+}
+
+/// The windowed-adaptation fields of a params struct (ebm_hmc_params; NUTS's the same way).
+pub(crate) fn mass_adaptation(
+    adapt_mass: i32,
+    init_buffer: i64,
+    term_buffer: i64,
+    base_window: i64,
+) -> Result<MassAdaptation> {
+    Ok(MassAdaptation {
+        kind: match adapt_mass {
+            EBM_ADAPT_MASS_NONE => MassAdaptationKind::None,
+            EBM_ADAPT_MASS_DIAGONAL => MassAdaptationKind::Diagonal,
+            EBM_ADAPT_MASS_DENSE => MassAdaptationKind::Dense,
+            other => {
+                return Err(Error::invalid(
+                    "params.adapt_mass",
+                    format!("must be EBM_ADAPT_MASS_NONE, _DIAGONAL or _DENSE, got {other}"),
+                ))
+            }
+        },
+        windows: Windows {
+            init_buffer: window("params.init_buffer", init_buffer)?,
+            term_buffer: window("params.term_buffer", term_buffer)?,
+            base_window: window("params.base_window", base_window)?,
+        },
+    })
+}
+
+fn window(arg: &'static str, value: i64) -> Result<u64> {
+    match u64::try_from(value) {
+        Ok(steps) if steps >= 1 => Ok(steps),
+        _ => Err(Error::invalid(arg, format!("must be >= 1, got {value}"))),
     }
 }
 
@@ -513,6 +594,10 @@ impl ebm_nuts_params {
             device: runtime::device_code(o.device),
             rng: EBM_RNG_PER_CHAIN,
             first_chain: o.first_chain,
+            adapt_mass: EBM_ADAPT_MASS_NONE,
+            init_buffer: d.mass_adaptation.windows.init_buffer as i64,
+            term_buffer: d.mass_adaptation.windows.term_buffer as i64,
+            base_window: d.mass_adaptation.windows.base_window as i64,
         }
     }
 
@@ -525,6 +610,7 @@ impl ebm_nuts_params {
             temperature: self.temperature,
             step_size_schedule: schedule("params.step_size_schedule", &self.step_size_schedule)?,
             adaptation: adaptation(self.adapt_steps, self.target_accept)?,
+            mass_adaptation: mass_adaptation(self.adapt_mass, self.init_buffer, self.term_buffer, self.base_window)?,
         };
         Ok((params, options(self.seed, self.device, self.rng, self.first_chain)?))
     }

@@ -6,7 +6,7 @@ use super::guard::call;
 use super::sampler::ebm_sampler;
 use super::sampler_run::{copy_exact, shape, write_trace};
 use super::status::ebm_status;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::tensor::Real;
 
 /// Writes, per chain, the energy E of its current state (not divided by the temperature) into
@@ -184,5 +184,37 @@ pub unsafe extern "C" fn ebm_sampler_get_acceptance_trace(
 ) -> ebm_status {
     call("ebm_sampler_get_acceptance_trace", || unsafe {
         write_trace(sampler, trace_out, capacity, length_out, |s| s.acceptance_trace())
+    })
+}
+
+/// Writes the inverse mass M^-1 the next HMC or kinetic Langevin step uses (after any windowed
+/// adaptation, see ebm_hmc_params.adapt_mass) into inverse_mass_out (len doubles): dim values,
+/// the diagonal, for a diagonal mass (the default, and after EBM_ADAPT_MASS_DIAGONAL), or dim*dim
+/// values, the row-major matrix, for a dense one (a dense params.mass, or after
+/// EBM_ADAPT_MASS_DENSE once its first slow window ended). An adapted metric can be reused by
+/// passing 1/inverse (diagonal), or the inverse matrix (dense), as params.mass of a new sampler.
+///
+/// Errors: EBM_ERR_NULL_POINTER (sampler, inverse_mass_out), EBM_ERR_INVALID_ARGUMENT (chains
+/// not initialised, len < 0, a sampler without a mass: langevin, mala), EBM_ERR_LENGTH_MISMATCH
+/// (len not the number of values described above).
+#[no_mangle]
+pub unsafe extern "C" fn ebm_sampler_get_inverse_mass(
+    sampler: *const ebm_sampler,
+    inverse_mass_out: *mut f64,
+    len: i64,
+) -> ebm_status {
+    call("ebm_sampler_get_inverse_mass", || {
+        let sampler = unsafe { handle(sampler, "sampler")? };
+        let len = count("len", len)?;
+        let out = unsafe { output(inverse_mass_out, "inverse_mass_out", len)? };
+        let inverse = sampler.lock()?.inverse_mass()?;
+        if inverse.len() != out.len() {
+            return Err(Error::LengthMismatch {
+                arg: "len",
+                reason: format!("is {}, the inverse mass has {} values", out.len(), inverse.len()),
+            });
+        }
+        out.copy_from_slice(&inverse);
+        Ok(())
     })
 }

@@ -4,6 +4,7 @@
 
 use tch::Kind;
 
+use super::windowed_adaptation::RowMoments;
 use crate::error::Result;
 use crate::tensor::Real;
 
@@ -43,6 +44,12 @@ pub(crate) trait Backend {
     fn scale_dims(&mut self, x: &Self::Batch, factors: &[f64]) -> Result<Self::Batch>;
     /// Σⱼ wⱼ xᵢⱼ² for every row i.
     fn weighted_square_norms(&mut self, x: &Self::Batch, weights: &[f64]) -> Result<Self::Column>;
+    /// x · A for the row-major dim × dim matrix A: row i becomes Σₖ xᵢₖ A[k][·].
+    fn multiply_rows(&mut self, x: &Self::Batch, matrix: &[f64]) -> Result<Self::Batch>;
+    /// Moments about `shift` of the rows where `mask` holds, on the host: their number,
+    /// Σ (x − c) and Σ (x − c)² per dimension, or with `dense` Σ (x − c)(x − c)ᵀ (dim²
+    /// values). Only dim or dim² numbers leave the device.
+    fn row_moments(&self, x: &Self::Batch, mask: &Self::Mask, shift: &[f64], dense: bool) -> Result<RowMoments>;
     /// Σ cᵢ colᵢ.
     fn combine_columns(&self, terms: &[(f64, &Self::Column)]) -> Result<Self::Column>;
     /// Every coordinate clamped to [lo, hi].

@@ -3,7 +3,8 @@
 use super::backend::{commit_finite, Backend, ChainState};
 use super::dual_averaging::DualAveraging;
 use super::params::{Adaptation, Method};
-use crate::error::Result;
+use super::windowed_adaptation::{cholesky, lower_inverse, InverseMass, MassAdaptation, WindowedAdaptation};
+use crate::error::{Error, Result};
 
 /// Chains and everything cached or counted about them since their initialisation.
 pub(crate) struct Chains<B: Backend> {
@@ -33,6 +34,9 @@ pub(crate) struct Chains<B: Backend> {
     pub(crate) steps: u64,
     /// Step-size adaptation, while it runs.
     pub(crate) adaptation: Option<DualAveraging>,
+    /// Windowed adaptation of the step size and mass, while it runs (instead of
+    /// `adaptation`).
+    pub(crate) windowed: Option<WindowedAdaptation>,
     /// The step size adaptation settled on.
     pub(crate) adapted_step: Option<f64>,
     /// Mass diagonal (HMC, kinetic Langevin) and its derived vectors.
@@ -45,12 +49,24 @@ pub(crate) struct Chains<B: Backend> {
     dim: usize,
 }
 
-/// The diagonal mass m and the per-dimension factors the updates use.
+/// The diagonal mass m and the per-dimension factors the updates use, or a dense mass.
 pub(crate) struct MassVectors {
     pub(crate) mass: Vec<f64>,
     pub(crate) inverse: Vec<f64>,
     pub(crate) sqrt: Vec<f64>,
     pub(crate) inverse_sqrt: Vec<f64>,
+    /// A dense mass (HMC only); the vectors above are then unused ones.
+    pub(crate) dense: Option<DenseMass>,
+}
+
+/// A dense mass through its inverse Σ = M⁻¹ = LLᵀ (all row-major dim × dim).
+pub(crate) struct DenseMass {
+    /// Σ: velocities are rows times Σ.
+    pub(crate) inverse: Vec<f64>,
+    /// L: pᵀΣp = |row · L|².
+    pub(crate) cholesky: Vec<f64>,
+    /// L⁻ᵀ as a right factor, i.e. L⁻¹ row-major: p = L⁻ᵀξ is the row ξ · L⁻¹, ~ N(0, M).
+    pub(crate) cholesky_inverse: Vec<f64>,
 }
 
 impl MassVectors {
@@ -60,6 +76,35 @@ impl MassVectors {
             inverse: mass.iter().map(|m| 1.0 / m).collect(),
             sqrt: mass.iter().map(|m| m.sqrt()).collect(),
             inverse_sqrt: mass.iter().map(|m| 1.0 / m.sqrt()).collect(),
+            dense: None,
+        }
+    }
+
+    /// The mass whose inverse is `inverse`.
+    pub(crate) fn from_inverse(inverse: &InverseMass, dim: usize) -> Result<Self> {
+        match inverse {
+            InverseMass::Diagonal(values) => Ok(MassVectors::new(&values.iter().map(|v| 1.0 / v).collect::<Vec<_>>())),
+            InverseMass::Dense(values) => {
+                let l = cholesky(values, dim).ok_or_else(|| Error::NotPositiveDefinite {
+                    arg: "params.mass",
+                    reason: "the inverse mass is not numerically positive definite".into(),
+                })?;
+                let mut vectors = MassVectors::new(&vec![1.0; dim]);
+                vectors.dense = Some(DenseMass {
+                    inverse: values.clone(),
+                    cholesky_inverse: lower_inverse(&l, dim),
+                    cholesky: l,
+                });
+                Ok(vectors)
+            }
+        }
+    }
+
+    /// Σ = M⁻¹: dim values (diagonal) or dim² (dense, row-major).
+    pub(crate) fn inverse_mass(&self) -> Vec<f64> {
+        match &self.dense {
+            Some(dense) => dense.inverse.clone(),
+            None => self.inverse.clone(),
         }
     }
 }
@@ -78,18 +123,39 @@ fn adaptation_of(method: &Method) -> Option<(f64, Adaptation)> {
     }
 }
 
+/// Samplers whose warm-up also adapts the mass: initial step, step adaptation, mass settings.
+fn windowed_of(method: &Method) -> Option<(f64, Adaptation, MassAdaptation)> {
+    match method {
+        Method::Hmc(p) if p.adaptation.steps > 0 && p.mass_adaptation.kind != Default::default() => {
+            Some((p.step_size, p.adaptation, p.mass_adaptation))
+        }
+        Method::Nuts(p) if p.adaptation.steps > 0 && p.mass_adaptation.kind != Default::default() => {
+            Some((p.step_size, p.adaptation, p.mass_adaptation))
+        }
+        _ => None,
+    }
+}
+
 impl<B: Backend> Chains<B> {
     /// Chains starting at `x`, with everything derived from it evaluated.
     pub(crate) fn start(backend: &mut B, method: &Method, x: B::Batch, dim: usize) -> Result<Self> {
         let (energy, gradient) = backend.eval(&x)?;
         let alive = backend.finite_rows(&x, &energy)?;
-        let mass_diagonal = match method {
-            Method::Hmc(p) => Some(p.mass.diagonal(dim)?),
-            Method::KineticLangevin(p) => Some(p.mass.diagonal(dim)?),
-            Method::Nuts(p) => Some(p.mass.diagonal(dim)?),
+        let mass = match method {
+            Method::Hmc(p) => Some(MassVectors::from_inverse(&p.mass.inverse(dim)?, dim)?),
+            Method::Nuts(p) => {
+                let mass = MassVectors::from_inverse(&p.mass.inverse(dim)?, dim)?;
+                if mass.dense.is_some() {
+                    return Err(Error::invalid(
+                        "params.mass",
+                        "NUTS takes a diagonal mass (0, 1 or dim values); dense masses are HMC's",
+                    ));
+                }
+                Some(mass)
+            }
+            Method::KineticLangevin(p) => Some(MassVectors::new(&p.mass.diagonal(dim)?)),
             _ => None,
         };
-        let mass = mass_diagonal.as_deref().map(MassVectors::new);
         let velocity = match (method, &mass) {
             // v ~ N(0, T·M⁻¹): the velocities' stationary law at temperature T.
             (Method::KineticLangevin(p), Some(mass)) => {
@@ -107,7 +173,14 @@ impl<B: Backend> Chains<B> {
         } else {
             None
         };
-        let adaptation = adaptation_of(method).map(|(step, a)| DualAveraging::new(step, a.target_accept));
+        let windowed = match windowed_of(method) {
+            Some((step, a, settings)) => Some(WindowedAdaptation::new(&settings, a.steps, step, a.target_accept, dim)?),
+            None => None,
+        };
+        let adaptation = match windowed {
+            Some(_) => None,
+            None => adaptation_of(method).map(|(step, a)| DualAveraging::new(step, a.target_accept)),
+        };
         let divergences = match method {
             Method::Hmc(_) | Method::Nuts(_) => Some(backend.zeros_column()?),
             _ => None,
@@ -130,6 +203,7 @@ impl<B: Backend> Chains<B> {
             accepted_trace: Vec::new(),
             steps: 0,
             adaptation,
+            windowed,
             adapted_step: None,
             mass,
             divergences,
@@ -192,6 +266,9 @@ impl<B: Backend> Chains<B> {
         if let Some(adaptation) = &self.adaptation {
             return adaptation.step_size();
         }
+        if let Some(windowed) = &self.windowed {
+            return windowed.step_size();
+        }
         if let Some(step) = self.adapted_step {
             return step;
         }
@@ -226,16 +303,82 @@ impl<B: Backend> Chains<B> {
             let probabilities = backend.column_to_host(probabilities)?;
             adaptation.update(probabilities.iter().sum::<f64>() / probabilities.len().max(1) as f64);
         }
+        if let Some(probabilities) = &acceptance {
+            self.adapt_windowed(backend, probabilities)?;
+        }
         self.steps += 1;
         if let Some((_, settings)) = adaptation_of(method) {
             if self.steps == settings.steps {
-                self.adapted_step = self.adaptation.take().map(|a| a.final_step_size());
+                if let Some(adaptation) = self.adaptation.take() {
+                    self.adapted_step = Some(adaptation.final_step_size());
+                }
             }
         }
         let (sum, live) = backend.masked_sum(&self.energy, &self.alive)?;
         self.energy_trace.push(sum);
         self.live_trace.push(live);
         Ok(())
+    }
+
+    /// Feeds windowed adaptation (when it runs) the step just taken, with its per-chain
+    /// acceptance statistics: the next step uses its step size and, at a slow window's end,
+    /// its new mass.
+    pub(crate) fn adapt_windowed(&mut self, backend: &mut B, acceptance: &B::Column) -> Result<()> {
+        let Some(windowed) = self.windowed.as_mut() else {
+            return Ok(());
+        };
+        let probabilities = backend.column_to_host(acceptance)?;
+        let mean = probabilities.iter().sum::<f64>() / probabilities.len().max(1) as f64;
+        let moments = match windowed.wants_moments() {
+            Some(dense) => Some(backend.row_moments(&self.x, &self.alive, windowed.shift(), dense)?),
+            None => None,
+        };
+        let update = windowed.observe(mean, moments.as_ref());
+        if let Some(inverse) = &update.inverse_mass {
+            self.mass = Some(MassVectors::from_inverse(inverse, self.dim)?);
+        }
+        if update.finished {
+            self.windowed = None;
+            self.adapted_step = Some(update.step_size);
+        }
+        Ok(())
+    }
+
+    /// Fresh momenta p ~ N(0, T·M) and their pᵀM⁻¹p.
+    pub(crate) fn draw_momenta(&self, backend: &mut B, temperature: f64) -> Result<(B::Batch, B::Column)> {
+        let mass = self.mass.as_ref().expect("chains with momenta carry a mass");
+        let (momentum, noise_norm) = match &mass.dense {
+            // p = √T L⁻ᵀξ: Cov p = T (LLᵀ)⁻¹ = T M.
+            Some(dense) => {
+                let (noise, norm) = backend.perturb(&[], &self.uniform_factors(temperature.sqrt()), true)?;
+                (backend.multiply_rows(&noise, &dense.cholesky_inverse)?, norm)
+            }
+            None => backend.perturb(&[], &scaled(&mass.sqrt, temperature.sqrt()), true)?,
+        };
+        // pᵀM⁻¹p = T|ξ|² for p = √T M^{1/2} ξ.
+        let kinetic = backend.combine_columns(&[(temperature, &noise_norm.expect("requested"))])?;
+        Ok((momentum, kinetic))
+    }
+
+    /// M⁻¹p.
+    pub(crate) fn velocities(&self, backend: &mut B, p: &B::Batch) -> Result<B::Batch> {
+        let mass = self.mass.as_ref().expect("chains with momenta carry a mass");
+        match &mass.dense {
+            Some(dense) => backend.multiply_rows(p, &dense.inverse),
+            None => backend.scale_dims(p, &mass.inverse),
+        }
+    }
+
+    /// pᵀM⁻¹p per chain.
+    pub(crate) fn kinetic_energies(&self, backend: &mut B, p: &B::Batch) -> Result<B::Column> {
+        let mass = self.mass.as_ref().expect("chains with momenta carry a mass");
+        match &mass.dense {
+            Some(dense) => {
+                let projected = backend.multiply_rows(p, &dense.cholesky)?;
+                backend.weighted_square_norms(&projected, &self.uniform_factors(1.0))
+            }
+            None => backend.weighted_square_norms(p, &mass.inverse),
+        }
     }
 
     /// dim copies of `value`: a uniform noise scale.
@@ -315,19 +458,12 @@ impl<B: Backend> Chains<B> {
     /// `momentum_pending`), accepted with probability min(1, exp((H(x, p) − H(x', p'))/T)),
     /// H = E + ½ pᵀM⁻¹p.
     fn hmc_step(&mut self, backend: &mut B, epsilon: f64, leapfrog_steps: u64, temperature: f64) -> Result<B::Column> {
-        let mass = self.mass.as_ref().expect("HMC chains carry a mass");
-        let inverse = mass.inverse.clone();
         let start = match self.momentum.take() {
             Some(momentum) if self.momentum_pending => {
-                let kinetic = backend.weighted_square_norms(&momentum, &inverse)?;
+                let kinetic = self.kinetic_energies(backend, &momentum)?;
                 (momentum, kinetic)
             }
-            _ => {
-                // pᵀM⁻¹p = T|ξ|² for p = √T M^{1/2} ξ.
-                let (momentum, noise_norm) = backend.perturb(&[], &scaled(&mass.sqrt, temperature.sqrt()), true)?;
-                let kinetic = backend.combine_columns(&[(temperature, &noise_norm.expect("requested"))])?;
-                (momentum, kinetic)
-            }
+            _ => self.draw_momenta(backend, temperature)?,
         };
         self.momentum_pending = false;
         let (momentum, kinetic_start) = start;
@@ -335,7 +471,7 @@ impl<B: Backend> Chains<B> {
         let mut x = backend.combine(&[(1.0, &self.x)])?;
         let mut evaluated = None;
         for l in 0..leapfrog_steps {
-            let velocity = backend.scale_dims(&p, &inverse)?;
+            let velocity = self.velocities(backend, &p)?;
             x = backend.combine(&[(1.0, &x), (epsilon, &velocity)])?;
             let (energy, gradient) = backend.eval(&x)?;
             let kick = if l + 1 == leapfrog_steps {
@@ -347,7 +483,7 @@ impl<B: Backend> Chains<B> {
             evaluated = Some((energy, gradient));
         }
         let (energy, gradient) = evaluated.expect("at least one leapfrog step");
-        let kinetic_end = backend.weighted_square_norms(&p, &inverse)?;
+        let kinetic_end = self.kinetic_energies(backend, &p)?;
         let beta = 1.0 / temperature;
         let log_alpha = backend.combine_columns(&[
             (beta, &self.energy),

@@ -267,6 +267,19 @@ impl<B: Backend> Run<B> {
         self.backend.column_to_host(&self.chains()?.energy)
     }
 
+    fn inverse_mass(&self, method: &Method) -> Result<Vec<f64>> {
+        match &self.chains()?.mass {
+            Some(mass) => Ok(mass.inverse_mass()),
+            None => Err(Error::invalid(
+                "sampler",
+                format!(
+                    "'{}' has no mass matrix (only hmc and kinetic_langevin have one)",
+                    method.name()
+                ),
+            )),
+        }
+    }
+
     fn momenta<T: Real>(&mut self, method: &Method, out: &mut [T]) -> Result<()> {
         let chains = self.chains.as_ref().ok_or_else(not_initialised)?;
         match chains.momenta(&mut self.backend)? {
@@ -746,6 +759,13 @@ impl Sampler {
     /// Per chain, the energy E of its current state (not divided by the temperature).
     pub fn energies(&self) -> Result<Vec<f64>> {
         with_run!(&self.engine, run => run.energies())
+    }
+
+    /// The inverse mass Σ = M⁻¹ the next step uses (after any windowed adaptation): dim
+    /// values for a diagonal mass, dim² (row-major) for a dense one.
+    pub fn inverse_mass(&self) -> Result<Vec<f64>> {
+        let method = &self.method;
+        with_run!(&self.engine, run => run.inverse_mass(method))
     }
 
     /// The chains' momenta (n × dim, row-major) into `out`: HMC's at the end of its last

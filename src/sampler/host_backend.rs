@@ -11,6 +11,7 @@ use rand_xoshiro::{SplitMix64, Xoroshiro128PlusPlus};
 use tch::{Device, Kind};
 
 use super::backend::{langevin_update_by_parts, Backend, ChainState};
+use super::windowed_adaptation::RowMoments;
 use crate::energy::{evaluate, Energy, LangevinRows};
 use crate::error::Result;
 use crate::host;
@@ -202,6 +203,48 @@ impl Backend for HostBackend {
         Ok(x.chunks(self.dim)
             .map(|row| row.iter().zip(weights).map(|(v, w)| w * v * v).sum())
             .collect())
+    }
+
+    fn multiply_rows(&mut self, x: &Vec<f64>, matrix: &[f64]) -> Result<Vec<f64>> {
+        let dim = self.dim;
+        let mut out = host::zeroed("chains", x.len())?;
+        for (row, out) in x.chunks(dim).zip(out.chunks_mut(dim)) {
+            for (k, v) in row.iter().enumerate() {
+                out.iter_mut()
+                    .zip(&matrix[k * dim..(k + 1) * dim])
+                    .for_each(|(o, a)| *o += v * a);
+            }
+        }
+        Ok(out)
+    }
+
+    fn row_moments(&self, x: &Vec<f64>, mask: &Vec<bool>, shift: &[f64], dense: bool) -> Result<RowMoments> {
+        let dim = self.dim;
+        let mut moments = RowMoments {
+            count: 0.0,
+            sums: vec![0.0; dim],
+            second: vec![0.0; if dense { dim * dim } else { dim }],
+        };
+        let mut centred = vec![0.0; dim];
+        for (row, _) in x.chunks(dim).zip(mask).filter(|(_, keep)| **keep) {
+            moments.count += 1.0;
+            centred
+                .iter_mut()
+                .zip(row.iter().zip(shift))
+                .for_each(|(c, (v, s))| *c = v - s);
+            moments.sums.iter_mut().zip(&centred).for_each(|(s, c)| *s += c);
+            if dense {
+                for (i, ci) in centred.iter().enumerate() {
+                    moments.second[i * dim..(i + 1) * dim]
+                        .iter_mut()
+                        .zip(&centred)
+                        .for_each(|(m, cj)| *m += ci * cj);
+                }
+            } else {
+                moments.second.iter_mut().zip(&centred).for_each(|(m, c)| *m += c * c);
+            }
+        }
+        Ok(moments)
     }
 
     fn combine_columns(&self, terms: &[(f64, &Vec<f64>)]) -> Result<Vec<f64>> {

@@ -12,6 +12,7 @@ mod driver;
 mod schedule;
 mod tempering;
 mod tensor_backend;
+mod windowed_adaptation;
 
 pub use driver::{Progress, ProgressCallback, Sampler, SamplerStats};
 pub use dual_averaging::DualAveraging;
@@ -21,3 +22,7 @@ pub use params::{
 };
 pub use schedule::Schedule;
 pub use tempering::TemperingParams;
+pub use windowed_adaptation::{
+    slow_windows, InverseMass, MassAdaptation, MassAdaptationKind, RowMoments, Update, WindowedAdaptation, Windows,
+    MAX_DENSE_DIM,
+};

@@ -3,6 +3,7 @@
 use tch::Device;
 
 use super::schedule::Schedule;
+use super::windowed_adaptation::{InverseMass, MassAdaptation, MassAdaptationKind, MAX_DENSE_DIM};
 use crate::error::{ensure_finite, ensure_finite_scalar, Error, Result};
 
 /// Where random numbers come from.
@@ -72,7 +73,7 @@ pub struct Adaptation {
     pub target_accept: f64,
 }
 
-/// The mass matrix of HMC and kinetic Langevin: diagonal.
+/// The mass matrix of HMC and kinetic Langevin: diagonal, or for HMC dense.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Mass {
     /// The identity.
@@ -80,8 +81,11 @@ pub enum Mass {
     Unit,
     /// m times the identity.
     Scalar(f64),
-    /// diag(m₁, …, m_d); its length must equal the chains' dim.
+    /// diag(m₁, …, m_d); its length must equal the chains' dim. For HMC, dim² values
+    /// (dim > 1) are a dense matrix, as `Dense`.
     Diagonal(Vec<f64>),
+    /// M, dim × dim row-major, symmetric positive definite (HMC only, dim ≤ 100).
+    Dense(Vec<f64>),
 }
 
 impl Mass {
@@ -89,16 +93,13 @@ impl Mass {
         let values: &[f64] = match self {
             Mass::Unit => return Ok(()),
             Mass::Scalar(m) => std::slice::from_ref(m),
+            // k² values may be a dense k × k matrix: their signs are checked once dim is known.
+            Mass::Diagonal(values) if could_be_dense(values.len()) => return ensure_finite(arg, values),
             Mass::Diagonal(values) => values,
+            Mass::Dense(values) => return ensure_finite(arg, values),
         };
         ensure_finite(arg, values)?;
-        match values.iter().position(|m| *m <= 0.0) {
-            Some(i) => Err(Error::invalid(
-                arg,
-                format!("element {i} is {}, masses must be > 0", values[i]),
-            )),
-            None => Ok(()),
-        }
+        positive_masses(arg, values)
     }
 
     /// The diagonal for dimension `dim`.
@@ -106,12 +107,67 @@ impl Mass {
         match self {
             Mass::Unit => Ok(vec![1.0; dim]),
             Mass::Scalar(m) => Ok(vec![*m; dim]),
-            Mass::Diagonal(values) if values.len() == dim => Ok(values.clone()),
+            Mass::Diagonal(values) if values.len() == dim => {
+                positive_masses("params.mass", values)?;
+                Ok(values.clone())
+            }
             Mass::Diagonal(values) => Err(Error::dimension(
                 "mass",
                 format!("has {} elements but the chains have dim {dim}", values.len()),
             )),
+            Mass::Dense(_) => Err(Error::invalid(
+                "params.mass",
+                "a dense mass matrix is only supported by hmc",
+            )),
         }
+    }
+
+    /// The inverse mass Σ = M⁻¹ for dimension `dim` (HMC: dense allowed).
+    pub(crate) fn inverse(&self, dim: usize) -> Result<InverseMass> {
+        let dense = match self {
+            Mass::Dense(values) => values,
+            Mass::Diagonal(values) if dim > 1 && values.len() == dim * dim => values,
+            _ => {
+                return Ok(InverseMass::Diagonal(
+                    self.diagonal(dim)?.iter().map(|m| 1.0 / m).collect(),
+                ))
+            }
+        };
+        if dense.len() != dim * dim {
+            return Err(Error::dimension(
+                "mass",
+                format!(
+                    "has {} elements but a dense mass for dim {dim} has {}",
+                    dense.len(),
+                    dim * dim
+                ),
+            ));
+        }
+        if dim > MAX_DENSE_DIM {
+            return Err(Error::invalid(
+                "params.mass",
+                format!("a dense mass is limited to dim <= {MAX_DENSE_DIM}, the chains have dim {dim}"),
+            ));
+        }
+        Ok(InverseMass::Dense(
+            crate::linalg::spd_inverse("params.mass", "", dense, dim)?.inverse,
+        ))
+    }
+}
+
+/// Whether `len` values could be a dense k × k mass (k > 1).
+fn could_be_dense(len: usize) -> bool {
+    let k = (len as f64).sqrt().round() as usize;
+    k > 1 && k * k == len
+}
+
+fn positive_masses(arg: &'static str, values: &[f64]) -> Result<()> {
+    match values.iter().position(|m| *m <= 0.0) {
+        Some(i) => Err(Error::invalid(
+            arg,
+            format!("element {i} is {}, masses must be > 0", values[i]),
+        )),
+        None => Ok(()),
     }
 }
 
@@ -190,6 +246,8 @@ pub struct HmcParams {
     pub step_size_schedule: Schedule,
     /// Dual-averaging adaptation (target 0.8, Stan's default).
     pub adaptation: Adaptation,
+    /// Windowed adaptation of the mass during the adapted steps (default: none).
+    pub mass_adaptation: MassAdaptation,
 }
 
 impl Default for HmcParams {
@@ -204,6 +262,7 @@ impl Default for HmcParams {
                 steps: 0,
                 target_accept: 0.8,
             },
+            mass_adaptation: MassAdaptation::default(),
         }
     }
 }
@@ -254,6 +313,8 @@ pub struct NutsParams {
     pub step_size_schedule: Schedule,
     /// Dual-averaging adaptation on the mean of Stan's acceptance statistic (target 0.8).
     pub adaptation: Adaptation,
+    /// Stan's windowed warm-up of the step size and a diagonal mass (dense is HMC's only).
+    pub mass_adaptation: MassAdaptation,
 }
 
 /// The deepest tree NUTS may build: 2^30 leapfrog steps per step is already far beyond use.
@@ -271,6 +332,7 @@ impl Default for NutsParams {
                 steps: 0,
                 target_accept: 0.8,
             },
+            mass_adaptation: MassAdaptation::default(),
         }
     }
 }
@@ -413,6 +475,7 @@ impl Method {
                 }
                 p.mass.validate("params.mass")?;
                 p.step_size_schedule.validate("params.step_size_schedule", true)?;
+                p.mass_adaptation.validate(p.adaptation.steps)?;
                 validate_adaptation(&p.adaptation, &p.step_size_schedule)
             }
             Method::KineticLangevin(p) => {
@@ -432,6 +495,19 @@ impl Method {
                 }
                 positive("params.temperature", p.temperature)?;
                 p.mass.validate("params.mass")?;
+                if matches!(p.mass, Mass::Dense(_)) {
+                    return Err(Error::invalid(
+                        "params.mass",
+                        "NUTS takes a diagonal mass (0, 1 or dim values); dense masses are HMC's",
+                    ));
+                }
+                if p.mass_adaptation.kind == MassAdaptationKind::Dense {
+                    return Err(Error::invalid(
+                        "params.adapt_mass",
+                        "NUTS adapts a diagonal mass only (EBM_ADAPT_MASS_DIAGONAL); dense adaptation is HMC's",
+                    ));
+                }
+                p.mass_adaptation.validate(p.adaptation.steps)?;
                 p.step_size_schedule.validate("params.step_size_schedule", true)?;
                 validate_adaptation(&p.adaptation, &p.step_size_schedule)
             }

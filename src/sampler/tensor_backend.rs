@@ -7,6 +7,7 @@ use std::sync::Arc;
 use tch::{Device, Kind, Tensor};
 
 use super::backend::Backend;
+use super::windowed_adaptation::RowMoments;
 use crate::energy::{sum_rows, Energy};
 use crate::error::{Error, Result};
 use crate::tensor::{borrow_matrix, copy_to_slice, from_f64, to_f64_vec, Real};
@@ -137,6 +138,34 @@ impl Backend for TensorBackend {
 
     fn weighted_square_norms(&mut self, x: &Tensor, weights: &[f64]) -> Result<Tensor> {
         sum_rows(&x.f_square()?.f_mul(&self.factor_tensor(weights)?)?)
+    }
+
+    fn multiply_rows(&mut self, x: &Tensor, matrix: &[f64]) -> Result<Tensor> {
+        let dim = self.dim as i64;
+        Ok(x.f_matmul(&self.factor_tensor(matrix)?.f_reshape([dim, dim])?)?)
+    }
+
+    fn row_moments(&self, x: &Tensor, mask: &Tensor, shift: &[f64], dense: bool) -> Result<RowMoments> {
+        let dim = self.dim;
+        // In double precision whatever the chains' kind: sums over many rows.
+        let x = x.f_to_kind(Kind::Double)?;
+        let shift = from_f64(shift, &[dim as i64], Kind::Double, self.device)?;
+        let weight = mask.f_to_kind(Kind::Double)?.f_unsqueeze(1)?;
+        let centred = x.f_sub(&shift)?.f_mul(&weight)?;
+        let sums = centred.f_sum_dim_intlist(0, false, Kind::Double)?;
+        let second = if dense {
+            centred.f_tr()?.f_matmul(&centred)?.f_reshape([-1])?
+        } else {
+            centred.f_square()?.f_sum_dim_intlist(0, false, Kind::Double)?
+        };
+        let count = weight.f_sum(Kind::Double)?.f_reshape([1])?;
+        // One transfer: count, sums, second moments.
+        let values = to_f64_vec(&Tensor::f_cat(&[count, sums, second], 0)?)?;
+        Ok(RowMoments {
+            count: values[0],
+            sums: values[1..1 + dim].to_vec(),
+            second: values[1 + dim..].to_vec(),
+        })
     }
 
     fn combine_columns(&self, terms: &[(f64, &Tensor)]) -> Result<Tensor> {

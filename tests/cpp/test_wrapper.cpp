@@ -391,6 +391,24 @@ static void samplers() {
                "step_size");
   CHECK_THROWS(Sampler::hmc(gauss, torchebm::HmcParams().mass({1, 2, 3})).init_normal(2, 2),
                EBM_ERR_DIMENSION_MISMATCH, "mass");
+  // Windowed adaptation of the mass (variances 1 and 4 here) and its getter.
+  Energy wide = Energy::gaussian({0.0, 0.0}, {1.0, 0.0, 0.0, 4.0});
+  auto ap = torchebm::HmcParams().step_size(0.1).adapt_steps(400).adapt_mass(EBM_ADAPT_MASS_DIAGONAL).seed(2);
+  CHECK(ap.init_buffer() == 75 && ap.term_buffer() == 50 && ap.base_window() == 25);
+  Sampler adapted = Sampler::hmc(wide, ap);
+  adapted.init_normal(200, 2);
+  adapted.run(400);
+  std::vector<double> inverse = adapted.inverse_mass();
+  CHECK(inverse.size() == 2);
+  CHECK_NEAR(inverse[0], 1.0, 0.2);
+  CHECK_NEAR(inverse[1], 4.0, 0.8);
+  Sampler dense = Sampler::hmc(wide, torchebm::HmcParams().mass({1.0, 0.0, 0.0, 0.25}));
+  dense.init_normal(2, 2);
+  std::vector<double> dense_inverse = dense.inverse_mass();
+  CHECK(dense_inverse.size() == 4);
+  CHECK_NEAR(dense_inverse[3], 4.0, 1e-9);
+  CHECK_THROWS(Sampler::hmc(wide, torchebm::HmcParams().adapt_mass(EBM_ADAPT_MASS_DENSE)), EBM_ERR_INVALID_ARGUMENT,
+               "params.adapt_mass");
   CHECK_THROWS(langevin.init(std::vector<double>{1, 2, 3}, 2), EBM_ERR_LENGTH_MISMATCH, "initial");
   CHECK_THROWS(langevin.run(-1), EBM_ERR_INVALID_ARGUMENT, "n_steps");
   CHECK_THROWS(Sampler().run(1), EBM_ERR_NULL_POINTER, "sampler");

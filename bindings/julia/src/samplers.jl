@@ -58,15 +58,26 @@ function _rng_code(rng)
     throw(ArgumentError("rng must be :per_chain or :torch, got $(repr(rng))"))
 end
 
+function _adapt_mass_code(a)
+    a isa Integer && return Int32(a)
+    a === :none && return EBM_ADAPT_MASS_NONE
+    a === :diagonal && return EBM_ADAPT_MASS_DIAGONAL
+    a === :dense && return EBM_ADAPT_MASS_DENSE
+    throw(ArgumentError("adapt_mass must be :none, :diagonal or :dense, got $(repr(a))"))
+end
+
 function _sampler_kwargs(kwargs)
     kw = Dict{Symbol, Any}(kwargs)
     haskey(kw, :rng) && (kw[:rng] = _rng_code(kw[:rng]))
+    haskey(kw, :adapt_mass) && (kw[:adapt_mass] = _adapt_mass_code(kw[:adapt_mass]))
     return kw
 end
 
 _mass_vector(::Nothing) = Float64[]
 _mass_vector(m::Real) = Float64[m]
 _mass_vector(m::AbstractVector{<:Real}) = Vector{Float64}(m)
+# A dense (dim, dim) mass: symmetric, so its column-major storage is the row-major matrix.
+_mass_vector(m::AbstractMatrix{<:Real}) = vec(Matrix{Float64}(m))
 
 "Default `ebm_langevin_params` (the library's)."
 langevin_default_params() = @ccall libtorchebm.ebm_langevin_default_params()::ebm_langevin_params
@@ -107,10 +118,16 @@ function mala_sampler(e::Energy; kwargs...)
 end
 
 """
-    hmc_sampler(e; step_size=0.001, n_leapfrog_steps=10, mass=nothing, temperature=1, adapt_steps=0, ...)
+    hmc_sampler(e; step_size=0.001, n_leapfrog_steps=10, mass=nothing, temperature=1, adapt_steps=0,
+                adapt_mass=:none, init_buffer=75, term_buffer=50, base_window=25, ...)
 
 Hamiltonian Monte Carlo (fields of `ebm_hmc_params`); `mass` is `nothing` (identity), a
-number, or the dim diagonal values.
+number, the dim diagonal values, or a symmetric positive definite (dim, dim) matrix (dim <= 100).
+`adapt_mass` (`:none`, `:diagonal` or `:dense`, with `adapt_steps > 0`) runs Stan's windowed
+warm-up over the `adapt_steps` steps: the step size by dual averaging and the inverse mass from
+the positions' variances or covariance at the end of each slow window (fast windows of
+`init_buffer` and `term_buffer` steps, slow windows of `base_window`, doubling). Read the
+adapted metric with [`inverse_mass`](@ref).
 """
 function hmc_sampler(e::Energy; mass = nothing, kwargs...)
     m = _mass_vector(mass)
@@ -125,10 +142,11 @@ end
 
 """
     nuts_sampler(e; step_size=0.1, max_tree_depth=10, mass=nothing, temperature=1, adapt_steps=0,
-                 target_accept=0.8, seed=0, rng=:per_chain, device=-1, first_chain=0)
+                 target_accept=0.8, adapt_mass=:none, seed=0, rng=:per_chain, device=-1, first_chain=0)
 
 The No-U-Turn sampler, multinomial as in Stan (fields of `ebm_nuts_params`); `mass` is
-`nothing` (identity), a number, or the dim diagonal values. `stats` reports its divergences
+`nothing` (identity), a number, or the dim diagonal values; `adapt_mass = :diagonal` (with
+`adapt_steps > 0`) runs Stan's windowed warm-up as for `hmc_sampler`. `stats` reports its divergences
 and mean tree depth, `divergences` the per-chain counts.
 """
 function nuts_sampler(e::Energy; mass = nothing, kwargs...)
@@ -482,6 +500,24 @@ function energies(s::Sampler)
     out = Vector{Float64}(undef, s.n)
     check(@ccall libtorchebm.ebm_sampler_get_energies(s::Ptr{Cvoid}, out::Ptr{Cdouble}, s.n::Int64)::Cint)
     return out
+end
+
+"""
+    inverse_mass(s)
+
+The inverse mass M⁻¹ the next step uses (HMC, kinetic Langevin; after any windowed adaptation):
+a vector of the dim diagonal values, or for a dense mass the symmetric (dim, dim) matrix.
+"""
+function inverse_mass(s::Sampler)
+    _initialised(s, "inverse_mass")
+    for len in (s.dim, s.dim * s.dim)
+        out = Vector{Float64}(undef, len)
+        status = @ccall libtorchebm.ebm_sampler_get_inverse_mass(s::Ptr{Cvoid}, out::Ptr{Cdouble},
+                                                                 len::Int64)::Cint
+        status == EBM_ERR_LENGTH_MISMATCH && len == s.dim && s.dim > 1 && continue
+        check(status)
+        return len == s.dim ? out : reshape(out, s.dim, s.dim)
+    end
 end
 
 """

@@ -10,6 +10,9 @@ const EBM_SCHEDULE_LINEAR = Int32(2)
 const EBM_SCHEDULE_COSINE = Int32(3)
 const EBM_RNG_PER_CHAIN = Int32(0)
 const EBM_RNG_TORCH = Int32(1)
+const EBM_ADAPT_MASS_NONE = Int32(0)
+const EBM_ADAPT_MASS_DIAGONAL = Int32(1)
+const EBM_ADAPT_MASS_DENSE = Int32(2)
 const EBM_ACTIVATION_SILU = Int32(0)
 const EBM_ACTIVATION_RELU = Int32(1)
 const EBM_ACTIVATION_TANH = Int32(2)
@@ -94,6 +97,10 @@ struct ebm_hmc_params
     rng::Int32
     first_chain::UInt64
     temperature::Cdouble
+    adapt_mass::Int32
+    init_buffer::Int64
+    term_buffer::Int64
+    base_window::Int64
 end
 
 struct ebm_kinetic_langevin_params
@@ -133,6 +140,10 @@ struct ebm_nuts_params
     device::Int32
     rng::Int32
     first_chain::UInt64
+    adapt_mass::Int32
+    init_buffer::Int64
+    term_buffer::Int64
+    base_window::Int64
 end
 
 struct ebm_sampler_stats

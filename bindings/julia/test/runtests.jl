@@ -217,6 +217,16 @@ end
     @test all(abs.(sum(abs2, Z; dims = 2) ./ 2000 .- 1) .< 0.15)
     hmc_bad = hmc_sampler(h; mass = [1.0, 2.0, 3.0])
     @test status_of(() -> init!(hmc_bad, 2, 4)).status == T.EBM_ERR_DIMENSION_MISMATCH
+    # windowed adaptation of the mass, and its getter
+    wide = gaussian_energy([0.0, 0.0], [1.0 0.0; 0.0 4.0])
+    ad = hmc_sampler(wide; step_size = 0.1, adapt_steps = 400, adapt_mass = :diagonal, seed = 2)
+    init!(ad, 2, 200)
+    run!(ad, 400)
+    @test all(abs.(inverse_mass(ad) ./ [1.0, 4.0] .- 1) .< 0.2)
+    dn = hmc_sampler(wide; mass = [1.0 0.0; 0.0 0.25])
+    init!(dn, 2, 2)
+    @test inverse_mass(dn) ≈ [1.0 0.0; 0.0 4.0]
+    @test status_of(() -> hmc_sampler(wide; adapt_mass = :dense)).status == T.EBM_ERR_INVALID_ARGUMENT
     kl = kinetic_langevin_sampler(h; step_size = 0.1, seed = 5)
     K = sample(kl, 2, 2000; n_steps = 300)
     @test all(abs.(sum(abs2, K; dims = 2) ./ 2000 .- 1) .< 0.15)
