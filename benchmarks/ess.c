@@ -1,9 +1,10 @@
 /* Effective samples per second on the 10-D anisotropic Gaussian (standard deviations
  * 0.1 .. 10, log-spaced), the standard test of a sampler's efficiency: for MALA, HMC and NUTS,
  * CHAINS chains warm up for WARMUP steps (step size adapted by dual averaging to the
- * sampler's usual target acceptance), then DRAWS more steps are timed and kept; the figure is
- * the smallest bulk ESS over the 10 coordinates (ebm_diagnostics_ess_bulk_f64, ArviZ's
- * estimator) divided by the timed seconds. Arguments: [chains] [draws] [warmup]. */
+ * sampler's usual target acceptance; "+mass": Stan's windowed warm-up of a diagonal mass as
+ * well), then DRAWS more steps are timed and kept; the figure is the smallest bulk ESS over the
+ * 10 coordinates (ebm_diagnostics_ess_bulk_f64, ArviZ's estimator) divided by the timed
+ * seconds. Arguments: [chains] [draws] [warmup]. */
 #define _POSIX_C_SOURCE 199309L
 #include <math.h>
 #include <stdio.h>
@@ -40,7 +41,7 @@ static void measure(const char *name, ebm_sampler *s, int64_t chains, int64_t dr
     for (int j = 0; j < DIM; j++) worst = ess[j] < worst ? ess[j] : worst;
     ebm_sampler_stats stats;
     check(ebm_sampler_get_stats(s, &stats, sizeof stats), "ebm_sampler_get_stats");
-    printf("%-6s %10.4f %9.3f %12.0f %10.0f %9.2f\n", name, stats.step_size, stats.mean_acceptance, worst, worst / seconds,
+    printf("%-10s %8.4f %7.3f %9.0f %10.0f %8.2f\n", name, stats.step_size, stats.mean_acceptance, worst, worst / seconds,
            seconds);
     free(trajectory);
 }
@@ -58,7 +59,7 @@ int main(int argc, char **argv) {
     check(ebm_energy_gaussian_new(mean, cov, DIM, &gaussian), "ebm_energy_gaussian_new");
     printf("10-D Gaussian, sd 0.1..10: %lld chains, %lld warm-up steps, %lld timed draws\n", (long long)chains,
            (long long)warmup, (long long)draws);
-    printf("%-6s %10s %9s %12s %10s %9s\n", "", "step", "accept", "min ESS", "ESS/s", "seconds");
+    printf("%-10s %8s %7s %9s %10s %8s\n", "sampler", "step", "accept", "min ESS", "ESS/s", "seconds");
 
     ebm_sampler *s = NULL;
     ebm_mala_params mala = ebm_mala_default_params();
@@ -77,11 +78,21 @@ int main(int argc, char **argv) {
     measure("hmc", s, chains, draws, warmup);
     ebm_sampler_free(s);
 
+    hmc.adapt_mass = EBM_ADAPT_MASS_DIAGONAL;
+    check(ebm_hmc_new(gaussian, &hmc, &s), "ebm_hmc_new");
+    measure("hmc+mass", s, chains, draws, warmup);
+    ebm_sampler_free(s);
+
     ebm_nuts_params nuts = ebm_nuts_default_params();
     nuts.adapt_steps = warmup;
     nuts.seed = 1;
     check(ebm_nuts_new(gaussian, &nuts, &s), "ebm_nuts_new");
     measure("nuts", s, chains, draws, warmup);
+    ebm_sampler_free(s);
+
+    nuts.adapt_mass = EBM_ADAPT_MASS_DIAGONAL;
+    check(ebm_nuts_new(gaussian, &nuts, &s), "ebm_nuts_new");
+    measure("nuts+mass", s, chains, draws, warmup);
     ebm_sampler_free(s);
 
     ebm_energy_free(gaussian);
