@@ -2272,7 +2272,7 @@ enum ebm_status ebm_sampler_get_energies(const struct ebm_sampler *sampler,
  * velocities themselves).
  *
  * Errors: EBM_ERR_NULL_POINTER (sampler, momenta_out), EBM_ERR_INVALID_ARGUMENT (chains not
- * initialised, a sampler without momenta: langevin, mala), EBM_ERR_LENGTH_MISMATCH (n, dim
+ * initialised, a sampler without momenta: langevin, mala, nuts), EBM_ERR_LENGTH_MISMATCH (n, dim
  * not the chains'), EBM_ERR_TORCH.
  */
 enum ebm_status ebm_sampler_get_momenta_f32(const struct ebm_sampler *sampler,

@@ -43,7 +43,7 @@ unsafe fn get_momenta<T: Real>(sampler: *const ebm_sampler, out: *mut T, n: i64,
 /// velocities themselves).
 ///
 /// Errors: EBM_ERR_NULL_POINTER (sampler, momenta_out), EBM_ERR_INVALID_ARGUMENT (chains not
-/// initialised, a sampler without momenta: langevin, mala), EBM_ERR_LENGTH_MISMATCH (n, dim
+/// initialised, a sampler without momenta: langevin, mala, nuts), EBM_ERR_LENGTH_MISMATCH (n, dim
 /// not the chains'), EBM_ERR_TORCH.
 #[no_mangle]
 pub unsafe extern "C" fn ebm_sampler_get_momenta_f32(
