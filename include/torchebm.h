@@ -250,6 +250,11 @@
 #define EBM_ADAPT_MASS_DENSE 2
 
 /**
+ * The most replicas a replica-exchange sampler may have.
+ */
+#define EBM_TEMPERING_MAX_REPLICAS 1024
+
+/**
  * ebm_mlp_params.activation: x * sigmoid(x).
  */
 #define EBM_ACTIVATION_SILU 0
@@ -1072,8 +1077,8 @@ typedef struct ebm_tempering_params {
    */
   size_t struct_size;
   /**
-   * Number of replicas K >= 2 of a geometric ladder 1, r, r^2, ..., max_temperature
-   * (ignored when temperatures is given). Default 8.
+   * Number of replicas K of a geometric ladder 1, r, r^2, ..., max_temperature
+   * (ignored when temperatures is given), 2 to EBM_TEMPERING_MAX_REPLICAS. Default 8.
    */
   int64_t n_temperatures;
   /**
@@ -1081,8 +1086,8 @@ typedef struct ebm_tempering_params {
    */
   double max_temperature;
   /**
-   * An explicit ladder instead (NULL by default): temperatures_len >= 2 multipliers,
-   * starting at exactly 1 and strictly increasing. Copied.
+   * An explicit ladder instead (NULL by default): temperatures_len multipliers (2 to
+   * EBM_TEMPERING_MAX_REPLICAS), starting at exactly 1 and strictly increasing. Copied.
    */
   const double *temperatures;
   /**
@@ -2401,8 +2406,12 @@ struct ebm_tempering_params ebm_tempering_default_params(void);
  * device and streams kind are copied) and stays independent; its chains are not used.
  * ebm_sampler_name() gives "parallel_tempering".
  *
+ * The chains' memory is checked for all K replicas when they are initialised
+ * (EBM_ERR_OUT_OF_MEMORY naming n).
+ *
  * Errors: EBM_ERR_NULL_POINTER (inner, params, out, temperatures with temperatures_len > 0),
- * EBM_ERR_INVALID_ARGUMENT (params.struct_size, n_temperatures < 2, max_temperature <= 1, a
+ * EBM_ERR_INVALID_ARGUMENT (params.struct_size, n_temperatures outside [2,
+ * EBM_TEMPERING_MAX_REPLICAS], more temperatures than that, max_temperature <= 1, a
  * ladder not starting at 1 or not increasing, swap_interval < 1, inner itself a replica-exchange
  * sampler), EBM_ERR_NON_FINITE (a NaN or infinite temperature), EBM_ERR_BUSY (inner in use by
  * this thread), EBM_ERR_TORCH.

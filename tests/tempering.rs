@@ -163,6 +163,18 @@ fn ladders_are_checked() {
         assert!(err.to_string().contains(what), "{err}");
     }
     assert!(TemperingParams::geometric(1, 10.0, 1).is_err());
+    let too_many = TemperingParams::geometric(torchebm::sampler::MAX_REPLICAS + 1, 10.0, 1)
+        .err()
+        .unwrap();
+    assert!(too_many.to_string().contains("params.n_temperatures"), "{too_many}");
+    let long = TemperingParams {
+        ladder: (0..=torchebm::sampler::MAX_REPLICAS).map(|k| 1.0 + k as f64).collect(),
+        swap_interval: 1,
+    };
+    let err = Sampler::tempered(barrier(), mala(), Default::default(), long)
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("at most"), "{err}");
     assert!(TemperingParams::geometric(4, 1.0, 1).is_err());
     let zero_interval = TemperingParams {
         ladder: vec![1.0, 2.0],

@@ -23,13 +23,13 @@ use crate::sampler::{Sampler, TemperingParams};
 pub struct ebm_tempering_params {
     /// sizeof(ebm_tempering_params); set by ebm_tempering_default_params().
     pub struct_size: usize,
-    /// Number of replicas K >= 2 of a geometric ladder 1, r, r^2, ..., max_temperature
-    /// (ignored when temperatures is given). Default 8.
+    /// Number of replicas K of a geometric ladder 1, r, r^2, ..., max_temperature
+    /// (ignored when temperatures is given), 2 to EBM_TEMPERING_MAX_REPLICAS. Default 8.
     pub n_temperatures: i64,
     /// The hottest multiplier of the geometric ladder, > 1. Default 10.
     pub max_temperature: f64,
-    /// An explicit ladder instead (NULL by default): temperatures_len >= 2 multipliers,
-    /// starting at exactly 1 and strictly increasing. Copied.
+    /// An explicit ladder instead (NULL by default): temperatures_len multipliers (2 to
+    /// EBM_TEMPERING_MAX_REPLICAS), starting at exactly 1 and strictly increasing. Copied.
     pub temperatures: *const f64,
     /// Number of values at temperatures (0 when NULL).
     pub temperatures_len: i64,
@@ -71,6 +71,11 @@ impl ebm_tempering_params {
     }
 }
 
+/// The most replicas a replica-exchange sampler may have.
+pub const EBM_TEMPERING_MAX_REPLICAS: i64 = 1024;
+// A literal for cbindgen, kept equal to the core's bound.
+const _: () = assert!(EBM_TEMPERING_MAX_REPLICAS as usize == crate::sampler::MAX_REPLICAS);
+
 /// Default parameters for ebm_parallel_tempering_new(): 8 replicas on a geometric ladder from
 /// 1 to 10, an exchange round after every step.
 #[no_mangle]
@@ -93,8 +98,12 @@ pub extern "C" fn ebm_tempering_default_params() -> ebm_tempering_params {
 /// device and streams kind are copied) and stays independent; its chains are not used.
 /// ebm_sampler_name() gives "parallel_tempering".
 ///
+/// The chains' memory is checked for all K replicas when they are initialised
+/// (EBM_ERR_OUT_OF_MEMORY naming n).
+///
 /// Errors: EBM_ERR_NULL_POINTER (inner, params, out, temperatures with temperatures_len > 0),
-/// EBM_ERR_INVALID_ARGUMENT (params.struct_size, n_temperatures < 2, max_temperature <= 1, a
+/// EBM_ERR_INVALID_ARGUMENT (params.struct_size, n_temperatures outside [2,
+/// EBM_TEMPERING_MAX_REPLICAS], more temperatures than that, max_temperature <= 1, a
 /// ladder not starting at 1 or not increasing, swap_interval < 1, inner itself a replica-exchange
 /// sampler), EBM_ERR_NON_FINITE (a NaN or infinite temperature), EBM_ERR_BUSY (inner in use by
 /// this thread), EBM_ERR_TORCH.

@@ -574,7 +574,13 @@ impl Sampler {
     /// Checks that `n` chains of dimension `dim` fit in the memory available now
     /// ([`Error::OutOfMemory`] naming `arg` otherwise), before anything is allocated.
     pub fn ensure_room(&self, arg: &'static str, n: usize, dim: usize) -> Result<()> {
-        crate::memory::ensure_allocatable(arg, &[n, dim], std::mem::size_of::<f64>(), self.method.state_arrays())
+        let replicas = with_run!(&self.engine, run => run.ladder.as_ref().map_or(1, |l| l.temperatures.len()));
+        crate::memory::ensure_allocatable(
+            arg,
+            &[n, dim, replicas],
+            std::mem::size_of::<f64>(),
+            self.method.state_arrays(),
+        )
     }
 
     /// Starts `n` chains of dimension `dim` at `initial` (n × dim values, row-major) or,

@@ -21,7 +21,7 @@ pub use params::{
     SamplerOptions, NUTS_MAX_TREE_DEPTH,
 };
 pub use schedule::Schedule;
-pub use tempering::TemperingParams;
+pub use tempering::{TemperingParams, MAX_REPLICAS};
 pub use windowed_adaptation::{
     slow_windows, InverseMass, MassAdaptation, MassAdaptationKind, RowMoments, Update, WindowedAdaptation, Windows,
     MAX_DENSE_DIM,

@@ -13,6 +13,10 @@ use super::host_backend::{chain_stream, ChainStream};
 use super::params::Method;
 use crate::error::{ensure_finite, Error, Result};
 
+/// The most replicas a ladder may have: far beyond useful ladders (tens), small enough that a
+/// mistaken count is refused rather than allocated.
+pub const MAX_REPLICAS: usize = 1024;
+
 /// The temperatures and how often neighbours exchange.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TemperingParams {
@@ -26,10 +30,10 @@ pub struct TemperingParams {
 impl TemperingParams {
     /// `n_temperatures` multipliers spaced geometrically from 1 to `max_temperature`.
     pub fn geometric(n_temperatures: usize, max_temperature: f64, swap_interval: u64) -> Result<Self> {
-        if n_temperatures < 2 {
+        if !(2..=MAX_REPLICAS).contains(&n_temperatures) {
             return Err(Error::invalid(
                 "params.n_temperatures",
-                format!("must be >= 2, got {n_temperatures}"),
+                format!("must be in [2, {MAX_REPLICAS}], got {n_temperatures}"),
             ));
         }
         ensure_finite("params.max_temperature", &[max_temperature])?;
@@ -53,6 +57,15 @@ impl TemperingParams {
             return Err(Error::invalid(
                 "params.temperatures",
                 format!("needs at least 2 temperatures, got {}", self.ladder.len()),
+            ));
+        }
+        if self.ladder.len() > MAX_REPLICAS {
+            return Err(Error::invalid(
+                "params.temperatures",
+                format!(
+                    "has {} temperatures, at most {MAX_REPLICAS} are allowed",
+                    self.ladder.len()
+                ),
             ));
         }
         if self.ladder[0] != 1.0 {

@@ -1,6 +1,8 @@
 /* Replica exchange through the C API: defaults, ladders, diagnostics, errors. The
  * statistical behaviour (occupancy of a double well) is tested in tests/tempering.rs and by
  * examples/c/parallel_tempering.c. */
+#include <stdint.h>
+
 #include "check.h"
 
 static ebm_sampler *inner_mala(ebm_energy **energy) {
@@ -87,6 +89,18 @@ static void test_bad_parameters(void) {
 #define f "ebm_parallel_tempering_new"
     p.n_temperatures = 1;
     CHECK_FAILS(ebm_parallel_tempering_new(inner, &p, &pt), EBM_ERR_INVALID_ARGUMENT, f, "params.n_temperatures");
+    p.n_temperatures = EBM_TEMPERING_MAX_REPLICAS + 1;
+    CHECK_FAILS(ebm_parallel_tempering_new(inner, &p, &pt), EBM_ERR_INVALID_ARGUMENT, f, "params.n_temperatures");
+    p.n_temperatures = INT64_MAX;
+    CHECK_FAILS(ebm_parallel_tempering_new(inner, &p, &pt), EBM_ERR_INVALID_ARGUMENT, f, "params.n_temperatures");
+    /* 65536 chains of dim 64 (32 MiB per array) fit once, not 1024 times (about 256 GiB with
+     * the step's arrays): refused before anything is allocated. */
+    p.n_temperatures = EBM_TEMPERING_MAX_REPLICAS;
+    CHECK_OK(ebm_parallel_tempering_new(inner, &p, &pt));
+    CHECK_FAILS(ebm_sampler_init_f64(pt, NULL, (int64_t)1 << 16, 64), EBM_ERR_OUT_OF_MEMORY, "ebm_sampler_init_f64",
+                "n");
+    ebm_sampler_free(pt);
+    pt = NULL;
     p = ebm_tempering_default_params();
     p.max_temperature = 1.0;
     CHECK_FAILS(ebm_parallel_tempering_new(inner, &p, &pt), EBM_ERR_INVALID_ARGUMENT, f, "params.max_temperature");
