@@ -9,7 +9,7 @@ mod sampling;
 
 use std::sync::Arc;
 
-use sampling::{sampler, target, worst_z, COV, MEAN};
+use sampling::{double_well_integral, sampler, target, worst_z, COV, MEAN};
 use torchebm::energy::{DoubleWell, Energy, Gaussian};
 use torchebm::sampler::{Adaptation, HmcParams, LangevinParams, Mass, Method, NutsParams, RngKind, Sampler};
 
@@ -135,27 +135,6 @@ fn negative_controls_fail_the_moment_check() {
     let states = final_states_as::<f64>(&mut s, 2000, 10, 2);
     let z = worst_z_diagonal(&states, &mean, &sd);
     assert!(z > 8.0, "2 steps pass the 10-D check (z = {z:.1})");
-}
-
-/// ∫ f(x) exp(−(x² − 2)²) dx by Simpson's rule on [−5, 5].
-fn double_well_integral(f: impl Fn(f64) -> f64) -> f64 {
-    let (a, b, n) = (-5.0, 5.0, 20_000);
-    let h = (b - a) / n as f64;
-    (0..=n)
-        .map(|k| {
-            let x = a + k as f64 * h;
-            let weight = if k == 0 || k == n {
-                1.0
-            } else if k % 2 == 1 {
-                4.0
-            } else {
-                2.0
-            };
-            weight * f(x) * (-(x * x - 2.0).powi(2)).exp()
-        })
-        .sum::<f64>()
-        * h
-        / 3.0
 }
 
 #[test]

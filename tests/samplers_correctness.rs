@@ -8,7 +8,7 @@ mod sampling;
 
 use std::sync::Arc;
 
-use sampling::{final_states, sampler, target, worst_z, COV, MEAN};
+use sampling::{double_well_integral, final_states, sampler, target, worst_z, COV, MEAN};
 use torchebm::energy::{DoubleWell, Energy};
 use torchebm::sampler::{HmcParams, KineticLangevinParams, LangevinParams, MalaParams, Method, RngKind, Sampler};
 
@@ -108,27 +108,6 @@ fn unadjusted_langevin_has_its_closed_form_step_size_bias() {
             }
         }
     }
-}
-
-/// ∫ f(x) exp(−(x² − 2)²) dx by Simpson's rule on [−5, 5].
-fn double_well_integral(f: impl Fn(f64) -> f64) -> f64 {
-    let (a, b, n) = (-5.0, 5.0, 20_000);
-    let h = (b - a) / n as f64;
-    (0..=n)
-        .map(|k| {
-            let x = a + k as f64 * h;
-            let weight = if k == 0 || k == n {
-                1.0
-            } else if k % 2 == 1 {
-                4.0
-            } else {
-                2.0
-            };
-            weight * f(x) * (-(x * x - 2.0).powi(2)).exp()
-        })
-        .sum::<f64>()
-        * h
-        / 3.0
 }
 
 #[test]

@@ -2,8 +2,12 @@
 //! T = 1 replica of a tempered sampler fills both wells (occupancy 1/2 within its standard
 //! error) and matches E[x²] by quadrature; exchanges keep per-chain reproducibility.
 
+#[path = "common/sampling.rs"]
+mod sampling;
+
 use std::sync::Arc;
 
+use sampling::simpson;
 use torchebm::energy::{DoubleWell, Energy};
 use torchebm::sampler::{HmcParams, MalaParams, Method, RngKind, Sampler, SamplerOptions, TemperingParams};
 
@@ -14,23 +18,7 @@ fn barrier() -> Arc<dyn Energy> {
 
 /// ∫ f(x) exp(−8(x² − 1)²) dx by Simpson's rule on [−3, 3].
 fn integral(f: impl Fn(f64) -> f64) -> f64 {
-    let (a, b, n) = (-3.0, 3.0, 20_000);
-    let h = (b - a) / n as f64;
-    (0..=n)
-        .map(|k| {
-            let x = a + k as f64 * h;
-            let w = if k == 0 || k == n {
-                1.0
-            } else if k % 2 == 1 {
-                4.0
-            } else {
-                2.0
-            };
-            w * f(x) * (-8.0 * (x * x - 1.0).powi(2)).exp()
-        })
-        .sum::<f64>()
-        * h
-        / 3.0
+    simpson(-3.0, 3.0, 20_000, |x| f(x) * (-8.0 * (x * x - 1.0).powi(2)).exp())
 }
 
 fn mala() -> Method {

@@ -48,6 +48,32 @@ pub fn evaluate<T: Real>(
     evaluate_with(EvalPath::Auto, energy, device, x, dim, energy_out, gradient_out)
 }
 
+/// The number of points of dim values in a buffer of `x_len` values (argument "x").
+pub(crate) fn point_count(x_len: usize, dim: usize) -> Result<usize> {
+    if dim == 0 {
+        return Err(Error::invalid("dim", "must be >= 1"));
+    }
+    if x_len % dim != 0 {
+        return Err(Error::LengthMismatch {
+            arg: "x",
+            reason: format!("has {x_len} elements, not a whole number of points of dim {dim}"),
+        });
+    }
+    Ok(x_len / dim)
+}
+
+/// Checks that buffer `arg` of an evaluation of `n` points holds `want` values.
+pub(crate) fn expect_len(arg: &'static str, got: usize, want: usize, n: usize) -> Result<()> {
+    if got == want {
+        Ok(())
+    } else {
+        Err(Error::LengthMismatch {
+            arg,
+            reason: format!("has {got} elements, {n} points need {want}"),
+        })
+    }
+}
+
 /// [`evaluate`] on a chosen implementation.
 pub fn evaluate_with<T: Real>(
     path: EvalPath,
@@ -58,26 +84,8 @@ pub fn evaluate_with<T: Real>(
     energy_out: Option<&mut [T]>,
     gradient_out: Option<&mut [T]>,
 ) -> Result<()> {
-    if dim == 0 {
-        return Err(Error::invalid("dim", "must be >= 1"));
-    }
-    if x.len() % dim != 0 {
-        return Err(Error::LengthMismatch {
-            arg: "x",
-            reason: format!("has {} elements, not a whole number of points of dim {dim}", x.len()),
-        });
-    }
-    let n = x.len() / dim;
-    let expect_len = |arg: &'static str, got: usize, want: usize| {
-        if got == want {
-            Ok(())
-        } else {
-            Err(Error::LengthMismatch {
-                arg,
-                reason: format!("has {got} elements, {n} points need {want}"),
-            })
-        }
-    };
+    let n = point_count(x.len(), dim)?;
+    let expect_len = |arg, got, want| expect_len(arg, got, want, n);
     if let Some(out) = &energy_out {
         expect_len("energy_out", out.len(), n)?;
     }

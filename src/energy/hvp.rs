@@ -3,6 +3,7 @@
 
 use tch::{Device, Tensor};
 
+use super::evaluate::{expect_len, point_count};
 use super::Energy;
 use crate::error::{Error, Result};
 use crate::tensor::{borrow_matrix, copy_to_slice, Real};
@@ -65,26 +66,8 @@ pub fn hessian_vector_product<T: Real>(
     energy_out: Option<&mut [T]>,
     gradient_out: Option<&mut [T]>,
 ) -> Result<()> {
-    if dim == 0 {
-        return Err(Error::invalid("dim", "must be >= 1"));
-    }
-    if x.len() % dim != 0 {
-        return Err(Error::LengthMismatch {
-            arg: "x",
-            reason: format!("has {} elements, not a whole number of points of dim {dim}", x.len()),
-        });
-    }
-    let n = x.len() / dim;
-    let expect_len = |arg: &'static str, got: usize, want: usize| {
-        if got == want {
-            Ok(())
-        } else {
-            Err(Error::LengthMismatch {
-                arg,
-                reason: format!("has {got} elements, {n} points need {want}"),
-            })
-        }
-    };
+    let n = point_count(x.len(), dim)?;
+    let expect_len = |arg, got, want| expect_len(arg, got, want, n);
     expect_len("v", v.len(), x.len())?;
     expect_len("hvp_out", hvp_out.len(), x.len())?;
     if let Some(out) = &energy_out {

@@ -69,3 +69,27 @@ pub fn worst_z(points: &[f64], mean: [f64; 2], cov: [f64; 4]) -> f64 {
     }
     worst
 }
+
+/// ∫ f(x) dx over [a, b] by Simpson's rule with `n` (even) intervals.
+pub fn simpson(a: f64, b: f64, n: usize, f: impl Fn(f64) -> f64) -> f64 {
+    let h = (b - a) / n as f64;
+    (0..=n)
+        .map(|k| {
+            let weight = if k == 0 || k == n {
+                1.0
+            } else if k % 2 == 1 {
+                4.0
+            } else {
+                2.0
+            };
+            weight * f(a + k as f64 * h)
+        })
+        .sum::<f64>()
+        * h
+        / 3.0
+}
+
+/// ∫ f(x) exp(−(x² − 2)²) dx by Simpson's rule on [−5, 5]: the specification's double well.
+pub fn double_well_integral(f: impl Fn(f64) -> f64) -> f64 {
+    simpson(-5.0, 5.0, 20_000, |x| f(x) * (-(x * x - 2.0).powi(2)).exp())
+}
