@@ -545,14 +545,18 @@ pub unsafe extern "C" fn ebm_sampler_get_energy_trace(
     length_out: *mut i64,
 ) -> ebm_status {
     call("ebm_sampler_get_energy_trace", || unsafe {
-        write_trace(sampler, trace_out, capacity, length_out, |s| s.energy_trace())
+        write_trace(sampler, "trace_out", trace_out, capacity, length_out, |s| {
+            s.energy_trace()
+        })
     })
 }
 
-/// Checks the arguments of a trace getter, then writes the first min(capacity, steps) values
-/// of `trace` into trace_out and the number of steps into *length_out.
+/// Checks the arguments of a variable-length getter, then writes the first
+/// min(capacity, len) values of `trace` into trace_out (named `out_arg`) and their number into
+/// *length_out.
 pub(crate) unsafe fn write_trace(
     sampler: *const ebm_sampler,
+    out_arg: &'static str,
     trace_out: *mut f64,
     capacity: i64,
     length_out: *mut i64,
@@ -563,7 +567,7 @@ pub(crate) unsafe fn write_trace(
     let length_out = unsafe { length_out.as_mut() }.ok_or(Error::null("length_out"))?;
     let trace = trace(&*sampler.lock()?)?;
     let written = trace.len().min(capacity);
-    let out = unsafe { output(trace_out, "trace_out", written)? };
+    let out = unsafe { output(trace_out, out_arg, written)? };
     out.copy_from_slice(&trace[..written]);
     *length_out = i64::try_from(trace.len()).unwrap_or(i64::MAX);
     Ok(())

@@ -183,7 +183,9 @@ pub unsafe extern "C" fn ebm_sampler_get_acceptance_trace(
     length_out: *mut i64,
 ) -> ebm_status {
     call("ebm_sampler_get_acceptance_trace", || unsafe {
-        write_trace(sampler, trace_out, capacity, length_out, |s| s.acceptance_trace())
+        write_trace(sampler, "trace_out", trace_out, capacity, length_out, |s| {
+            s.acceptance_trace()
+        })
     })
 }
 

@@ -7,7 +7,7 @@ use super::args::{count, handle, input, out_pointer, output, store};
 use super::guard::call;
 use super::sampler::ebm_sampler;
 use super::sampler_params::read;
-use super::sampler_run::copy_exact_named;
+use super::sampler_run::{copy_exact_named, write_trace};
 use super::status::ebm_status;
 use crate::error::{Error, Result};
 use crate::exclusive::Exclusive;
@@ -170,15 +170,14 @@ pub unsafe extern "C" fn ebm_sampler_get_temperatures(
     capacity: i64,
     length_out: *mut i64,
 ) -> ebm_status {
-    call("ebm_sampler_get_temperatures", || {
-        let sampler = unsafe { handle(sampler, "sampler")? };
-        let capacity = count("capacity", capacity)?;
-        let length_out = unsafe { length_out.as_mut() }.ok_or(Error::null("length_out"))?;
-        let temperatures = sampler.lock()?.temperatures()?;
-        let written = temperatures.len().min(capacity);
-        let out = unsafe { output(temperatures_out, "temperatures_out", written)? };
-        out.copy_from_slice(&temperatures[..written]);
-        *length_out = i64::try_from(temperatures.len()).unwrap_or(i64::MAX);
-        Ok(())
+    call("ebm_sampler_get_temperatures", || unsafe {
+        write_trace(
+            sampler,
+            "temperatures_out",
+            temperatures_out,
+            capacity,
+            length_out,
+            |s| s.temperatures(),
+        )
     })
 }
