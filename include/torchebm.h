@@ -2301,7 +2301,7 @@ enum ebm_status ebm_sampler_get_momenta_f64(const struct ebm_sampler *sampler,
  *
  * Errors: EBM_ERR_NULL_POINTER (sampler, momenta), EBM_ERR_INVALID_ARGUMENT (chains not
  * initialised, a sampler without momenta), EBM_ERR_LENGTH_MISMATCH (n, dim not the chains'),
- * EBM_ERR_TORCH.
+ * EBM_ERR_NON_FINITE (a NaN or infinite momentum; nothing is changed), EBM_ERR_TORCH.
  */
 enum ebm_status ebm_sampler_set_momenta_f32(struct ebm_sampler *sampler,
                                             const float *momenta,

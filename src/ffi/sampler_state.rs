@@ -84,7 +84,7 @@ unsafe fn set_momenta<T: Real>(sampler: *mut ebm_sampler, values: *const T, n: i
 ///
 /// Errors: EBM_ERR_NULL_POINTER (sampler, momenta), EBM_ERR_INVALID_ARGUMENT (chains not
 /// initialised, a sampler without momenta), EBM_ERR_LENGTH_MISMATCH (n, dim not the chains'),
-/// EBM_ERR_TORCH.
+/// EBM_ERR_NON_FINITE (a NaN or infinite momentum; nothing is changed), EBM_ERR_TORCH.
 #[no_mangle]
 pub unsafe extern "C" fn ebm_sampler_set_momenta_f32(
     sampler: *mut ebm_sampler,

@@ -786,6 +786,12 @@ impl Sampler {
     /// instead of a fresh draw; kinetic Langevin continues with velocities M⁻¹p.
     pub fn set_momenta<T: Real>(&mut self, values: &[T]) -> Result<()> {
         self.check_chain_buffer("momenta", values.len())?;
+        if let Some(i) = values.iter().position(|v| !v.to_f64().is_finite()) {
+            return Err(Error::NonFinite {
+                arg: "momenta",
+                reason: format!("element {i} is {}, momenta must be finite", values[i].to_f64()),
+            });
+        }
         let method = &self.method;
         with_run!(&mut self.engine, run => run.set_momenta(method, values))
     }

@@ -140,6 +140,11 @@ static void test_momenta(void) {
                 "momenta");
     CHECK_FAILS(ebm_sampler_set_momenta_f32(s, NULL, 2, 2), EBM_ERR_NULL_POINTER, "ebm_sampler_set_momenta_f32",
                 "momenta");
+    float bad[4] = {1, NAN, 0, 0};
+    CHECK_FAILS(ebm_sampler_set_momenta_f32(s, bad, 2, 2), EBM_ERR_NON_FINITE, "ebm_sampler_set_momenta_f32",
+                "momenta");
+    CHECK_OK(ebm_sampler_get_momenta_f32(s, back, 2, 2));
+    for (int i = 0; i < 4; i++) CHECK(isfinite(back[i]));
     CHECK_FAILS(ebm_sampler_get_momenta_f32(s, back, 2, 3), EBM_ERR_LENGTH_MISMATCH, "ebm_sampler_get_momenta_f32",
                 "momenta_out");
     CHECK_FAILS(ebm_sampler_get_momenta_f32(s, back, 2, 0), EBM_ERR_INVALID_ARGUMENT, "ebm_sampler_get_momenta_f32",
