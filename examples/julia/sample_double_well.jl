@@ -7,7 +7,7 @@ using TorchEBM
 well = double_well_energy(a = 1.0, b = 2.0)          # E(x) = sum_i (x_i^2 - 2)^2
 sampler = mala_sampler(well; step_size = 0.05, adapt_steps = 200, seed = 42)
 
-X = sample(sampler, 2, 1000; n_steps = 2000)           # (dim, n): one chain per column
+X = TorchEBM.sample(sampler, 2, 1000; n_steps = 2000)           # (dim, n): one chain per column
 st = TorchEBM.stats(sampler)
 println("acceptance $(round(st.mean_acceptance; digits = 3)), step size $(round(st.step_size; digits = 4))")
 

@@ -10,20 +10,28 @@ exactly the C library's row-major `(n, dim)` buffer, so arrays are passed withou
 The library is found through the environment variable `TORCHEBM_LIB` (a path to
 `libtorchebm.so`), else the preference set by [`TorchEBM.set_library!`](@ref), else the
 system's search path. See `src/library.jl`.
+
+Names that other packages own are extended, not shadowed: `TorchEBM.sample` is not exported
+(AbstractMCMC's `sample` is the ecosystem's), the energy gradient is `energy_gradient` (not
+Zygote's `gradient`). With the weak dependencies loaded, package extensions (ext/) make an
+[`Energy`](@ref) (or a [`LogDensity`](@ref)) a LogDensityProblems log density, a
+[`Sampler`](@ref) an AbstractMCMC sampler, and `energy` differentiable by ChainRulesCore
+(Zygote, Turing).
 """
 module TorchEBM
 
 using Libdl
 using Preferences
+using Random: AbstractRNG
 
 export TorchEBMError, free!,
        Energy, gaussian_energy, double_well_energy, harmonic_energy, rosenbrock_energy,
        ackley_energy, rastrigin_energy, himmelblau_energy, booth_energy,
        styblinski_tang_energy, gaussian_mixture_energy, composite_energy, user_energy,
-       energy, energy!, gradient, gradient!, energy_and_gradient, energy_and_gradient!,
+       energy, energy!, energy_gradient, energy_gradient!, energy_and_gradient, energy_and_gradient!,
        hvp, hvp!, energy_gradient_hvp, energy_gradient_hvp!,
        Sampler, langevin_sampler, mala_sampler, hmc_sampler, kinetic_langevin_sampler, nuts_sampler,
-       init!, run!, run_trajectory!, samples, samples!, sample, sample!, sample_chain,
+       init!, run!, run_trajectory!, samples, samples!, sample_chain,
        step!, stats, acceptance_rates, non_finite_chains, divergences, energy_trace, reseed!,
        acceptance_trace, energies, inverse_mass, momenta, set_momenta!, set_samples!, refresh!,
        parallel_tempering, temperatures, swap_acceptance,
@@ -37,7 +45,8 @@ export TorchEBMError, free!,
        set_allreduce!,
        dataset, dataset!, render_png,
        rhat, ess_bulk, ess_tail, autocorrelation,
-       ais_estimate
+       ais_estimate,
+       LogDensity
 
 include("library.jl")
 include("errors.jl")
@@ -51,5 +60,6 @@ include("distributed.jl")
 include("misc.jl")
 include("diagnostics.jl")
 include("ais.jl")
+include("logdensity.jl")
 
 end # module

@@ -9,40 +9,51 @@
 # code (nonzero) that the header specifies.
 
 const _ROOTS = IdDict{Any, Nothing}()
-const _ROOTS_LOCK = Threads.SpinLock()
+# A ReentrantLock: waiting for it yields to other tasks instead of spinning, it disables
+# finalizers on its task while held, and a task that holds it may take it again. That last
+# property is what the handles' finalizers rely on (see _finalize).
+const _ROOTS_LOCK = ReentrantLock()
 
-# Finalizers are disabled while the lock is held, so a finalizer that frees a user energy
-# (and so runs _free_user_data on this thread) cannot deadlock on it.
 function _root!(x)
-    GC.enable_finalizers(false)
-    lock(_ROOTS_LOCK)
-    try
+    lock(_ROOTS_LOCK) do
         _ROOTS[x] = nothing
-    finally
-        unlock(_ROOTS_LOCK)
-        GC.enable_finalizers(true)
     end
     return x
 end
 
 function _unroot!(x)
-    GC.enable_finalizers(false)
-    lock(_ROOTS_LOCK)
-    try
+    lock(_ROOTS_LOCK) do
         delete!(_ROOTS, x)
-    finally
-        unlock(_ROOTS_LOCK)
-        GC.enable_finalizers(true)
     end
     return nothing
 end
 
 "Number of Julia objects currently rooted for the library (user energies alive in C)."
-rooted_count() = (lock(_ROOTS_LOCK); try length(_ROOTS) finally unlock(_ROOTS_LOCK) end)
+rooted_count() = lock(() -> length(_ROOTS), _ROOTS_LOCK)
 
+# The finalizer of every handle type. Freeing a handle may make the library call free_fn
+# (_free_user_data), which takes _ROOTS_LOCK; a finalizer must not wait for a lock (it may
+# not yield), so it takes the lock only if it is free now and otherwise re-registers itself
+# to run at a later collection (the strategy of the Julia manual's "Safe use of
+# Finalizers"). While it holds the lock, the nested lock in _unroot! is a re-entry.
+function _finalize(handle)
+    if !trylock(_ROOTS_LOCK)
+        finalizer(_finalize, handle)
+        return nothing
+    end
+    try
+        free!(handle)
+    finally
+        unlock(_ROOTS_LOCK)
+    end
+    return nothing
+end
+
+# A user energy: `f(X)` returns the energies of the columns of X; `fg!(E, G, X)`, when given,
+# writes energies and gradients. Both are called once per batch of points.
 mutable struct _UserEnergy
-    f::Any          # x::AbstractVector{Float64} -> energy
-    grad::Any       # x -> gradient vector (length dim), or nothing for finite differences
+    f::Any
+    energy_and_gradient::Any    # fg!, or nothing: the library uses finite differences of f
     dim::Int
 end
 
@@ -58,16 +69,31 @@ function _report_callback_error(what::AbstractString, err)
     return nothing
 end
 
+# Function barriers: the trampolines look the user's function up once per batch (one dynamic
+# call); these are compiled for its concrete type.
+function _batch_energies!(E::Vector{Float64}, f::F, X::Matrix{Float64}) where {F}
+    values = f(X)
+    length(values) == length(E) ||
+        throw(DimensionMismatch("the energy function returned $(length(values)) values for $(length(E)) points " *
+                                "(it gets a (dim, n) matrix and returns the n energies)"))
+    E .= values
+    return nothing
+end
+
+function _batch_energies_and_gradients!(E::Vector{Float64}, G::Matrix{Float64}, fg!::F,
+                                        X::Matrix{Float64}) where {F}
+    fg!(E, G, X)
+    return nothing
+end
+
 function _energy_trampoline(x::Ptr{Cdouble}, n::Int64, dim::Int64, energy_out::Ptr{Cdouble},
                             user_data::Ptr{Cvoid})::Int32
     try
         n == 0 && return Int32(0)
         data = unsafe_pointer_to_objref(user_data)::_UserEnergy
-        X = unsafe_wrap(Array, x, (Int(dim), Int(n)))
+        X = unsafe_wrap(Array, x, (Int(dim), Int(n)))          # read-only: the library's buffer
         E = unsafe_wrap(Array, energy_out, Int(n))
-        for i in 1:Int(n)
-            E[i] = Float64(data.f(view(X, :, i)))
-        end
+        _batch_energies!(E, data.f, X)
         return Int32(0)
     catch err
         _report_callback_error("Julia energy", err)
@@ -83,16 +109,10 @@ function _energy_gradient_trampoline(x::Ptr{Cdouble}, n::Int64, dim::Int64, ener
         X = unsafe_wrap(Array, x, (Int(dim), Int(n)))
         E = unsafe_wrap(Array, energy_out, Int(n))
         G = unsafe_wrap(Array, gradient_out, (Int(dim), Int(n)))
-        for i in 1:Int(n)
-            xi = view(X, :, i)
-            E[i] = Float64(data.f(xi))
-            g = data.grad(xi)
-            length(g) == dim || throw(DimensionMismatch("gradient returned $(length(g)) values, expected $dim"))
-            G[:, i] .= g
-        end
+        _batch_energies_and_gradients!(E, G, data.energy_and_gradient, X)
         return Int32(0)
     catch err
-        _report_callback_error("Julia gradient", err)
+        _report_callback_error("Julia energy and gradient", err)
         return Int32(1)
     end
 end
@@ -106,21 +126,30 @@ function _free_user_data(user_data::Ptr{Cvoid})::Cvoid
 end
 
 """
-    user_energy(f, dim; gradient = nothing) -> Energy
+    user_energy(f, dim; energy_and_gradient = nothing) -> Energy
 
-A Julia function as an energy of points of dimension `dim`: `f(x)` gets one point `x` (an
-`AbstractVector{Float64}` view, valid only during the call) and returns its energy;
-`gradient(x)`, when given, returns grad_x E at x (a vector of length dim); without it the
-library uses finite differences. An exception thrown by `f` or `gradient` makes the library
-call fail with a [`TorchEBMError`](@ref) of status `EBM_ERR_CALLBACK` whose message contains
-the exception. `f` may be called from several threads at once when the energy is evaluated
-concurrently. Calls that evaluate a user energy are never made GC-safe (see `@ebm_blocking`).
+A Julia function as an energy of points of dimension `dim`, called with a whole batch of
+points at a time (never once per point):
+
+  * `f(X)` gets a `(dim, n)` `Matrix{Float64}` (point i is column i) and returns the `n`
+    energies (any `AbstractVector` of length n), e.g. `X -> vec(sum(abs2, X; dims = 1)) ./ 2`.
+    A function of one point `g(x)` becomes one with `X -> map(g, eachcol(X))`.
+  * `energy_and_gradient`, when given, is `fg!(E, G, X)`: it writes the n energies into the
+    `Vector{Float64}` `E` and the energy gradients grad_x E (not the scores) into the
+    `(dim, n)` `Matrix{Float64}` `G`, column i for point i. Without it the library takes
+    finite differences of `f`.
+
+`X`, `E` and `G` are the library's buffers, valid only during the call; do not keep them or
+write into `X`. An exception thrown by `f` or `fg!` makes the library call fail with a
+[`TorchEBMError`](@ref) of status `EBM_ERR_CALLBACK` whose message contains it. The functions
+may be called from several threads at once when the energy is evaluated concurrently. Calls
+that evaluate a user energy are never made GC-safe (see `@ebm_blocking`).
 """
-function user_energy(f, dim::Integer; gradient = nothing)
+function user_energy(f, dim::Integer; energy_and_gradient = nothing)
     dim >= 1 || throw(ArgumentError("user_energy: dim must be >= 1, got $dim"))
-    data = _UserEnergy(f, gradient, Int(dim))
+    data = _UserEnergy(f, energy_and_gradient, Int(dim))
     efn = @cfunction(_energy_trampoline, Int32, (Ptr{Cdouble}, Int64, Int64, Ptr{Cdouble}, Ptr{Cvoid}))
-    gfn = gradient === nothing ? C_NULL :
+    gfn = energy_and_gradient === nothing ? C_NULL :
           @cfunction(_energy_gradient_trampoline, Int32,
                      (Ptr{Cdouble}, Int64, Int64, Ptr{Cdouble}, Ptr{Cdouble}, Ptr{Cvoid}))
     ffn = @cfunction(_free_user_data, Cvoid, (Ptr{Cvoid},))

@@ -18,7 +18,7 @@ mutable struct Energy
     function Energy(ptr::Ptr{Cvoid}; calls_julia::Bool = false, deps::Vector{Any} = Any[])
         ptr == C_NULL && throw(ArgumentError("Energy: NULL handle"))
         e = new(ptr, 0, calls_julia, deps)
-        finalizer(free!, e)
+        finalizer(_finalize, e)
         dim = Ref{Int64}(0)
         check(@ccall libtorchebm.ebm_energy_dim(e::Ptr{Cvoid}, dim::Ptr{Int64})::Cint)
         e.dim = Int(dim[])
@@ -252,31 +252,33 @@ _float64(X::AbstractMatrix) = Matrix{Float64}(X)
 _float64(x::AbstractVector) = Vector{Float64}(x)
 
 """
-    gradient!(G::Matrix{T}, e::Energy, X::Matrix{T})
+    energy_gradient!(G::Matrix{T}, e::Energy, X::Matrix{T})
 
 Writes grad_x E (the gradient of the ENERGY, not the score) at each column of X into G, a
-matrix of the same size; returns G.
+matrix of the same size; returns G. (Not named `gradient!`, so that it does not collide with
+the automatic-differentiation packages' `gradient`; with ChainRulesCore loaded, Zygote's
+`gradient` differentiates through [`energy`](@ref) using it.)
 """
-function gradient!(G::Matrix{Float64}, e::Energy, X::Matrix{Float64})
-    d, n = _points(e, X, "gradient!")
-    _check_len("gradient!", "G", size(G), size(X))
+function energy_gradient!(G::Matrix{Float64}, e::Energy, X::Matrix{Float64})
+    d, n = _points(e, X, "energy_gradient!")
+    _check_len("energy_gradient!", "G", size(G), size(X))
     check(@ebm_blocking e.calls_julia libtorchebm.ebm_energy_gradient_f64(e::Ptr{Cvoid}, X::Ptr{Cdouble}, n::Int64,
                                                                          d::Int64, G::Ptr{Cdouble})::Cint)
     return G
 end
 
-function gradient!(G::Matrix{Float32}, e::Energy, X::Matrix{Float32})
-    d, n = _points(e, X, "gradient!")
-    _check_len("gradient!", "G", size(G), size(X))
+function energy_gradient!(G::Matrix{Float32}, e::Energy, X::Matrix{Float32})
+    d, n = _points(e, X, "energy_gradient!")
+    _check_len("energy_gradient!", "G", size(G), size(X))
     check(@ebm_blocking e.calls_julia libtorchebm.ebm_energy_gradient_f32(e::Ptr{Cvoid}, X::Ptr{Cfloat}, n::Int64,
                                                                          d::Int64, G::Ptr{Cfloat})::Cint)
     return G
 end
 
-"Gradients grad_x E at the columns of X (or at one point x)."
-gradient(e::Energy, X::Matrix{T}) where {T <: FloatType} = gradient!(similar(X), e, X)
-gradient(e::Energy, x::Vector{T}) where {T <: FloatType} = vec(gradient(e, reshape(x, :, 1)))
-gradient(e::Energy, X::AbstractVecOrMat{<:Real}) = gradient(e, _float64(X))
+"Energy gradients grad_x E at the columns of X (or at one point x)."
+energy_gradient(e::Energy, X::Matrix{T}) where {T <: FloatType} = energy_gradient!(similar(X), e, X)
+energy_gradient(e::Energy, x::Vector{T}) where {T <: FloatType} = vec(energy_gradient(e, reshape(x, :, 1)))
+energy_gradient(e::Energy, X::AbstractVecOrMat{<:Real}) = energy_gradient(e, _float64(X))
 
 """
     energy_and_gradient!(E, G, e, X) -> (E, G)

@@ -79,6 +79,7 @@ dataset_default_params(kind) =
 """
     dataset!(X::Matrix{T}, kind; seed=0, kwargs...)   fills the (2, n) matrix X
     dataset(kind, n; eltype=Float32, seed=0, kwargs...) -> Matrix{T} (2, n)
+    dataset(rng::AbstractRNG, kind, n; ...)            seeded with rand(rng, UInt64)
 
 A 2-D toy dataset as TorchEBM 0.8.9 generates it: `kind` is one of `:gaussian_mixture`,
 `:eight_gaussians`, `:two_moons`, `:swiss_roll`, `:circle`, `:checkerboard`, `:pinwheel`,
@@ -102,6 +103,17 @@ end
 
 dataset(kind, n::Integer; eltype::Type{T} = Float32, kwargs...) where {T <: FloatType} =
     dataset!(Matrix{T}(undef, 2, n), kind; kwargs...)
+
+"""
+    dataset(rng::AbstractRNG, kind, n; eltype=Float32, kwargs...) -> Matrix{T} (2, n)
+
+`dataset(kind, n; seed = rand(rng, UInt64), ...)`: the points drawn with a seed taken from a
+Julia random number generator.
+"""
+function dataset(rng::AbstractRNG, kind, n::Integer; kwargs...)
+    haskey(kwargs, :seed) && throw(ArgumentError("dataset: give either a random number generator or the keyword seed, not both"))
+    return dataset(kind, n; seed = rand(rng, UInt64), kwargs...)
+end
 
 # --- pictures ----------------------------------------------------------------------------
 

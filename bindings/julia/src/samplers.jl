@@ -20,7 +20,7 @@ mutable struct Sampler
     function Sampler(ptr::Ptr{Cvoid}, energy::Energy)
         ptr == C_NULL && throw(ArgumentError("Sampler: NULL handle"))
         s = new(ptr, energy, nothing, 0, 0, Float64, nothing)
-        return finalizer(free!, s)
+        return finalizer(_finalize, s)
     end
 end
 
@@ -55,8 +55,15 @@ function _rng_code(rng)
     rng isa Integer && return Int32(rng)
     rng === :per_chain && return EBM_RNG_PER_CHAIN
     rng === :torch && return EBM_RNG_TORCH
+    rng isa AbstractRNG && throw(ArgumentError(
+        "the keyword rng chooses the library's random streams (:per_chain or :torch); to seed a " *
+        "sampler from a Julia random number generator, pass it first: langevin_sampler(rng, e; ...)"))
     throw(ArgumentError("rng must be :per_chain or :torch, got $(repr(rng))"))
 end
+
+# The sampler constructors' `f(rng::AbstractRNG, e; kwargs...)` methods seed the library's
+# streams with `rand(rng, UInt64)`; a seed keyword as well is a contradiction.
+_seed_and_rng(what) = ArgumentError("$what: give either a random number generator or the keyword seed, not both")
 
 function _adapt_mass_code(a)
     a isa Integer && return Int32(a)
@@ -105,6 +112,12 @@ function langevin_sampler(e::Energy; kwargs...)
     return Sampler(out[], e)
 end
 
+# Seeded from `rng` (`seed = rand(rng, UInt64)`), for code that passes a Julia AbstractRNG.
+function langevin_sampler(rng::AbstractRNG, e::Energy; kwargs...)
+    haskey(kwargs, :seed) && throw(_seed_and_rng("langevin_sampler"))
+    return langevin_sampler(e; seed = rand(rng, UInt64), kwargs...)
+end
+
 """
     mala_sampler(e; step_size=0.01, temperature=1, adapt_steps=0, target_accept=0.574, seed=0, rng, device)
 
@@ -115,6 +128,12 @@ function mala_sampler(e::Energy; kwargs...)
     out = _out_handle()
     check(@ccall libtorchebm.ebm_mala_new(e::Ptr{Cvoid}, p::Ptr{ebm_mala_params}, out::Ptr{Ptr{Cvoid}})::Cint)
     return Sampler(out[], e)
+end
+
+# Seeded from `rng` (`seed = rand(rng, UInt64)`), for code that passes a Julia AbstractRNG.
+function mala_sampler(rng::AbstractRNG, e::Energy; kwargs...)
+    haskey(kwargs, :seed) && throw(_seed_and_rng("mala_sampler"))
+    return mala_sampler(e; seed = rand(rng, UInt64), kwargs...)
 end
 
 """
@@ -140,6 +159,12 @@ function hmc_sampler(e::Energy; mass = nothing, kwargs...)
     return Sampler(out[], e)
 end
 
+# Seeded from `rng` (`seed = rand(rng, UInt64)`), for code that passes a Julia AbstractRNG.
+function hmc_sampler(rng::AbstractRNG, e::Energy; kwargs...)
+    haskey(kwargs, :seed) && throw(_seed_and_rng("hmc_sampler"))
+    return hmc_sampler(e; seed = rand(rng, UInt64), kwargs...)
+end
+
 """
     nuts_sampler(e; step_size=0.1, max_tree_depth=10, mass=nothing, temperature=1, adapt_steps=0,
                  target_accept=0.8, adapt_mass=:none, seed=0, rng=:per_chain, device=-1, first_chain=0)
@@ -160,6 +185,12 @@ function nuts_sampler(e::Energy; mass = nothing, kwargs...)
     return Sampler(out[], e)
 end
 
+# Seeded from `rng` (`seed = rand(rng, UInt64)`), for code that passes a Julia AbstractRNG.
+function nuts_sampler(rng::AbstractRNG, e::Energy; kwargs...)
+    haskey(kwargs, :seed) && throw(_seed_and_rng("nuts_sampler"))
+    return nuts_sampler(e; seed = rand(rng, UInt64), kwargs...)
+end
+
 """
     kinetic_langevin_sampler(e; step_size=0.01, friction=1, mass=nothing, temperature=1, seed=0, ...)
 
@@ -176,6 +207,12 @@ function kinetic_langevin_sampler(e::Energy; mass = nothing, kwargs...)
                                                           out::Ptr{Ptr{Cvoid}})::Cint)
     end
     return Sampler(out[], e)
+end
+
+# Seeded from `rng` (`seed = rand(rng, UInt64)`), for code that passes a Julia AbstractRNG.
+function kinetic_langevin_sampler(rng::AbstractRNG, e::Energy; kwargs...)
+    haskey(kwargs, :seed) && throw(_seed_and_rng("kinetic_langevin_sampler"))
+    return kinetic_langevin_sampler(e; seed = rand(rng, UInt64), kwargs...)
 end
 
 "Default `ebm_tempering_params`."
@@ -231,7 +268,7 @@ function _chain_dims(s::Sampler, d::Integer, n::Integer, what)
 end
 
 function _initialised(s::Sampler, what)
-    s.n > 0 || throw(ArgumentError("$what: the chains are not initialised (call init!, sample or sample_chain first)"))
+    s.n > 0 || throw(ArgumentError("$what: the chains are not initialised (call init!, TorchEBM.sample or sample_chain first)"))
     return nothing
 end
 
@@ -347,10 +384,14 @@ end
 samples(s::Sampler) = (_initialised(s, "samples"); samples!(Matrix{s.eltype}(undef, s.dim, s.n), s))
 
 """
-    sample!(X::Matrix{T}, s; n_steps)   chains from N(0, I), final states into X (dim, n)
-    sample(s, dim, n; n_steps, eltype=Float64) -> Matrix
+    TorchEBM.sample!(X::Matrix{T}, s; n_steps)   chains from N(0, I), final states into X (dim, n)
+    TorchEBM.sample(s, dim, n; n_steps, eltype=Float64) -> Matrix
+    TorchEBM.sample(rng::AbstractRNG, s, dim, n; n_steps, eltype=Float64)   reseeded from rng first
 
-The specification's `sample(n_samples, dim, n_steps)`.
+The specification's `sample(n_samples, dim, n_steps)`. Not exported: `sample` is the
+ecosystem's verb (`StatsBase.sample`, which AbstractMCMC re-exports), so write
+`TorchEBM.sample`, or load AbstractMCMC, whose `sample` then has these methods too and
+steps a sampler as an `AbstractMCMC.AbstractSampler` (ext/TorchEBMAbstractMCMCExt.jl).
 """
 function sample!(X::Matrix{Float64}, s::Sampler; n_steps::Integer)
     d, n = size(X)
@@ -372,6 +413,9 @@ end
 
 sample(s::Sampler, dim::Integer, n::Integer; n_steps::Integer, eltype::Type{T} = Float64) where {T <: FloatType} =
     sample!(Matrix{T}(undef, dim, n), s; n_steps = n_steps)
+sample(rng::AbstractRNG, s::Sampler, dim::Integer, n::Integer; n_steps::Integer,
+       eltype::Type{T} = Float64) where {T <: FloatType} =
+    sample(reseed!(s, rng), dim, n; n_steps = n_steps, eltype = eltype)
 
 """
     sample_chain(s, X0::Matrix{T}; n_steps, thin=0) -> (X, trajectory)
@@ -583,11 +627,19 @@ function refresh!(s::Sampler)
     return s
 end
 
-"Restarts the sampler's random streams from `seed`; the chains keep their states."
+"""
+    reseed!(s, seed::Integer)
+    reseed!(s, rng::AbstractRNG)
+
+Restarts the sampler's random streams from `seed`, or from `rand(rng, UInt64)`; the chains
+keep their states.
+"""
 function reseed!(s::Sampler, seed::Integer)
     check(@ccall libtorchebm.ebm_sampler_reseed(s::Ptr{Cvoid}, seed::UInt64)::Cint)
     return s
 end
+
+reseed!(s::Sampler, rng::AbstractRNG) = reseed!(s, rand(rng, UInt64))
 
 """
     set_progress_callback!(s, f; interval=1)

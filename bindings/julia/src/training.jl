@@ -14,7 +14,7 @@ mutable struct CDLoss
     last_n::Int             # negatives of the last computed loss, 0 before
     function CDLoss(ptr::Ptr{Cvoid}, model::Energy, sampler::Sampler, n_negatives::Integer)
         ptr == C_NULL && throw(ArgumentError("CDLoss: NULL handle"))
-        return finalizer(free!, new(ptr, model, sampler, n_negatives, 0))
+        return finalizer(_finalize, new(ptr, model, sampler, n_negatives, 0))
     end
 end
 
@@ -29,7 +29,7 @@ mutable struct ScoreMatching
     energy::Energy
     function ScoreMatching(ptr::Ptr{Cvoid}, energy::Energy)
         ptr == C_NULL && throw(ArgumentError("ScoreMatching: NULL handle"))
-        return finalizer(free!, new(ptr, energy))
+        return finalizer(_finalize, new(ptr, energy))
     end
 end
 
@@ -45,7 +45,7 @@ mutable struct Optimizer
     allreduce::Union{Nothing, _AllReduce}   # set_allreduce!: data-parallel steps
     function Optimizer(ptr::Ptr{Cvoid}, model::Energy)
         ptr == C_NULL && throw(ArgumentError("Optimizer: NULL handle"))
-        return finalizer(free!, new(ptr, model, nothing))
+        return finalizer(_finalize, new(ptr, model, nothing))
     end
 end
 

@@ -1,8 +1,11 @@
 # Run with the library located by TORCHEBM_LIB (or the set_library! preference):
 #   TORCHEBM_LIB=$PWD/target/release/libtorchebm.so julia --project=bindings/julia -e 'using Pkg; Pkg.test()'
 using Test
+using Random
 using TorchEBM
 using TorchEBM: TorchEBMError
+# The weak dependencies: loading them loads the package extensions (ext/) tested at the end.
+using LogDensityProblems, AbstractMCMC, ChainRulesCore
 
 const T = TorchEBM
 
@@ -49,14 +52,14 @@ end
     @test hvp(dw, X, V) ≈ expectH
     @test hvp(dw, X[:, 2], V[:, 2]) ≈ expectH[:, 2]
     E, G, H = energy_gradient_hvp(dw, X, V)
-    @test E ≈ energy(dw, X) && G ≈ gradient(dw, X) && H ≈ expectH
+    @test E ≈ energy(dw, X) && G ≈ energy_gradient(dw, X) && H ≈ expectH
     @test hvp(dw, Float32.(X), Float32.(V)) isa Matrix{Float32}
     @test hvp(dw, Float32.(X), Float32.(V)) ≈ Float32.(expectH) rtol = 1e-5
     Hbuf = zeros(2, 3)
     @test hvp!(Hbuf, dw, X, V) === Hbuf && Hbuf ≈ expectH
     g = gaussian_energy([1.0, -1.0], [2.0 0.0; 0.0 0.5])
     @test hvp(g, X, V) ≈ [0.5, 2.0] .* V             # the precision times v
-    @test_throws TorchEBMError hvp(user_energy(x -> sum(abs2, x), 2), X, V)
+    @test_throws TorchEBMError hvp(user_energy(X -> vec(sum(abs2, X; dims = 1)), 2), X, V)
 end
 
 @testset "analytic energies: closed forms" begin
@@ -67,33 +70,33 @@ end
     expectE = [1.5 * sum((X[:, i] .^ 2 .- 2.0) .^ 2) for i in 1:3]
     expectG = 1.5 .* 4 .* X .* (X .^ 2 .- 2.0)
     @test energy(dw, X) ≈ expectE
-    @test gradient(dw, X) ≈ expectG
+    @test energy_gradient(dw, X) ≈ expectG
     E, G = energy_and_gradient(dw, X)
     @test E ≈ expectE && G ≈ expectG
     e2, g2 = energy_and_gradient(dw, X[:, 2])                # one point
     @test e2 ≈ expectE[2] && g2 ≈ expectG[:, 2]
     @test energy(dw, X[:, 2]) ≈ expectE[2]
-    @test gradient(dw, X[:, 3]) ≈ expectG[:, 3]
+    @test energy_gradient(dw, X[:, 3]) ≈ expectG[:, 3]
     # Float32 without conversion
     X32 = Float32.(X)
     @test energy(dw, X32) isa Vector{Float32}
     @test energy(dw, X32) ≈ Float32.(expectE) rtol = 1e-5
-    @test gradient(dw, X32) ≈ Float32.(expectG) rtol = 1e-5
+    @test energy_gradient(dw, X32) ≈ Float32.(expectG) rtol = 1e-5
     # in place
     Gbuf = zeros(2, 3)
-    @test gradient!(Gbuf, dw, X) === Gbuf && Gbuf ≈ expectG
+    @test energy_gradient!(Gbuf, dw, X) === Gbuf && Gbuf ≈ expectG
     # empty batch
     @test energy(dw, zeros(2, 0)) == Float64[]
 
     h = harmonic_energy(k = 3.0)
     @test energy(h, X) ≈ [1.5 * sum(abs2, X[:, i]) for i in 1:3]
-    @test gradient(h, X) ≈ 3.0 .* X
+    @test energy_gradient(h, X) ≈ 3.0 .* X
 
     g = gaussian_energy([1.0, -1.0], [2.0 0.0; 0.0 0.5])
     @test T.dim(g) == 2
     @test energy(g, [1.0, -1.0]) ≈ 0.0 atol = 1e-12
     @test energy(g, [3.0, 0.0]) ≈ 0.5 * (4 / 2 + 1 / 0.5)
-    @test gradient(g, [3.0, 0.0]) ≈ [1.0, 2.0]
+    @test energy_gradient(g, [3.0, 0.0]) ≈ [1.0, 2.0]
 
     hb = himmelblau_energy()
     @test energy(hb, [3.0, 2.0]) ≈ 0.0 atol = 1e-12
@@ -126,7 +129,7 @@ end
     @test_throws ArgumentError gaussian_energy([0.0, 0.0], ones(3, 3))
     hb = himmelblau_energy()
     @test_throws ArgumentError energy(hb, zeros(3, 4))             # dim 3 for a dim-2 energy
-    @test_throws ArgumentError gradient!(zeros(2, 3), hb, zeros(2, 4))
+    @test_throws ArgumentError energy_gradient!(zeros(2, 3), hb, zeros(2, 4))
     @test_throws ArgumentError energy!(zeros(3), hb, zeros(2, 4))
     @test_throws ArgumentError composite_energy(Energy[])
     free!(hb)
@@ -138,32 +141,54 @@ end
 
 @testset "user energies" begin
     before = T.rooted_count()
-    ue = user_energy(x -> 0.5 * sum(abs2, x), 3)
+    half_sq(X) = vec(sum(abs2, X; dims = 1)) ./ 2          # a batch: the energies of the columns
+    ue = user_energy(half_sq, 3)
     @test T.kind(ue) == "callback"
     @test T.dim(ue) == 3
     @test T.rooted_count() == before + 1
     X = [1.0 0.0; -2.0 1.0; 0.5 3.0]
     @test energy(ue, X) ≈ [0.5 * sum(abs2, X[:, i]) for i in 1:2]
-    @test gradient(ue, X) ≈ X atol = 1e-6                         # finite differences
+    @test energy_gradient(ue, X) ≈ X atol = 1e-6                  # finite differences
     @test energy(ue, Float32.(X)) ≈ Float32[2.625, 5.0]
-    ug = user_energy(x -> sum(x .^ 4), 2; gradient = x -> 4 .* x .^ 3)
-    @test gradient(ug, [1.0 2.0; -1.0 0.5]) ≈ 4 .* [1.0 2.0; -1.0 0.5] .^ 3
+    # f is called once per batch, with all the points as one (dim, n) matrix
+    batch_sizes = Int[]
+    counted = user_energy(X -> (push!(batch_sizes, size(X, 2)); half_sq(X)), 3)
+    energy(counted, zeros(3, 7))
+    @test batch_sizes == [7]
+    # the energy-and-gradient form fills E and G in place
+    function quartic!(E, G, X)
+        E .= vec(sum(X .^ 4; dims = 1))
+        G .= 4 .* X .^ 3
+        return nothing
+    end
+    ug = user_energy(X -> vec(sum(X .^ 4; dims = 1)), 2; energy_and_gradient = quartic!)
+    @test energy_gradient(ug, [1.0 2.0; -1.0 0.5]) ≈ 4 .* [1.0 2.0; -1.0 0.5] .^ 3
+    E, G = energy_and_gradient(ug, [1.0 2.0; -1.0 0.5])
+    @test E ≈ [2.0, 16.0625] && G ≈ 4 .* [1.0 2.0; -1.0 0.5] .^ 3
+    # a point-wise function, batched by the caller
+    banana(x) = 0.5 * (x[1]^2 / 4 + (x[2] - 0.25 * x[1]^2)^2)
+    pointwise = user_energy(X -> map(banana, eachcol(X)), 2)
+    @test energy(pointwise, [2.0 0.0; 1.0 1.0]) ≈ [0.5, 0.5]
     # an exception in the Julia function becomes EBM_ERR_CALLBACK, not a crash
-    bad = user_energy(x -> error("boom in user code"), 2)
+    bad = user_energy(X -> error("boom in user code"), 2)
     err = status_of(() -> energy(bad, zeros(2, 2)))
     @test err.status == T.EBM_ERR_CALLBACK
     @test occursin("boom in user code", err.message)
-    wrong = user_energy(x -> 1.0, 2; gradient = x -> [1.0])       # wrong gradient length
-    @test status_of(() -> gradient(wrong, zeros(2, 1))).status == T.EBM_ERR_CALLBACK
+    short = user_energy(X -> [1.0], 2)                                 # 1 energy for 3 points
+    err = status_of(() -> energy(short, zeros(2, 3)))
+    @test err.status == T.EBM_ERR_CALLBACK && occursin("returned 1 values for 3 points", err.message)
+    wrong = user_energy(X -> zeros(size(X, 2)), 2; energy_and_gradient = (E, G, X) -> G[3, 1])  # out of bounds
+    @test status_of(() -> energy_gradient(wrong, zeros(2, 1))).status == T.EBM_ERR_CALLBACK
     # sampling a user energy: a 1-D standard normal
-    s = langevin_sampler(user_energy(x -> 0.5 * x[1]^2, 1); step_size = 0.05, seed = 3)
-    Y = sample(s, 1, 500; n_steps = 200)
+    s = langevin_sampler(user_energy(X -> 0.5 .* X[1, :] .^ 2, 1); step_size = 0.05, seed = 3)
+    Y = T.sample(s, 1, 500; n_steps = 200)
     @test abs(sum(Y) / length(Y)) < 0.2
     # a composite holding a user energy keeps its data rooted until both are gone
     c = composite_energy([ue, harmonic_energy()])
     free!(ue)
     @test energy(c, X) ≈ 2 .* [0.5 * sum(abs2, X[:, i]) for i in 1:2]
     free!(c); free!(ug); free!(bad); free!(wrong); free!(s); free!(s.energy)
+    free!(counted); free!(pointwise); free!(short)
     GC.gc(); GC.gc()
     @test T.rooted_count() == before
 end
@@ -172,7 +197,7 @@ end
     h = harmonic_energy()
     s = langevin_sampler(h; step_size = 0.01, seed = 1)
     @test T.kind(s) == "langevin"
-    X = sample(s, 2, 4000; n_steps = 400)
+    X = T.sample(s, 2, 4000; n_steps = 400)
     @test size(X) == (2, 4000)
     m = sum(X; dims = 2) ./ 4000
     v = sum(abs2, X .- m; dims = 2) ./ 4000
@@ -184,7 +209,7 @@ end
     @test samples(s) == X
     # reproducible from the seed
     s2 = langevin_sampler(h; step_size = 0.01, seed = 1)
-    @test sample(s2, 2, 4000; n_steps = 400) == X
+    @test T.sample(s2, 2, 4000; n_steps = 400) == X
     # Float32 chains, init!/run!/samples
     init!(s2, zeros(Float32, 2, 10))
     run!(s2, 5)
@@ -204,7 +229,7 @@ end
     @test any(Y .!= 0)
     # MALA: acceptance in [0, 1]
     mala = mala_sampler(h; step_size = 0.5, seed = 2)
-    sample(mala, 2, 100; n_steps = 50)
+    T.sample(mala, 2, 100; n_steps = 50)
     r = acceptance_rates(mala)
     @test length(r) == 100 && all(0 .<= r .<= 1)
     @test 0 < T.stats(mala).mean_acceptance <= 1
@@ -213,7 +238,7 @@ end
     @test status_of(() -> acceptance_rates(s2)).status == T.EBM_ERR_INVALID_ARGUMENT
     # HMC with a mass, kinetic Langevin
     hmc = hmc_sampler(h; step_size = 0.1, n_leapfrog_steps = 5, mass = [1.0, 2.0], seed = 4)
-    Z = sample(hmc, 2, 2000; n_steps = 100)
+    Z = T.sample(hmc, 2, 2000; n_steps = 100)
     @test all(abs.(sum(abs2, Z; dims = 2) ./ 2000 .- 1) .< 0.15)
     hmc_bad = hmc_sampler(h; mass = [1.0, 2.0, 3.0])
     @test status_of(() -> init!(hmc_bad, 2, 4)).status == T.EBM_ERR_DIMENSION_MISMATCH
@@ -228,12 +253,12 @@ end
     @test inverse_mass(dn) ≈ [1.0 0.0; 0.0 4.0]
     @test status_of(() -> hmc_sampler(wide; adapt_mass = :dense)).status == T.EBM_ERR_INVALID_ARGUMENT
     kl = kinetic_langevin_sampler(h; step_size = 0.1, seed = 5)
-    K = sample(kl, 2, 2000; n_steps = 300)
+    K = T.sample(kl, 2, 2000; n_steps = 300)
     @test all(abs.(sum(abs2, K; dims = 2) ./ 2000 .- 1) .< 0.15)
     reseed!(kl, 7)
     # NUTS: moments, its statistics, per-chain divergences, a refused depth
     nuts = nuts_sampler(h; step_size = 0.5, max_tree_depth = 6, mass = [1.0, 1.0], seed = 6)
-    N = sample(nuts, 2, 2000; n_steps = 30)
+    N = T.sample(nuts, 2, 2000; n_steps = 30)
     @test all(abs.(sum(abs2, N; dims = 2) ./ 2000 .- 1) .< 0.15)
     ns = T.stats(nuts)
     @test ns.divergences == 0 && 1 <= ns.mean_tree_depth <= 6
@@ -242,7 +267,7 @@ end
     @test status_of(() -> nuts_sampler(h; max_tree_depth = 0)).status == T.EBM_ERR_INVALID_ARGUMENT
     # temperature, state between runs, replica exchange
     hot = hmc_sampler(h; step_size = 0.3, n_leapfrog_steps = 5, temperature = 2.0, seed = 2)
-    H = sample(hot, 2, 2000; n_steps = 100)
+    H = T.sample(hot, 2, 2000; n_steps = 100)
     @test all(abs.(sum(abs2, H; dims = 2) ./ 2000 .- 2) .< 0.3)
     @test length(energies(hot)) == 2000 && length(acceptance_trace(hot)) == 100
     P = fill(0.5, 2, 2000)
@@ -254,11 +279,11 @@ end
     pt = parallel_tempering(mala_sampler(double_well_energy(; a = 8.0, b = 1.0); step_size = 0.02);
                             temperatures = [1.0, 2.0, 4.0, 8.0])
     @test temperatures(pt) == [1.0, 2.0, 4.0, 8.0]
-    sample(pt, 1, 100; n_steps = 50)
+    T.sample(pt, 1, 100; n_steps = 50)
     @test length(swap_acceptance(pt)) == 3
     # dimension checks before the call
     hb = himmelblau_energy()
-    @test_throws ArgumentError sample(langevin_sampler(hb), 3, 10; n_steps = 1)
+    @test_throws ArgumentError T.sample(langevin_sampler(hb), 3, 10; n_steps = 1)
     @test_throws ArgumentError run!(langevin_sampler(hb), 1)      # not initialised
     @test status_of(() -> langevin_sampler(h; step_size = -1.0)).status == T.EBM_ERR_INVALID_ARGUMENT
 end
@@ -441,6 +466,91 @@ end
     @test two.log_weights == r.log_weights[1:2]
     @test status_of(() -> ais_estimate(dw, 1, 1)).status == T.EBM_ERR_INVALID_ARGUMENT
     @test status_of(() -> ais_estimate(dw, 10, 1; n_temperatures = 0)).status == T.EBM_ERR_INVALID_ARGUMENT
+    free!(dw)
+end
+
+@testset "names that do not shadow the ecosystem" begin
+    @test !(:sample in names(TorchEBM)) && !(:sample! in names(TorchEBM))   # AbstractMCMC's sample
+    @test !(:gradient in names(TorchEBM)) && !isdefined(TorchEBM, :gradient)  # Zygote's gradient
+    @test :energy_gradient in names(TorchEBM) && :LogDensity in names(TorchEBM)
+end
+
+@testset "Julia random number generators" begin
+    h = harmonic_energy()
+    a = langevin_sampler(Xoshiro(7), h; step_size = 0.05)
+    b = langevin_sampler(h; step_size = 0.05, seed = rand(Xoshiro(7), UInt64))
+    @test T.sample(a, 2, 50; n_steps = 20) == T.sample(b, 2, 50; n_steps = 20)
+    @test_throws ArgumentError mala_sampler(Xoshiro(1), h; seed = 3)        # rng and seed: which?
+    @test_throws ArgumentError langevin_sampler(h; rng = Xoshiro(1))         # rng= is the stream kind
+    reseed!(a, Xoshiro(9))
+    reseed!(b, rand(Xoshiro(9), UInt64))
+    init!(a, zeros(2, 10)); init!(b, zeros(2, 10))
+    run!(a, 5); run!(b, 5)
+    @test samples(a) == samples(b)
+    @test T.sample(Xoshiro(3), a, 2, 10; n_steps = 5) == T.sample(Xoshiro(3), b, 2, 10; n_steps = 5)
+    @test dataset(Xoshiro(5), :two_moons, 100) == dataset(:two_moons, 100; seed = rand(Xoshiro(5), UInt64))
+    @test_throws ArgumentError dataset(Xoshiro(5), :two_moons, 100; seed = 1)
+    free!(a); free!(b); free!(h)
+end
+
+@testset "LogDensityProblems extension" begin
+    g = gaussian_energy([1.0, -1.0], [2.0 0.0; 0.0 0.5])
+    x = [3.0, 0.0]                                     # x - mean = (2, 1)
+    @test LogDensityProblems.capabilities(g) == LogDensityProblems.LogDensityOrder{1}()
+    @test LogDensityProblems.dimension(g) == 2          # asked of the library
+    @test LogDensityProblems.logdensity(g, x) ≈ -2.0    # -(2^2 / 2 + 1^2 / 0.5) / 2
+    lp, dlp = LogDensityProblems.logdensity_and_gradient(g, x)
+    @test lp ≈ -2.0 && dlp ≈ [-1.0, -2.0]               # -inv(cov) (x - mean)
+    @test_throws DimensionMismatch LogDensityProblems.logdensity(g, [1.0, 2.0, 3.0])
+    dw = double_well_energy()                           # any dimension: LogDensity fixes one
+    @test_throws ArgumentError LogDensityProblems.dimension(dw)
+    ℓ = LogDensity(dw, 3)
+    @test LogDensityProblems.dimension(ℓ) == 3
+    @test LogDensityProblems.logdensity(ℓ, [1.0, 0.0, 0.0]) ≈ -9.0   # (1 - 2)^2 + 2 (0 - 2)^2
+    lp3, dlp3 = LogDensityProblems.logdensity_and_gradient(ℓ, [1.0, 0.0, 0.0])
+    @test lp3 ≈ -9.0 && dlp3 ≈ [4.0, 0.0, 0.0]           # -4 x (x^2 - 2)
+    @test_throws ArgumentError LogDensity(himmelblau_energy(), 3)
+    @test_throws ArgumentError LogDensity(dw)
+    free!(g); free!(dw)
+end
+
+@testset "AbstractMCMC extension" begin
+    g = gaussian_energy([1.0, -1.0], [1.0 0.0; 0.0 1.0])
+    s = mala_sampler(g; step_size = 0.5)
+    chain = sample(Xoshiro(1), g, s, 1000; n_chains = 16, progress = false)
+    @test length(chain) == 1000 && size(chain[end]) == (2, 16)
+    M = reduce(hcat, chain[501:end])                   # 8000 draws after 500 steps
+    @test all(abs.(vec(sum(M; dims = 2)) ./ size(M, 2) .- [1.0, -1.0]) .< 0.1)
+    @test sample(Xoshiro(1), g, s, 1000; n_chains = 16, progress = false) == chain   # the rng seeds it all
+    one = sample(Xoshiro(2), LogDensity(g), s, 10; initial_params = [5.0, 5.0], progress = false)
+    @test one[1] == [5.0, 5.0] && length(one[10]) == 2   # one chain: vectors, from initial_params
+    model = AbstractMCMC.LogDensityModel(g)
+    x1, st1 = AbstractMCMC.step(Xoshiro(3), model, s; n_chains = 4)
+    x2, st2 = AbstractMCMC.step(Xoshiro(3), model, s, st1)
+    @test size(x2) == (2, 4) && x2 != x1
+    @test_throws ArgumentError AbstractMCMC.step(Xoshiro(3), model, s, st1)         # not the latest state
+    @test_throws ArgumentError sample(Xoshiro(1), LogDensity(harmonic_energy(), 2), s, 10)  # another energy
+    @test_throws ArgumentError sample(Xoshiro(1), g, s, MCMCThreads(), 10, 4)      # chains are one batch
+    @test_throws DimensionMismatch sample(Xoshiro(1), g, s, 10; initial_params = [1.0, 2.0, 3.0])
+    @test size(sample(s, 2, 100; n_steps = 10)) == (2, 100)                       # TorchEBM.sample
+    free!(s); free!(g)
+end
+
+@testset "ChainRulesCore extension" begin
+    dw = double_well_energy(a = 1.5, b = 2.0)
+    X = [0.5 -1.0 2.0; 1.5 0.0 -0.3]
+    ȳ = [1.0, -2.0, 0.5]
+    y, back = ChainRulesCore.rrule(energy, dw, X)
+    @test y ≈ energy(dw, X)
+    t = back(ȳ)
+    @test t[1] isa NoTangent && t[2] isa NoTangent
+    @test t[3] ≈ energy_gradient(dw, X) .* ȳ'                       # column i times ȳ[i]
+    @test t[3] ≈ 4 * 1.5 .* X .* (X .^ 2 .- 2.0) .* ȳ'
+    @test back(Thunk(() -> ȳ))[3] ≈ t[3]                            # a thunk, as AD may pass
+    @test back(ZeroTangent())[3] isa ZeroTangent
+    x = [0.5, 1.5]
+    y1, back1 = ChainRulesCore.rrule(energy, dw, x)
+    @test y1 ≈ energy(dw, x) && back1(2.0)[3] ≈ 2 .* energy_gradient(dw, x)
     free!(dw)
 end
 
