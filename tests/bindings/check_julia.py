@@ -30,7 +30,16 @@ header with tree-sitter's C grammar. The check fails (exit status 1) on:
     `kwargs...` accepts what it is forwarded to: another package function's keywords, or, for
     `_with(X_default_params(); kwargs...)`, the fields of the params struct X returns; anything
     else accepts any keyword. Keywords inside `@test_throws` are not checked (expected to fail).
-    The package's export list must name only names it defines.
+    The package's export list must name only names it defines. Names of the ecosystem
+    packages that the package extensions extend (ECOSYSTEM_EXPORTS / ECOSYSTEM_QUALIFIED:
+    AbstractMCMC, ChainRulesCore, LogDensityProblems) are known after `using M` (exported
+    ones) or as `M.f` once the file loads M, and `using M: a, b` of such a package must name
+    listed names;
+  * the package extensions: every [extensions] entry of the package's Project.toml has its
+    file ext/Name.jl defining `module Name`; its triggers are [weakdeps], each of those has a
+    [compat] bound and triggers an extension; an extension loads the package, its triggers,
+    and otherwise only the package's [deps] or Base modules; every ext/*.jl is listed. (Pass
+    ext/ with --uses so that its calls are checked by name as well.)
 
 Usage:
   check_julia.py --header include/torchebm.h --library target/release/libtorchebm.so \
@@ -506,8 +515,11 @@ BASE_NAMES = {
     "zeros", "ones", "fill", "rand", "randn", "similar", "reshape", "view", "push!",          # arrays, numbers
     "Float64", "Float32", "Matrix", "DomainError",                                    # constructors
     "joinpath", "mktempdir", "isfile", "filesize", "close",                           # files
+    "vec", "map", "eachcol", "copy", "reduce", "Int", "typeof",                       # more arrays, types
+    "ArgumentError", "DimensionMismatch",                                             # exceptions
+    "names", "isdefined",                                                             # reflection
 }
-BASE_MACROS = {"assert"}
+BASE_MACROS = {"assert", "views"}
 # Base submodules, always in scope, and the qualified names (of them or of a standard library
 # in STDLIB_NAMES) that the files call.
 BASE_MODULES = {"Base", "Core", "GC", "Threads", "Iterators", "Sys", "Libc", "Math"}
@@ -527,6 +539,29 @@ STDLIB_MACROS = {
              "test_nowarn", "inferred"},
     "Printf": {"printf", "sprintf"},
 }
+# Packages of the ecosystem that the package extensions (bindings/julia/ext) extend and the
+# package's tests load, with the names used from them: those each EXPORTS (in scope after
+# `using M`) and the further public API used qualified as `M.f` (after `using M`,
+# `using M: M` or `import M`). Only names these packages really define belong here.
+ECOSYSTEM_EXPORTS = {
+    "AbstractMCMC": {"sample", "MCMCThreads", "MCMCDistributed", "MCMCSerial"},
+    "ChainRulesCore": {"rrule", "frule", "NoTangent", "ZeroTangent", "AbstractZero", "Thunk", "unthunk",
+                       "Tangent"},
+    "LogDensityProblems": set(),
+}
+ECOSYSTEM_QUALIFIED = {
+    "AbstractMCMC": {"step", "steps", "AbstractSampler", "AbstractModel", "LogDensityModel",
+                     "AbstractMCMCEnsemble", "bundle_samples"},
+    "ChainRulesCore": set(),
+    "LogDensityProblems": {"logdensity", "logdensity_and_gradient", "dimension", "capabilities",
+                           "LogDensityOrder"},
+}
+
+
+def _ecosystem_names(module: str) -> set[str]:
+    return ECOSYSTEM_EXPORTS.get(module, set()) | ECOSYSTEM_QUALIFIED.get(module, set())
+
+
 # Calls inside these macros are expected to fail, so their keywords are not checked.
 EXPECTS_FAILURE_MACROS = {"test_throws"}
 # The package's `_with(params; kwargs...)` copies a params struct with the named fields
@@ -583,6 +618,8 @@ class PackageAPI:
         if not uses:
             return out
         for use in uses:
+            if _is_haskey_of(use):
+                continue                        # haskey(kwargs, :k) only reads the keywords
             n = use
             while n is not None and n.type != "splat_expression":
                 n = n.parent
@@ -595,6 +632,8 @@ class PackageAPI:
             if call is None or call.type != "call_expression" or call.named_children[0].type != "identifier":
                 return None
             callee = _text(call.named_children[0])
+            if callee == m.name:
+                continue                        # another method of the same function: counted already
             if callee == PARAMS_SETTER:
                 pos = _positional_args(arglist)
                 if not pos or pos[0].type != "call_expression" or pos[0].named_children[0].type != "identifier":
@@ -628,6 +667,17 @@ class PackageAPI:
                     if call is not None and call.problem is None and call.ret in self.struct_fields:
                         return call.ret
         return None
+
+
+def _is_haskey_of(identifier) -> bool:
+    """Whether `identifier` is the first argument of a call `haskey(identifier, ...)`."""
+    args = identifier.parent
+    if args is None or args.type != "argument_list":
+        return False
+    call = args.parent
+    return (call is not None and call.type == "call_expression" and call.named_children[0].type == "identifier"
+            and _text(call.named_children[0]) == "haskey" and args.named_children
+            and args.named_children[0].id == identifier.id)
 
 
 def _walk(node):
@@ -794,6 +844,74 @@ def collect_api(src: Path, module: str = "TorchEBM") -> PackageAPI:
     return api
 
 
+def _loaded_modules(tree) -> list[tuple[str, int]]:
+    """(module, line) of every module that `using`/`import` statements of the file load."""
+    out = []
+    for n in _walk(tree.root_node):
+        if n.type not in ("using_statement", "import_statement"):
+            continue
+        for c in n.named_children:
+            node = c
+            if c.type in ("import_alias", "selected_import"):
+                node = c.named_children[0]
+            if node.type == "identifier":
+                out.append((_text(node), n.start_point[0] + 1))
+    return out
+
+
+def check_extensions(package: Path, module: str, problems: list[str]) -> int:
+    """Checks the package extensions that Project.toml declares against ext/; returns how many
+    extensions it checked."""
+    import tomllib
+    where = package / "Project.toml"
+    proj = tomllib.loads(where.read_text())
+    deps, weak = set(proj.get("deps", {})), set(proj.get("weakdeps", {}))
+    compat = proj.get("compat", {})
+    exts = {name: ([t] if isinstance(t, str) else list(t)) for name, t in proj.get("extensions", {}).items()}
+    triggering = {t for ts in exts.values() for t in ts}
+    for w in sorted(weak):
+        if w not in compat:
+            problems.append(f"{where}: weak dependency {w} has no [compat] bound")
+        if w in deps:
+            problems.append(f"{where}: {w} is both a dependency and a weak dependency")
+        if w not in triggering:
+            problems.append(f"{where}: weak dependency {w} triggers no extension")
+    ext_dir = package / "ext"
+    listed: set[Path] = set()
+    for name, triggers in sorted(exts.items()):
+        for t in triggers:
+            if t not in weak:
+                problems.append(f"{where}: extension {name}: trigger {t} is not in [weakdeps]")
+        f = ext_dir / f"{name}.jl"
+        if not f.is_file():
+            f = ext_dir / name / f"{name}.jl"
+        if not f.is_file():
+            problems.append(f"{where}: extension {name} has no file ext/{name}.jl")
+            continue
+        listed.add(f.resolve())
+        tree = ts.Parser(JULIA).parse(f.read_bytes())
+        if tree.root_node.has_error:
+            continue                                    # reported as a syntax error
+        mods = [c for c in tree.root_node.named_children if c.type == "module_definition"]
+        names = [_text(next(c for c in m.named_children if c.type == "identifier")) for m in mods]
+        if names != [name]:
+            problems.append(f"{f}: an extension file must define the one module {name}, defines {names or 'none'}")
+        loaded = _loaded_modules(tree)
+        allowed = {module} | set(triggers) | deps | BASE_MODULES
+        for mod, line in loaded:
+            if mod not in allowed:
+                problems.append(f"{f}:{line}: extension {name} loads {mod}, which is neither its trigger "
+                                f"([extensions]) nor a dependency of the package ([deps])")
+        for needed in [module] + triggers:
+            if needed not in {m for m, _ in loaded}:
+                problems.append(f"{f}: extension {name} does not load {needed}")
+    if ext_dir.is_dir():
+        for f in sorted(ext_dir.glob("*.jl")):
+            if f.resolve() not in listed:
+                problems.append(f"{f}: not an extension of {where} ([extensions] {f.stem} = ...)")
+    return len(exts)
+
+
 def _bind_params(node, out: set[str]):
     """Adds the names bound by a parameter list / assignment target / loop variable."""
     t = node.type
@@ -834,7 +952,8 @@ def _file_scope(tree, api: PackageAPI, path: Path, problems: list[str]) -> _File
                         sc.local.add(alias)
                 elif c.type == "selected_import":                   # using M: a, b as c
                     mod = _text(c.named_children[0])
-                    sc.modules.add(mod)
+                    if any(_text(x) == mod for x in c.named_children[1:]):
+                        sc.modules.add(mod)                         # using M: M binds M; using M: a does not
                     for s in c.named_children[1:]:
                         orig = s.named_children[0] if s.type == "import_alias" else s
                         bound = s.named_children[-1] if s.type == "import_alias" else s
@@ -843,6 +962,9 @@ def _file_scope(tree, api: PackageAPI, path: Path, problems: list[str]) -> _File
                                 and name != api.module:
                             problems.append(f"{path}:{s.start_point[0] + 1}: {api.module} defines no "
                                             f"'{name}' to import")
+                        if mod in ECOSYSTEM_EXPORTS and name != mod and name not in _ecosystem_names(mod):
+                            problems.append(f"{path}:{s.start_point[0] + 1}: '{name}' is not among the "
+                                            f"{mod} names this checker knows (ECOSYSTEM_EXPORTS/_QUALIFIED)")
                         sc.imported.add(_text(bound).lstrip("@"))
             continue
         if t in ("function_definition", "macro_definition"):
@@ -918,7 +1040,8 @@ def check_uses(api: PackageAPI, files: list[Path], problems: list[str]) -> int:
         def known_plain(name: str) -> bool:
             return (name in sc.local or name in sc.imported or name in BASE_NAMES
                     or (api.module in sc.using and name in exported)
-                    or any(name in STDLIB_NAMES.get(m, ()) for m in sc.using))
+                    or any(name in STDLIB_NAMES.get(m, ()) for m in sc.using)
+                    or any(name in ECOSYSTEM_EXPORTS.get(m, ()) for m in sc.using))
 
         def known_qualified(q: str, name: str, macro: bool) -> bool | None:
             """True/False for a qualified name we can judge, None to skip (`obj.f(...)`)."""
@@ -927,6 +1050,8 @@ def check_uses(api: PackageAPI, files: list[Path], problems: list[str]) -> int:
             full = f"{q}.@{name}" if macro else f"{q}.{name}"
             if q in BASE_MODULES:
                 return full in (QUALIFIED_MACROS if macro else QUALIFIED_NAMES)
+            if q in ECOSYSTEM_EXPORTS:
+                return q in std and not macro and name in _ecosystem_names(q)
             if q in STDLIB_NAMES or q in STDLIB_MACROS:
                 if q not in std:
                     return False
@@ -1008,6 +1133,7 @@ class Result:
     cpp_covered: int | None = None
     use_files: int = 0           # files checked by the names check (--uses)
     use_calls: int = 0           # calls and macro uses checked in them
+    extensions: int = 0          # package extensions checked against Project.toml
 
 
 def check(header_path: Path, julia_paths: list[Path], *, exports: set[str] | None = None,
@@ -1098,6 +1224,9 @@ def check(header_path: Path, julia_paths: list[Path], *, exports: set[str] | Non
         res.use_files = len(use_files)
         res.use_calls = check_uses(api, use_files, problems)
 
+    if package is not None and (package / "Project.toml").is_file():
+        res.extensions = check_extensions(package, module, problems)
+
     res.functions = len(header.functions)
     res.covered = len(covered & set(header.functions))
     if check_coverage and package is not None:
@@ -1144,12 +1273,14 @@ def main(argv: list[str] | None = None) -> int:
     if any(": unknown function '" in p or ": unknown macro '" in p for p in res.problems):
         print("check_julia: a name is known when the file defines it, the package exports it (after "
               "`using TorchEBM`), or it is in this checker's BASE_NAMES/BASE_MACROS/QUALIFIED_NAMES or, "
-              "after `using M`, STDLIB_NAMES/STDLIB_MACROS[M]; add a genuine Julia name there")
+              "after `using M`, STDLIB_NAMES/STDLIB_MACROS[M] or ECOSYSTEM_EXPORTS/_QUALIFIED[M]; "
+              "add a genuine Julia name there")
     cpp = "" if res.cpp_covered is None else f"; C++ wrapper calls {res.cpp_covered}/{res.functions}"
     if args.uses:
         cpp += f"; {res.use_calls} calls/macros in {res.use_files} files using the package checked by name"
     print(f"check_julia: {res.files} Julia files parsed, {res.calls} library calls checked, "
-          f"{res.structs} mirrored structs checked, {res.covered}/{res.functions} header functions "
+          f"{res.structs} mirrored structs checked, {res.extensions} package extensions checked, "
+          f"{res.covered}/{res.functions} header functions "
           f"called by {package}{cpp}: "
           + ("OK" if not res.problems else f"{len(res.problems)} problem(s)"))
     return 1 if res.problems else 0

@@ -52,7 +52,7 @@ import TorchEBM as TE
 Random.seed!(1)
 well = double_well_energy(a = 1.0, b = 2.0)
 sampler = mala_sampler(well; step_size = 0.05, adapt_steps = 10, seed = 1)   # params fields
-X = sample(sampler, 2, 100; n_steps = 10, eltype = Float64)
+X = TorchEBM.sample(sampler, 2, 100; n_steps = 10, eltype = Float64)
 println("acceptance ", round(T.stats(sampler).mean_acceptance; digits = 3), " ", mean(X))
 twice(f, x) = f(f(x))
 function summary(e; scale = 1)
@@ -63,7 +63,8 @@ println(twice(x -> x + 1, 1), summary(well; scale = 2))
 for (i, v) in ((1, 2), (3, 4)), j in 1:2
     println(i, v, j)
 end
-s = TE.langevin_sampler(user_energy(x -> 0.5 * sum(abs2, x), 2; gradient = x -> x); seed = 2)
+s = TE.langevin_sampler(user_energy(X -> vec(sum(abs2, X; dims = 1)) ./ 2, 2;
+                                    energy_and_gradient = (E, G, X) -> (G .= X)); seed = 2)
 set_progress_callback!(s, (done, total, e) -> (println(done); true); interval = 5)
 Y = Float32.(samples!(zeros(Float32, 2, 4), s))
 try
@@ -196,11 +197,11 @@ class CheckJuliaNegative(unittest.TestCase):
 
     def test_unknown_keyword(self):
         code = ("using TorchEBM\ns = mala_sampler(harmonic_energy(); stepsize = 0.1)\n"
-                "X = sample(s, 2, 10; stepsize = 0.1, n_steps = 5)\n"
+                "X = TorchEBM.sample(s, 2, 10; stepsize = 0.1, n_steps = 5)\n"
                 "e = double_well_energy(; a = 1.0, c = 2.0)\n")
         problems = self.run_use(code)
         self.assertCaught(problems, "use.jl:2: 'mala_sampler' has no keyword 'stepsize'",
-                          "use.jl:3: 'sample' has no keyword 'stepsize'",
+                          "use.jl:3: 'TorchEBM.sample' has no keyword 'stepsize'",
                           "use.jl:4: 'double_well_energy' has no keyword 'c'")
         self.assertEqual(len(problems), 3)
 
@@ -217,6 +218,60 @@ class CheckJuliaNegative(unittest.TestCase):
         code = "using TorchEBM: no_such_thing\n"
         self.assertCaught(self.run_use(code), "TorchEBM defines no 'no_such_thing'")
 
+    def test_ecosystem_names_are_not_shadowed(self):
+        # sample is AbstractMCMC's (StatsBase's) verb, gradient Zygote's: the package exports neither
+        code = ("using TorchEBM\ns = mala_sampler(harmonic_energy())\nX = sample(s, 2, 10; n_steps = 5)\n"
+                "G = gradient(harmonic_energy(), X)\nH = energy_gradient(harmonic_energy(), X)\n")
+        problems = self.run_use(code)
+        self.assertCaught(problems, "use.jl:3: unknown function 'sample'", "use.jl:4: unknown function 'gradient'")
+        self.assertEqual(len(problems), 2)
+        code = "using TorchEBM, AbstractMCMC\nX = sample(mala_sampler(harmonic_energy()), 2, 10; n_steps = 5)\n"
+        self.assertEqual(self.run_use(code), [])               # AbstractMCMC's sample (the extension's)
+
+    def test_ecosystem_names(self):
+        code = ("using TorchEBM, LogDensityProblems\nimport AbstractMCMC\nusing ChainRulesCore: rrule, NoTangent\n"
+                "e = harmonic_energy()\nLogDensityProblems.logdensity(LogDensity(e, 2), [0.0, 0.0])\n"
+                "m = AbstractMCMC.LogDensityModel(e)\nrrule(energy, e, [0.0])\n")
+        self.assertEqual(self.run_use(code), [])
+        code = ("using TorchEBM, LogDensityProblems\nimport AbstractMCMC\nusing ChainRulesCore: rrule, NoTangentt\n"
+                "LogDensityProblems.log_density(nothing, [0.0])\nAbstractMCMC.stepp(nothing)\n"
+                "ChainRulesCore.rrule(energy, nothing, [0.0])\n")
+        self.assertCaught(self.run_use(code), "use.jl:3: 'NoTangentt' is not among the ChainRulesCore names",
+                          "use.jl:4: unknown function 'LogDensityProblems.log_density'",
+                          "use.jl:5: unknown function 'AbstractMCMC.stepp'",
+                          "use.jl:6: unknown function 'ChainRulesCore.rrule'")   # ChainRulesCore not bound
+
+    def test_rng_methods_keep_keywords_checked(self):
+        # langevin_sampler(rng, e; kwargs...) reads its kwargs with haskey and forwards them: the
+        # keywords stay checked against ebm_langevin_params
+        code = "using TorchEBM, Random\ns = langevin_sampler(Xoshiro(1), harmonic_energy(); stepsize = 0.1)\n"
+        self.assertCaught(self.run_use(code), "use.jl:2: 'langevin_sampler' has no keyword 'stepsize'")
+
+    def test_extensions_against_project(self):
+        with tempfile.TemporaryDirectory() as d:
+            pkg = Path(d) / "pkg"
+            shutil.copytree(PACKAGE, pkg)
+            proj = pkg / "Project.toml"
+            text = proj.read_text()
+            text = text.replace('ChainRulesCore = "1"\n', "")                          # no compat bound
+            text = text.replace('TorchEBMLogDensityProblemsExt = "LogDensityProblems"',
+                                'TorchEBMLogDensityProblemsExt = "LogDensityProblemz"')  # not a weak dep
+            proj.write_text(text)
+            (pkg / "ext" / "TorchEBMAbstractMCMCExt.jl").rename(pkg / "ext" / "Renamed.jl")   # no file, stray file
+            crc = pkg / "ext" / "TorchEBMChainRulesCoreExt.jl"
+            crc.write_text(crc.read_text().replace("using ChainRulesCore:", "using StatsBase\nusing ChainRulesCore:"))
+            res = check_julia.check(HEADER, [pkg], exports=self.exports, package=pkg, check_coverage=False)
+        self.assertCaught(res.problems, "weak dependency ChainRulesCore has no [compat] bound",
+                          "extension TorchEBMLogDensityProblemsExt: trigger LogDensityProblemz is not in [weakdeps]",
+                          "extension TorchEBMAbstractMCMCExt has no file ext/TorchEBMAbstractMCMCExt.jl",
+                          "Renamed.jl: not an extension of",
+                          "extension TorchEBMChainRulesCoreExt loads StatsBase, which is neither its trigger")
+        # and two consequences of the renamed trigger: LogDensityProblems is no longer one, LogDensityProblemz
+        # is not loaded
+        self.assertCaught(res.problems, "TorchEBMLogDensityProblemsExt loads LogDensityProblems, which is neither",
+                          "extension TorchEBMLogDensityProblemsExt does not load LogDensityProblemz")
+        self.assertEqual(len(res.problems), 7, res.problems)
+
     def test_export_of_undefined_name(self):
         with tempfile.TemporaryDirectory() as d:
             pkg = Path(d) / "pkg"
@@ -230,7 +285,7 @@ class CheckJuliaNegative(unittest.TestCase):
         self.assertCaught(res.problems, "TorchEBM exports 'sampel', which the package does not define")
 
     def test_real_uses_pass(self):
-        uses = [ROOT / "examples" / "julia", PACKAGE / "test"]
+        uses = [ROOT / "examples" / "julia", PACKAGE / "test", PACKAGE / "ext"]
         res = check_julia.check(HEADER, [PACKAGE], exports=self.exports, package=PACKAGE, uses=uses)
         self.assertEqual(res.problems, [])
         self.assertGreater(res.use_files, 4)

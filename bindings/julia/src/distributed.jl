@@ -81,7 +81,7 @@ rank, nranks = MPI.Comm_rank(comm), MPI.Comm_size(comm)
 n = 1000 ÷ nranks                                     # chains per rank
 s = mala_sampler(double_well_energy(); step_size = 0.05, seed = 1, first_chain = rank * n)
 set_allreduce!(s, buf -> MPI.Allreduce!(buf, +, comm))
-X = sample(s, 2, n; n_steps = 500)                    # this rank's chains
+X = TorchEBM.sample(s, 2, n; n_steps = 500)           # this rank's chains
 st = stats(s)                                         # all 1000 chains: st.n_chains == 1000
 ```
 
