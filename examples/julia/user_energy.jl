@@ -10,7 +10,7 @@ banana(X) = @views 0.5 .* (X[1, :] .^ 2 ./ 4 .+ (X[2, :] .- 0.25 .* X[1, :] .^ 2
 
 # energies and gradients grad_x E in one pass, written into the library's buffers
 function banana_and_gradient!(E, G, X)
-    @views x1, x2 = X[1, :], X[2, :]
+    x1, x2 = view(X, 1, :), view(X, 2, :)
     r = x2 .- 0.25 .* x1 .^ 2
     E .= 0.5 .* (x1 .^ 2 ./ 4 .+ r .^ 2)
     G[1, :] .= x1 ./ 4 .- 0.5 .* x1 .* r

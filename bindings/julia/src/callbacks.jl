@@ -128,8 +128,9 @@ end
 """
     user_energy(f, dim; energy_and_gradient = nothing) -> Energy
 
-A Julia function as an energy of points of dimension `dim`, called with a whole batch of
-points at a time (never once per point):
+A Julia function as an energy of points of dimension `dim`, called with a batch of points
+at a time, never once per point (the library passes all the points of an evaluation, or for
+large evaluations a few large parts of them, possibly concurrently):
 
   * `f(X)` gets a `(dim, n)` `Matrix{Float64}` (point i is column i) and returns the `n`
     energies (any `AbstractVector` of length n), e.g. `X -> vec(sum(abs2, X; dims = 1)) ./ 2`.
