@@ -41,6 +41,12 @@ function mlp_model(; input_dim::Integer = 2, hidden::AbstractVector{<:Integer} =
     return Energy(out[])
 end
 
+"`mlp_model(; seed = rand(rng, UInt64), kwargs...)`: the initial weights drawn with a seed from `rng`."
+function mlp_model(rng::AbstractRNG; kwargs...)
+    haskey(kwargs, :seed) && throw(ArgumentError("mlp_model: give either a random number generator or the keyword seed, not both"))
+    return mlp_model(; seed = rand(rng, UInt64), kwargs...)
+end
+
 """
     torchscript_model(path, dim; device=-1) -> Energy
 

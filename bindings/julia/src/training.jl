@@ -128,6 +128,12 @@ function cd_loss(model::Energy, sampler::Sampler; start = :noise, kwargs...)
     return CDLoss(out[], model, sampler, p[].n_negatives)
 end
 
+"`cd_loss(model, sampler; seed = rand(rng, UInt64), kwargs...)`, seeded from a Julia `rng`."
+function cd_loss(rng::AbstractRNG, model::Energy, sampler::Sampler; kwargs...)
+    haskey(kwargs, :seed) && throw(ArgumentError("cd_loss: give either a random number generator or the keyword seed, not both"))
+    return cd_loss(model, sampler; seed = rand(rng, UInt64), kwargs...)
+end
+
 _calls_julia(l::CDLoss) = l.model.calls_julia || _calls_julia(l.sampler)
 
 function _batch(l, X::AbstractMatrix, what)
@@ -232,6 +238,12 @@ function score_matching(e::Energy; method = :exact, projection = :rademacher, kw
     check(@ccall libtorchebm.ebm_score_matching_new(e::Ptr{Cvoid}, p::Ptr{ebm_score_matching_params},
                                                     out::Ptr{Ptr{Cvoid}})::Cint)
     return ScoreMatching(out[], e)
+end
+
+"`score_matching(e; seed = rand(rng, UInt64), kwargs...)`, seeded from a Julia `rng`."
+function score_matching(rng::AbstractRNG, e::Energy; kwargs...)
+    haskey(kwargs, :seed) && throw(ArgumentError("score_matching: give either a random number generator or the keyword seed, not both"))
+    return score_matching(e; seed = rand(rng, UInt64), kwargs...)
 end
 
 function loss!(l::ScoreMatching, X::Matrix{Float64})

@@ -490,6 +490,15 @@ end
     @test T.sample(Xoshiro(3), a, 2, 10; n_steps = 5) == T.sample(Xoshiro(3), b, 2, 10; n_steps = 5)
     @test dataset(Xoshiro(5), :two_moons, 100) == dataset(:two_moons, 100; seed = rand(Xoshiro(5), UInt64))
     @test_throws ArgumentError dataset(Xoshiro(5), :two_moons, 100; seed = 1)
+    m1 = mlp_model(Xoshiro(11); input_dim = 2, hidden = [8])
+    m2 = mlp_model(; input_dim = 2, hidden = [8], seed = rand(Xoshiro(11), UInt64))
+    @test parameters(m1) == parameters(m2)
+    @test_throws ArgumentError mlp_model(Xoshiro(11); seed = 1)
+    sm1 = score_matching(Xoshiro(4), m1; method = :sliced)
+    sm2 = score_matching(m2; method = :sliced, seed = rand(Xoshiro(4), UInt64))
+    data = dataset(:two_moons, 64; seed = 1)
+    @test loss!(sm1, data) ≈ loss!(sm2, data)                   # the same random projections
+    free!(sm1); free!(sm2); free!(m1); free!(m2)
     free!(a); free!(b); free!(h)
 end
 
