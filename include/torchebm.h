@@ -4,6 +4,12 @@
  * with a C FFI. "The specification" below is TorchEBM's core-components design document,
  * whose names, formulas and defaults this library follows.
  *
+ * SECTIONS. After the constants and types, the functions come in sections, each opening with
+ * a banner "SECTION: <title>" (Errors, versions and runtime; Energies; Evaluation; User
+ * energies; Samplers; Chain state; Tempering; Models; Training; Distributed; Datasets; AIS;
+ * Diagnostics). The doc comment right below a banner, or the section's main function, holds
+ * a worked example: a complete C program that the library's tests compile and run.
+ *
  * CONVENTIONS
  *
  * Errors. Every fallible function returns an ebm_status; EBM_OK (0) is success. On failure,
