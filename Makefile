@@ -38,7 +38,7 @@ VALGRIND  := valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=de
 demo: build $(BUILD)/demo
 	$(BUILD)/demo $(BUILD)
 
-test: build test-rust test-library test-c test-asan test-readme test-valgrind test-parity test-cpp test-julia \
+test: build test-rust test-library test-c test-asan test-readme test-header-examples test-valgrind test-parity test-cpp test-julia \
       test-install test-examples-c test-mpi fuzz-ci
 	@echo "all tests passed"
 

@@ -137,11 +137,163 @@ fn generate_header() {
         .with_config(config)
         .generate()
         .expect("cbindgen could not generate torchebm.h");
+    let mut text = Vec::new();
+    bindings.write(&mut text);
+    let header = add_section_banners(&String::from_utf8(text).expect("cbindgen writes UTF-8"));
     let generated = PathBuf::from(env::var("OUT_DIR").unwrap()).join("torchebm.h");
-    bindings.write_to_file(&generated);
+    fs::write(&generated, &header).expect("OUT_DIR is writable");
     // The committed include/torchebm.h is compared with this one by tests/header.rs; it is
     // rewritten only on request (make header), so that a stale copy cannot pass unnoticed.
+    // The README's links to the header's sections carry line numbers, which move with the
+    // header: they are rewritten with it (tests/header.rs checks them too).
     if env::var_os("TORCHEBM_UPDATE_HEADER").is_some() {
-        fs::copy(&generated, crate_dir.join("include/torchebm.h")).expect("include/torchebm.h is writable");
+        fs::write(crate_dir.join("include/torchebm.h"), &header).expect("include/torchebm.h is writable");
+        let readme_path = crate_dir.join("README.md");
+        let readme = fs::read_to_string(&readme_path).expect("README.md is readable");
+        fs::write(&readme_path, update_readme_links(&readme, &header)).expect("README.md is writable");
     }
+}
+
+/// The header's sections, in header order: a title (what the README links to), the first
+/// function of the section (the banner goes above its doc comment) and what it holds. The
+/// functions come in the order of src/ffi/mod.rs's modules; constants and types are above
+/// them all, near the top of the header.
+const SECTIONS: &[(&str, &str, &str)] = &[
+    (
+        "Errors, versions and runtime",
+        "ebm_status_string",
+        "status texts and messages, versions, CUDA, threads, task runners",
+    ),
+    (
+        "Energies",
+        "ebm_energy_gaussian_new",
+        "analytic and composite energies; a handle's name, dimension and device",
+    ),
+    (
+        "Evaluation",
+        "ebm_energy_eval_f32",
+        "energies, gradients and Hessian-vector products of n points",
+    ),
+    (
+        "User energies",
+        "ebm_callback_set_error",
+        "energies computed by the caller's C functions",
+    ),
+    (
+        "Samplers",
+        "ebm_langevin_default_params",
+        "creating samplers, running chains, their samples, statistics and progress",
+    ),
+    (
+        "Chain state",
+        "ebm_sampler_get_energies",
+        "the chains' energies, momenta and positions between runs",
+    ),
+    (
+        "Tempering",
+        "ebm_tempering_default_params",
+        "replica exchange (parallel tempering) around any sampler",
+    ),
+    (
+        "Models",
+        "ebm_mlp_default_params",
+        "neural energies: MLPs, TorchScript modules, saving, loading, parameters",
+    ),
+    (
+        "Training",
+        "ebm_cd_default_params",
+        "CD and score-matching losses, optimizers, train steps, checkpoints",
+    ),
+    (
+        "Distributed",
+        "ebm_optimizer_set_allreduce",
+        "all-reduces across processes: data-parallel training, sharded chains",
+    ),
+    (
+        "Datasets",
+        "ebm_dataset_default_params",
+        "2-D toy datasets and pictures of energy landscapes",
+    ),
+    ("AIS", "ebm_ais_default_params", "log Z by annealed importance sampling"),
+    (
+        "Diagnostics",
+        "ebm_diagnostics_rhat_f32",
+        "R-hat, effective sample sizes and autocorrelations of trajectories",
+    ),
+];
+
+/// The banner line that README links point at.
+fn section_line(title: &str) -> String {
+    format!(" * SECTION: {title}")
+}
+
+/// Inserts a banner comment above the doc comment of each section's first function.
+fn add_section_banners(header: &str) -> String {
+    let lines: Vec<&str> = header.lines().collect();
+    let mut banners = Vec::new();
+    for &(title, first, summary) in SECTIONS {
+        let declaration = lines
+            .iter()
+            .position(|line| {
+                let code = !line.starts_with(' ') && !line.starts_with('/');
+                code && (line.contains(&format!(" {first}(")) || line.contains(&format!("*{first}(")))
+            })
+            .unwrap_or_else(|| panic!("build.rs SECTIONS: {first} is not declared in the header"));
+        let mut start = declaration;
+        while start > 0 && !lines[start].starts_with("/**") {
+            start -= 1;
+        }
+        assert!(start > 0, "build.rs SECTIONS: {first} has no doc comment");
+        let rule = "=".repeat(95);
+        banners.push((
+            start,
+            format!("/* {rule}\n{}\n *   {summary}\n * {rule} */\n\n", section_line(title)),
+        ));
+    }
+    assert!(
+        banners.windows(2).all(|w| w[0].0 < w[1].0),
+        "build.rs SECTIONS are not in the header's order"
+    );
+    let mut out = String::with_capacity(header.len() + 4096);
+    let mut next = banners.iter().peekable();
+    for (i, line) in lines.iter().enumerate() {
+        if let Some((_, banner)) = next.next_if(|(start, _)| *start == i) {
+            out.push_str(banner);
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Rewrites the line number of every README link `(include/torchebm.h#L<n> "SECTION: title")`
+/// to the line of that section's banner in header.
+fn update_readme_links(readme: &str, header: &str) -> String {
+    const TARGET: &str = "(include/torchebm.h#L";
+    let mut out = String::with_capacity(readme.len());
+    let mut rest = readme;
+    while let Some(at) = rest.find(TARGET) {
+        let (before, link) = rest.split_at(at + TARGET.len());
+        out.push_str(before);
+        let digits = link.find(|c: char| !c.is_ascii_digit()).unwrap_or(link.len());
+        let after = &link[digits..];
+        let title = after
+            .strip_prefix(" \"SECTION: ")
+            .and_then(|t| t.split_once("\")"))
+            .map(|(title, _)| title)
+            .unwrap_or_else(|| {
+                panic!(
+                    "README.md: a header link without its \"SECTION: title\": {}",
+                    &link[..digits]
+                )
+            });
+        let line = header
+            .lines()
+            .position(|l| l == section_line(title))
+            .unwrap_or_else(|| panic!("README.md links to header section \"{title}\", which has no banner"));
+        out.push_str(&(line + 1).to_string());
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }

@@ -11,9 +11,9 @@ CPP_TESTDEPS := $(CPP_HEADER) tests/cpp/check.hpp include/torchebm.h $(LIBRARY)
 CPP_EXAMPLES := sample_double_well user_energy train_2d load_model
 CPP_MODEL    := $(CPP_BUILD)/two_moons.safetensors
 
-.PHONY: test-cpp test-cpp-valgrind
+.PHONY: test-cpp test-cpp-valgrind test-cpp-compile-fail
 
-test-cpp: build $(CPP_BUILD)/test_wrapper $(CPP_BUILD)/test_wrapper_cxx20 $(CPP_BUILD)/test_no_exceptions \
+test-cpp: build test-cpp-compile-fail $(CPP_BUILD)/test_wrapper $(CPP_BUILD)/test_wrapper_cxx20 $(CPP_BUILD)/test_no_exceptions \
           $(CPP_BUILD)/test_no_exceptions_macro $(addprefix $(CPP_BUILD)/,$(CPP_EXAMPLES)) test-cpp-valgrind
 	@set -e; \
 	echo "== C++17 test_wrapper"; $(CPP_BUILD)/test_wrapper $(CPP_BUILD); \
@@ -47,3 +47,17 @@ $(CPP_BUILD)/%: examples/cpp/%.cpp $(CPP_HEADER) include/torchebm.h $(LIBRARY) |
 
 $(CPP_BUILD):
 	mkdir -p $@
+
+# Mistakes the wrapper refuses at compile time: each tests/cpp/compile_fail/X.cpp must fail to
+# compile with the static_assert message below, and compile when -DRETURN_PROGRESS fixes it.
+COMPILE_FAIL_MESSAGE := must return torchebm::Progress::Continue or torchebm::Progress::Cancel
+test-cpp-compile-fail: | $(CPP_BUILD)
+	@set -e; for src in tests/cpp/compile_fail/*.cpp; do \
+	  echo "== must not compile: $$src"; \
+	  if $(CXX) -std=c++17 $(CPP_FLAGS) -I$(CURDIR)/include -fsyntax-only $$src \
+	       >$(CPP_BUILD)/compile_fail.log 2>&1; then \
+	    echo "$$src compiled, but must not"; exit 1; fi; \
+	  grep -q "$(COMPILE_FAIL_MESSAGE)" $(CPP_BUILD)/compile_fail.log || \
+	    { cat $(CPP_BUILD)/compile_fail.log; echo "$$src failed without the expected message"; exit 1; }; \
+	  $(CXX) -std=c++17 $(CPP_FLAGS) -I$(CURDIR)/include -fsyntax-only -DRETURN_PROGRESS $$src; \
+	done

@@ -36,7 +36,8 @@
  * EBM_ERR_CALLBACK and the exception's what() in the message (without exceptions, a batched
  * callable returns a nonzero int, after torchebm::callback_error("why")). An energy callable
  * may be invoked concurrently when the energy is evaluated from several threads. A sampler's
- * progress callable is owned by the C sampler, like an energy's; a throw cancels the run
+ * progress callable is owned by the C sampler, like an energy's; it returns
+ * torchebm::Progress::Continue or ::Cancel (never bool); a throw cancels the run
  * (EBM_ERR_CANCELLED, with the exception's what() in the message). An all-reduce
  * (Optimizer::set_allreduce, Sampler::set_allreduce) is either a C function with borrowed
  * user data (e.g. ebm_mpi_allreduce from torchebm_mpi.h with a pointer to an MPI_Comm) or a
@@ -181,6 +182,15 @@ struct RetOf<void> { using type = Status; };
 template <class T>
 using Ret = typename detail::RetOf<T>::type;
 #endif
+
+/**
+ * What a progress callable returns: Continue lets the run go on, Cancel stops it
+ * (EBM_ERR_CANCELLED). An enum, not bool, because the two languages disagree on what "true"
+ * would mean: C's ebm_progress_fn returns 0 (EBM_PROGRESS_CONTINUE) to go on and nonzero to
+ * cancel, while a C++ predicate reads true as "go on". Callables returning bool are refused
+ * at compile time (see Sampler::set_progress_callback).
+ */
+enum class Progress : int32_t { Continue = EBM_PROGRESS_CONTINUE, Cancel = EBM_PROGRESS_CANCEL };
 
 namespace detail {
 
@@ -504,21 +514,21 @@ struct UserEnergy {
 
 /** A sampler's progress callable, owned by the C sampler (released through free_fn). */
 template <class F>
-struct Progress final {
-  explicit Progress(F f) : fn(std::move(f)) {}
+struct ProgressCallable final {
+  explicit ProgressCallable(F f) : fn(std::move(f)) {}
   F fn;
   static int32_t call(int64_t done, int64_t total, double mean_energy, void* user_data) noexcept {
-    F& f = static_cast<Progress*>(user_data)->fn;
+    F& f = static_cast<ProgressCallable*>(user_data)->fn;
     TORCHEBM_CALLBACK_GUARD({
       if constexpr (std::is_void_v<std::invoke_result_t<F&, int64_t, int64_t, double>>) {
         f(done, total, mean_energy);
-        return 0;
+        return EBM_PROGRESS_CONTINUE;
       } else {
-        return f(done, total, mean_energy) ? 0 : 1;
+        return static_cast<int32_t>(f(done, total, mean_energy));
       }
     })
   }
-  static void free_fn(void* user_data) noexcept { delete static_cast<Progress*>(user_data); }
+  static void free_fn(void* user_data) noexcept { delete static_cast<ProgressCallable*>(user_data); }
 };
 
 /** An all-reduce callable, owned by the C sampler or optimizer (released through free_fn):
@@ -1674,15 +1684,24 @@ class Sampler : public detail::Handle<ebm_sampler, detail::SamplerFree> {
 
   /**
    * Installs a progress callable, called after every interval-th step of a run and after its
-   * last: f(int64_t steps_done, int64_t steps_total, double mean_energy), returning void, or
-   * bool (false cancels the run: EBM_ERR_CANCELLED). A thrown exception cancels the run too,
-   * and its what() ends the EBM_ERR_CANCELLED message. The C sampler owns the callable and
-   * destroys it when it is replaced or removed, or when the sampler is finally released (a
-   * CdLoss keeps its sampler, and so the callable, alive after this object is gone).
+   * last: f(int64_t steps_done, int64_t steps_total, double mean_energy), returning
+   * torchebm::Progress::Continue or Progress::Cancel (which stops the run:
+   * EBM_ERR_CANCELLED), or void (never cancels). A callable returning bool does not compile:
+   * C reads nonzero as "cancel", a C++ predicate true as "go on", so neither is guessed. A
+   * thrown exception cancels the run too, and its what() ends the EBM_ERR_CANCELLED message.
+   * The C sampler owns the callable and destroys it when it is replaced or removed, or when
+   * the sampler is finally released (a CdLoss keeps its sampler, and so the callable, alive
+   * after this object is gone).
    */
   template <class F>
   Ret<void> set_progress_callback(F callback, int64_t interval = 1) {
-    using Holder = detail::Progress<std::decay_t<F>>;
+    using Result = std::invoke_result_t<std::decay_t<F>&, int64_t, int64_t, double>;
+    static_assert(std::is_void_v<Result> || std::is_same_v<Result, Progress>,
+                  "a progress callable must return torchebm::Progress::Continue or "
+                  "torchebm::Progress::Cancel (or void, to never cancel), not bool or int: C's "
+                  "callback cancels on nonzero while a C++ predicate means 'go on' by true, so "
+                  "the library refuses to guess which one you meant");
+    using Holder = detail::ProgressCallable<std::decay_t<F>>;
     std::unique_ptr<Holder> holder(new Holder(std::move(callback)));
     TORCHEBM_CHECK(
         ebm_sampler_set_progress_callback(get(), &Holder::call, interval, holder.get(), &Holder::free_fn));

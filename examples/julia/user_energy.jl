@@ -23,7 +23,7 @@ e = user_energy(banana, 2; energy_and_gradient = banana_and_gradient!)   # omit 
 @assert energy_gradient(e, [1.0, 2.0]) ≈ energy_gradient(user_energy(banana, 2), [1.0, 2.0])   # vs finite differences
 
 s = langevin_sampler(e; step_size = 0.02, seed = 1)
-set_progress_callback!(s, (done, total, mean_e) -> (println("step $done/$total: mean energy $(round(mean_e; digits = 3))"); true);
+set_progress_callback!(s, (done, total, mean_e) -> (println("step $done/$total: mean energy $(round(mean_e; digits = 3))"); PROGRESS_CONTINUE);
                        interval = 250)
 X = TorchEBM.sample(s, 2, 2000; n_steps = 1000)
 println("E[x1] ≈ $(round(sum(X[1, :]) / size(X, 2); digits = 2)) (0), E[x2] ≈ $(round(sum(X[2, :]) / size(X, 2); digits = 2)) (1)")

@@ -93,6 +93,32 @@ pub struct ebm_ais_result {
 /// Default parameters for ebm_ais_estimate_f32/_f64: 200 temperatures on the sigmoid
 /// schedule, one MALA transition of step size 0.05 per temperature, base N(0, I), seed 0,
 /// CPU, per-chain streams.
+///
+/// Example, a complete program (make test-header-examples compiles and runs it):
+///
+/// ```c
+/// #include <math.h>
+/// #include <stdio.h>
+/// #include "torchebm.h"
+///
+/// int main(void) {
+///     // E(x) = |x|^2 / 4 in two dimensions (covariance 2 I): Z = 4 pi exactly.
+///     double mean[2] = {0, 0}, cov[4] = {2, 0, 0, 2};
+///     ebm_energy *gaussian = NULL;
+///     ebm_ais_params params = ebm_ais_default_params();
+///     params.seed = 1;
+///     ebm_ais_result result;
+///     if (ebm_energy_gaussian_new(mean, cov, 2, &gaussian) ||
+///         ebm_ais_estimate_f64(gaussian, &params, 1000, 2, &result, sizeof result, NULL, NULL)) {
+///         fprintf(stderr, "%s\n", ebm_last_error_message());
+///         return 1;
+///     }
+///     printf("log Z = %.4f +- %.4f (exact %.4f), ESS %.0f\n", result.log_z, result.standard_error,
+///            log(4 * 3.14159265358979323846), result.effective_sample_size);
+///     ebm_energy_free(gaussian);
+///     return fabs(result.log_z - log(4 * 3.14159265358979323846)) < 0.1 ? 0 : 1;
+/// }
+/// ```
 #[no_mangle]
 pub extern "C" fn ebm_ais_default_params() -> ebm_ais_params {
     let d = AisParams::default();

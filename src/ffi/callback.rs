@@ -43,6 +43,42 @@ thread_local! {
 /// Called from inside a failing callback: records a message that the library adds to the
 /// EBM_ERR_CALLBACK error it reports (e.g. "energy_fn: callback returned 3 (out of range)").
 /// message is copied; NULL clears it. Applies to the callback running on the calling thread.
+///
+/// Example, a complete program (make test-header-examples compiles and runs it):
+///
+/// ```c
+/// #include <math.h>
+/// #include <stdio.h>
+/// #include "torchebm.h"
+///
+/// // E(x) = scale * |x|^2 for n points at once; user_data is the caller's context.
+/// static int32_t scaled_square(const double *x, int64_t n, int64_t dim, double *energy_out,
+///                              void *user_data) {
+///     double scale = *(const double *)user_data;
+///     for (int64_t i = 0; i < n; i++) {
+///         double s = 0;
+///         for (int64_t j = 0; j < dim; j++) s += x[i * dim + j] * x[i * dim + j];
+///         if (!isfinite(s)) {
+///             ebm_callback_set_error("x is not finite");
+///             return 1; // the library fails with EBM_ERR_CALLBACK and this message
+///         }
+///         energy_out[i] = scale * s;
+///     }
+///     return 0;
+/// }
+///
+/// int main(void) {
+///     static double scale = 0.5;
+///     ebm_energy *energy = NULL;
+///     // No gradient_fn: gradients by central differences of energy_fn.
+///     if (ebm_energy_callback_new(3, scaled_square, NULL, &scale, NULL, &energy) != EBM_OK) return 1;
+///     double x[3] = {1, 2, 3}, grad[3];
+///     if (ebm_energy_gradient_f64(energy, x, 1, 3, grad) != EBM_OK) return 1;
+///     printf("grad E(1, 2, 3) = (%.6f, %.6f, %.6f)\n", grad[0], grad[1], grad[2]);
+///     ebm_energy_free(energy);
+///     return fabs(grad[0] - 1) + fabs(grad[1] - 2) + fabs(grad[2] - 3) < 1e-8 ? 0 : 1;
+/// }
+/// ```
 #[no_mangle]
 pub unsafe extern "C" fn ebm_callback_set_error(message: *const c_char) {
     let detail = if message.is_null() {

@@ -76,6 +76,28 @@ pub struct ebm_dataset_params {
 
 /// TorchEBM 0.8.9's defaults for dataset `kind` (an EBM_DATASET_* value; an unknown kind
 /// gets the defaults with that kind, rejected when generating), seed 0.
+///
+/// Example, a complete program (make test-header-examples compiles and runs it):
+///
+/// ```c
+/// #include <math.h>
+/// #include <stdio.h>
+/// #include "torchebm.h"
+///
+/// int main(void) {
+///     ebm_dataset_params params = ebm_dataset_default_params(EBM_DATASET_EIGHT_GAUSSIANS);
+///     params.seed = 3;
+///     static double points[2000 * 2]; // row-major (n, 2)
+///     if (ebm_dataset_generate_f64(&params, 2000, points) != EBM_OK) {
+///         fprintf(stderr, "%s\n", ebm_last_error_message());
+///         return 1;
+///     }
+///     double mean_x = 0, mean_y = 0;
+///     for (int i = 0; i < 2000; i++) mean_x += points[2 * i] / 2000, mean_y += points[2 * i + 1] / 2000;
+///     printf("eight Gaussians: mean (%.3f, %.3f)\n", mean_x, mean_y); // about (0, 0)
+///     return fabs(mean_x) < 0.25 && fabs(mean_y) < 0.25 ? 0 : 1;
+/// }
+/// ```
 #[no_mangle]
 pub extern "C" fn ebm_dataset_default_params(kind: i32) -> ebm_dataset_params {
     let (std, noise, range_limit) = match kind {

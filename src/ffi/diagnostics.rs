@@ -58,6 +58,36 @@ unsafe fn per_coordinate<T: Real>(
 /// n_chains < 1, dim < 1, misaligned or overlapping buffers), EBM_ERR_SIZE_OVERFLOW
 /// (n_draws * n_chains * dim), EBM_ERR_NON_FINITE (a NaN or infinite value in draws; the
 /// message gives its [t][c][j]), EBM_ERR_OUT_OF_MEMORY, EBM_ERR_TORCH.
+///
+/// Example, a complete program (make test-header-examples compiles and runs it):
+///
+/// ```c
+/// #include <stdio.h>
+/// #include "torchebm.h"
+///
+/// int main(void) {
+///     enum { DRAWS = 500, CHAINS = 4, DIM = 2 };
+///     ebm_energy *bowl = NULL;
+///     ebm_sampler *sampler = NULL;
+///     ebm_mala_params params = ebm_mala_default_params();
+///     params.step_size = 0.5;
+///     static double trajectory[DRAWS * CHAINS * DIM]; // [draw][chain][coordinate]
+///     double rhat[DIM], ess[DIM];
+///     if (ebm_energy_harmonic_new(1.0, &bowl) || ebm_mala_new(bowl, &params, &sampler) ||
+///         ebm_sampler_init_f64(sampler, NULL, CHAINS, DIM) || ebm_sampler_run(sampler, 100) ||
+///         ebm_sampler_run_trajectory_f64(sampler, DRAWS, 1, trajectory, DRAWS * CHAINS * DIM) ||
+///         ebm_diagnostics_rhat_f64(trajectory, DRAWS, CHAINS, DIM, rhat) ||
+///         ebm_diagnostics_ess_bulk_f64(trajectory, DRAWS, CHAINS, DIM, ess)) {
+///         fprintf(stderr, "%s\n", ebm_last_error_message());
+///         return 1;
+///     }
+///     printf("R-hat %.3f %.3f, bulk ESS %.0f %.0f of %d draws\n", rhat[0], rhat[1], ess[0], ess[1],
+///            DRAWS * CHAINS);
+///     ebm_sampler_free(sampler);
+///     ebm_energy_free(bowl);
+///     return rhat[0] < 1.05 && rhat[1] < 1.05 && ess[0] > 100 ? 0 : 1;
+/// }
+/// ```
 #[no_mangle]
 pub unsafe extern "C" fn ebm_diagnostics_rhat_f32(
     draws: *const f32,

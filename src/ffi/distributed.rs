@@ -90,6 +90,42 @@ fn allreduce(function: unsafe extern "C" fn(*mut c_void, usize, i32, *mut c_void
 ///
 /// Errors: EBM_ERR_NULL_POINTER (optimizer), EBM_ERR_BUSY (called from a callback the
 /// optimizer is running).
+///
+/// Example, a complete program (make test-header-examples compiles and runs it):
+///
+/// ```c
+/// #include <stdio.h>
+/// #include "torchebm.h"
+///
+/// // Sums values over the processes, in place: with MPI, MPI_Allreduce(MPI_IN_PLACE, ...) (see
+/// // ebm_mpi_allreduce in include/torchebm_mpi.h). Here there is one process, so the sum is the
+/// // values themselves; it only counts its calls.
+/// static int32_t sum_over_one_process(void *values, size_t count, int32_t dtype, void *user_data) {
+///     (void)values, (void)count, (void)dtype;
+///     ++*(int *)user_data;
+///     return 0;
+/// }
+///
+/// int main(void) {
+///     ebm_energy *bowl = NULL;
+///     ebm_sampler *sampler = NULL;
+///     ebm_langevin_params params = ebm_langevin_default_params();
+///     params.first_chain = 0; // on rank r, r * n_local: the chains of one run, sharded
+///     int calls = 0;
+///     ebm_sampler_stats stats;
+///     if (ebm_energy_harmonic_new(1.0, &bowl) || ebm_langevin_new(bowl, &params, &sampler) ||
+///         ebm_sampler_set_allreduce(sampler, sum_over_one_process, &calls, NULL) ||
+///         ebm_sampler_init_f64(sampler, NULL, 100, 2) || ebm_sampler_run(sampler, 10) ||
+///         ebm_sampler_get_stats(sampler, &stats, sizeof stats)) { // collective: every rank calls it
+///         fprintf(stderr, "%s\n", ebm_last_error_message());
+///         return 1;
+///     }
+///     printf("statistics of %lld chains, combined in %d all-reduce calls\n", (long long)stats.n_chains, calls);
+///     ebm_sampler_free(sampler);
+///     ebm_energy_free(bowl);
+///     return stats.n_chains == 100 && calls > 0 ? 0 : 1;
+/// }
+/// ```
 #[no_mangle]
 pub unsafe extern "C" fn ebm_optimizer_set_allreduce(
     optimizer: *mut ebm_optimizer,

@@ -78,6 +78,36 @@ pub(crate) unsafe fn new_energy(
 /// Errors: EBM_ERR_NULL_POINTER (mean, cov, out), EBM_ERR_INVALID_ARGUMENT (dim < 1),
 /// EBM_ERR_SIZE_OVERFLOW (dim*dim), EBM_ERR_NON_FINITE (mean, cov),
 /// EBM_ERR_NOT_POSITIVE_DEFINITE (cov not symmetric or not positive definite).
+///
+/// Example, a complete program (make test-header-examples compiles and runs it):
+///
+/// ```c
+/// #include <math.h>
+/// #include <stdio.h>
+/// #include "torchebm.h"
+///
+/// int main(void) {
+///     ebm_energy *well = NULL, *bowl = NULL, *sum = NULL;
+///     if (ebm_energy_double_well_new(EBM_DOUBLE_WELL_DEFAULT_A, EBM_DOUBLE_WELL_DEFAULT_B, &well) ||
+///         ebm_energy_harmonic_new(0.5, &bowl)) {
+///         fprintf(stderr, "%s\n", ebm_last_error_message());
+///         return 1;
+///     }
+///     // 2 E_well + 3 E_bowl; the composite keeps its parts alive, so they may be freed now.
+///     const ebm_energy *parts[2] = {well, bowl};
+///     double weights[2] = {2.0, 3.0};
+///     ebm_status status = ebm_energy_composite_new(parts, 2, weights, 2, &sum);
+///     ebm_energy_free(well);
+///     ebm_energy_free(bowl);
+///     if (status != EBM_OK) return 1;
+///     double x[3] = {1.0, 0.0, -2.0}, e;
+///     if (ebm_energy_eval_f64(sum, x, 1, 3, &e) != EBM_OK) return 1;
+///     // double well a sum (x_i^2 - b)^2 = 1 + 4 + 4; harmonic k/2 sum x_i^2 = 0.25 * 5
+///     printf("%s: E = %g\n", ebm_energy_name(sum), e);
+///     ebm_energy_free(sum);
+///     return fabs(e - (2 * 9.0 + 3 * 1.25)) < 1e-9 ? 0 : 1;
+/// }
+/// ```
 #[no_mangle]
 pub unsafe extern "C" fn ebm_energy_gaussian_new(
     mean: *const f64,

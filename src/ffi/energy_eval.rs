@@ -48,6 +48,31 @@ unsafe fn evaluate_ffi<T: Real>(
 /// dim < 1, misaligned or overlapping buffers), EBM_ERR_SIZE_OVERFLOW (n*dim),
 /// EBM_ERR_DIMENSION_MISMATCH (dim not accepted by the energy), EBM_ERR_CALLBACK (a user
 /// energy failed), EBM_ERR_OUT_OF_MEMORY, EBM_ERR_TORCH.
+///
+/// Example, a complete program (make test-header-examples compiles and runs it):
+///
+/// ```c
+/// #include <math.h>
+/// #include <stdio.h>
+/// #include "torchebm.h"
+///
+/// int main(void) {
+///     ebm_energy *rosenbrock = NULL;
+///     if (ebm_energy_rosenbrock_new(EBM_ROSENBROCK_DEFAULT_A, EBM_ROSENBROCK_DEFAULT_B, &rosenbrock))
+///         return 1;
+///     // Two points in two dimensions, row-major (n = 2, dim = 2): (1, 1) and (0, 0).
+///     double x[4] = {1, 1, 0, 0}, e[2], grad[4];
+///     if (ebm_energy_eval_and_gradient_f64(rosenbrock, x, 2, 2, e, grad) != EBM_OK) {
+///         fprintf(stderr, "%s\n", ebm_last_error_message());
+///         return 1;
+///     }
+///     printf("E(1,1) = %g, E(0,0) = %g, grad E(0,0) = (%g, %g)\n", e[0], e[1], grad[2], grad[3]);
+///     float xf[2] = {0.0f, 0.0f}, ef; // the same in float, no conversion on the caller's side
+///     if (ebm_energy_eval_f32(rosenbrock, xf, 1, 2, &ef) != EBM_OK) return 1;
+///     ebm_energy_free(rosenbrock);
+///     return e[0] == 0 && e[1] == 1 && grad[2] == -2 && grad[3] == 0 && ef == 1.0f ? 0 : 1;
+/// }
+/// ```
 #[no_mangle]
 pub unsafe extern "C" fn ebm_energy_eval_f32(
     energy: *const ebm_energy,

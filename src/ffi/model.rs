@@ -68,6 +68,40 @@ pub struct ebm_mlp_params {
 
 /// Default MLP parameters: input_dim 2, no hidden layer, SiLU, no spectral norm, float, CPU,
 /// seed 0. Set hidden/n_hidden for a useful network.
+///
+/// Example, a complete program (make test-header-examples compiles and runs it):
+///
+/// ```c
+/// #include <stdio.h>
+/// #include "torchebm.h"
+///
+/// int main(void) {
+///     int64_t hidden[2] = {32, 32};
+///     ebm_mlp_params params = ebm_mlp_default_params();
+///     params.input_dim = 2;
+///     params.hidden = hidden;
+///     params.n_hidden = 2;
+///     params.seed = 1;
+///     ebm_energy *model = NULL, *loaded = NULL;
+///     int64_t count = 0;
+///     if (ebm_model_mlp_new(&params, &model) || ebm_model_parameter_count(model, &count) ||
+///         ebm_model_save(model, "mlp.safetensors") ||
+///         ebm_model_load("mlp.safetensors", EBM_DEVICE_CPU, &loaded)) {
+///         fprintf(stderr, "%s\n", ebm_last_error_message());
+///         return 1;
+///     }
+///     // A model is an ebm_energy: evaluate it, sample it, train it.
+///     float x[4] = {0.5f, -1.0f, 2.0f, 0.0f}, e[2], e_loaded[2];
+///     if (ebm_energy_eval_f32(model, x, 2, 2, e) || ebm_energy_eval_f32(loaded, x, 2, 2, e_loaded))
+///         return 1;
+///     printf("%lld parameters; E = %g, %g (saved and loaded: %g, %g)\n", (long long)count, e[0], e[1],
+///            e_loaded[0], e_loaded[1]);
+///     ebm_energy_free(loaded);
+///     ebm_energy_free(model);
+///     // 2*32 + 32 weights and biases in, 32*32 + 32 between, 32 + 1 out
+///     return count == 1185 && e[0] == e_loaded[0] && e[1] == e_loaded[1] ? 0 : 1;
+/// }
+/// ```
 #[no_mangle]
 pub extern "C" fn ebm_mlp_default_params() -> ebm_mlp_params {
     ebm_mlp_params {

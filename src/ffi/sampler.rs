@@ -68,6 +68,48 @@ unsafe fn new_sampler(
 
 /// Default parameters for ebm_langevin_new(): the specification's step_size 0.01 and
 /// noise_scale 1, constant schedules, no clamp, seed 0, CPU, per-chain streams.
+///
+/// Example, a complete program (make test-header-examples compiles and runs it):
+///
+/// ```c
+/// #include <math.h>
+/// #include <stdio.h>
+/// #include "torchebm.h"
+///
+/// static int32_t report(int64_t steps_done, int64_t steps_total, double mean_energy, void *user_data) {
+///     (void)user_data;
+///     printf("step %lld of %lld: mean energy %.3f\n", (long long)steps_done, (long long)steps_total,
+///            mean_energy);
+///     return EBM_PROGRESS_CONTINUE; // EBM_PROGRESS_CANCEL would stop the run here
+/// }
+///
+/// int main(void) {
+///     double mean[2] = {1, -1}, cov[4] = {1, 0, 0, 1};
+///     ebm_energy *gaussian = NULL;
+///     ebm_sampler *sampler = NULL;
+///     ebm_langevin_params params = ebm_langevin_default_params(); // then change what you need
+///     params.seed = 7;
+///     if (ebm_energy_gaussian_new(mean, cov, 2, &gaussian) ||
+///         ebm_langevin_new(gaussian, &params, &sampler) ||
+///         ebm_sampler_set_progress_callback(sampler, report, 250, NULL, NULL) ||
+///         ebm_sampler_init_f64(sampler, NULL, 1000, 2) || // 1000 chains from N(0, I)
+///         ebm_sampler_run(sampler, 500)) {
+///         fprintf(stderr, "%s\n", ebm_last_error_message());
+///         return 1;
+///     }
+///     static double x[1000 * 2];
+///     ebm_sampler_stats stats;
+///     if (ebm_sampler_get_samples_f64(sampler, x, 1000, 2) ||
+///         ebm_sampler_get_stats(sampler, &stats, sizeof stats))
+///         return 1;
+///     double m0 = 0, m1 = 0;
+///     for (int i = 0; i < 1000; i++) m0 += x[2 * i] / 1000, m1 += x[2 * i + 1] / 1000;
+///     printf("%lld steps; sample mean (%.3f, %.3f)\n", (long long)stats.steps, m0, m1);
+///     ebm_sampler_free(sampler);
+///     ebm_energy_free(gaussian);
+///     return fabs(m0 - 1) < 0.15 && fabs(m1 + 1) < 0.15 ? 0 : 1;
+/// }
+/// ```
 #[no_mangle]
 pub extern "C" fn ebm_langevin_default_params() -> ebm_langevin_params {
     ebm_langevin_params::defaults()

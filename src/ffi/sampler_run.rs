@@ -585,11 +585,28 @@ pub unsafe extern "C" fn ebm_sampler_reseed(sampler: *mut ebm_sampler, seed: u64
     })
 }
 
+/// Returned by an ebm_progress_fn to let the run go on.
+pub const EBM_PROGRESS_CONTINUE: i32 = 0;
+/// Returned by an ebm_progress_fn to stop the run (EBM_ERR_CANCELLED). Any other nonzero
+/// value cancels too.
+pub const EBM_PROGRESS_CANCEL: i32 = 1;
+
 /// Reports progress during runs: steps_done and steps_total of the current run and the mean
-/// energy after the last step. Return 0 to continue, nonzero to cancel the run (which then
-/// fails with EBM_ERR_CANCELLED, the chains holding the state reached; a message set with
-/// ebm_callback_set_error() before returning is added to the error's). Called on the thread
-/// that runs the sampler. Must not throw C++ exceptions or longjmp.
+/// energy after the last step. Return EBM_PROGRESS_CONTINUE (0) to go on, EBM_PROGRESS_CANCEL
+/// (1; any nonzero value) to cancel the run, which then fails with EBM_ERR_CANCELLED, the
+/// chains holding the state reached; a message set with ebm_callback_set_error() before
+/// returning is added to the error's. Mind the sense: like every status in this API, zero
+/// means "all is well, go on" — unlike a C++ or Julia predicate, where true would. Called on
+/// the thread that runs the sampler. Must not throw C++ exceptions or longjmp.
+///
+/// ```c
+/// static int32_t stop_at(int64_t steps_done, int64_t steps_total, double mean_energy,
+///                        void *user_data) {
+///     (void)steps_total; (void)mean_energy;
+///     return steps_done >= *(const int64_t *)user_data ? EBM_PROGRESS_CANCEL
+///                                                      : EBM_PROGRESS_CONTINUE;
+/// }
+/// ```
 pub type ebm_progress_fn =
     Option<unsafe extern "C" fn(steps_done: i64, steps_total: i64, mean_energy: f64, user_data: *mut c_void) -> i32>;
 
@@ -628,7 +645,7 @@ pub unsafe extern "C" fn ebm_sampler_set_progress_callback(
                 clear_detail();
                 // SAFETY: the caller's callback with the caller's context (header contract).
                 let code = unsafe { f(to_i64(p.steps_done), to_i64(p.steps_total), p.mean_energy, data.ptr()) };
-                if code == 0 {
+                if code == EBM_PROGRESS_CONTINUE {
                     ControlFlow::Continue(())
                 } else {
                     ControlFlow::Break(take_detail())

@@ -14,6 +14,39 @@ use crate::tensor::Real;
 ///
 /// Errors: EBM_ERR_NULL_POINTER (sampler, energies_out), EBM_ERR_INVALID_ARGUMENT (chains not
 /// initialised, n < 0), EBM_ERR_LENGTH_MISMATCH (n), EBM_ERR_TORCH.
+///
+/// Example, a complete program (make test-header-examples compiles and runs it):
+///
+/// ```c
+/// #include <math.h>
+/// #include <stdio.h>
+/// #include "torchebm.h"
+///
+/// int main(void) {
+///     ebm_energy *bowl = NULL;
+///     ebm_sampler *hmc = NULL;
+///     ebm_hmc_params params = ebm_hmc_default_params();
+///     double start[4] = {1, 0, 0, 2}; // two chains in two dimensions
+///     double energies[2], momenta[4];
+///     if (ebm_energy_harmonic_new(1.0, &bowl) || ebm_hmc_new(bowl, &params, &hmc) ||
+///         ebm_sampler_init_f64(hmc, start, 2, 2) || ebm_sampler_get_energies(hmc, energies, 2)) {
+///         fprintf(stderr, "%s\n", ebm_last_error_message());
+///         return 1;
+///     }
+///     printf("energies at the start: %g %g\n", energies[0], energies[1]); // 0.5 and 2
+///     if (energies[0] != 0.5 || energies[1] != 2) return 1;
+///     // Move the chains without re-initialising them (a simulation's own update, say), then run.
+///     double moved[4] = {0, 0, 3, 0};
+///     if (ebm_sampler_set_samples_f64(hmc, moved, 2, 2) || ebm_sampler_get_energies(hmc, energies, 2) ||
+///         ebm_sampler_run(hmc, 10) || ebm_sampler_get_momenta_f64(hmc, momenta, 2, 2))
+///         return 1;
+///     printf("after moving: %g %g; chain 0's momentum (%.3f, %.3f)\n", energies[0], energies[1],
+///            momenta[0], momenta[1]);
+///     ebm_sampler_free(hmc);
+///     ebm_energy_free(bowl);
+///     return energies[0] == 0 && energies[1] == 4.5 ? 0 : 1;
+/// }
+/// ```
 #[no_mangle]
 pub unsafe extern "C" fn ebm_sampler_get_energies(
     sampler: *const ebm_sampler,

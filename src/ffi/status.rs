@@ -79,6 +79,29 @@ impl From<&Error> for ebm_status {
 /// A fixed, static description of a status code, e.g. "null pointer" for
 /// EBM_ERR_NULL_POINTER; "unknown status" for a value that is not a status. Never NULL;
 /// the string must not be freed.
+///
+/// Example, a complete program (make test-header-examples compiles and runs it):
+///
+/// ```c
+/// #include <stdio.h>
+/// #include "torchebm.h"
+///
+/// int main(void) {
+///     if (ebm_version_number() != EBM_VERSION_NUMBER) return 1; // header and library differ
+///     // Bad input is a status and a message naming the function and argument, never a crash.
+///     double mean[2] = {0, 0}, cov[4] = {1, 2, 2, 1}; // not positive definite
+///     ebm_energy *e = NULL;
+///     ebm_status status = ebm_energy_gaussian_new(mean, cov, 2, &e);
+///     printf("%s: %s\n", ebm_status_string(status), ebm_last_error_message());
+///     if (status != EBM_ERR_NOT_POSITIVE_DEFINITE || e != NULL) return 1;
+///     if (ebm_set_num_threads(2) != EBM_OK) return 1; // the library's own pool
+///     ebm_build_info info;
+///     if (ebm_get_build_info(&info, sizeof info) != EBM_OK) return 1;
+///     printf("libtorchebm %s, libtorch %s, %d threads, CUDA devices: %d\n", info.version,
+///            info.libtorch_version, info.num_threads, info.cuda_device_count);
+///     return 0;
+/// }
+/// ```
 #[no_mangle]
 pub extern "C" fn ebm_status_string(status: i32) -> *const c_char {
     let text: &'static [u8] = match status {

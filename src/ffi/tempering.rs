@@ -78,6 +78,42 @@ const _: () = assert!(EBM_TEMPERING_MAX_REPLICAS as usize == crate::sampler::MAX
 
 /// Default parameters for ebm_parallel_tempering_new(): 8 replicas on a geometric ladder from
 /// 1 to 10, an exchange round after every step.
+///
+/// Example, a complete program (make test-header-examples compiles and runs it):
+///
+/// ```c
+/// #include <stdio.h>
+/// #include "torchebm.h"
+///
+/// int main(void) {
+///     // a (x^2 - b)^2 with a = 1, b = 4: wells at -2 and 2, a barrier of height 16 between.
+///     ebm_energy *well = NULL;
+///     ebm_sampler *langevin = NULL, *tempering = NULL;
+///     ebm_langevin_params inner = ebm_langevin_default_params();
+///     ebm_tempering_params params = ebm_tempering_default_params();
+///     params.n_temperatures = 8;
+///     params.max_temperature = 30.0;
+///     static double x[200];
+///     for (int i = 0; i < 200; i++) x[i] = 2.0; // every chain starts in the right-hand well
+///     if (ebm_energy_double_well_new(1.0, 4.0, &well) || ebm_langevin_new(well, &inner, &langevin) ||
+///         ebm_parallel_tempering_new(langevin, &params, &tempering) ||
+///         ebm_sampler_init_f64(tempering, x, 200, 1) || ebm_sampler_run(tempering, 2000) ||
+///         ebm_sampler_get_samples_f64(tempering, x, 200, 1)) {
+///         fprintf(stderr, "%s\n", ebm_last_error_message());
+///         return 1;
+///     }
+///     double swaps[7];
+///     if (ebm_sampler_get_swap_acceptance(tempering, swaps, 7)) return 1;
+///     int left = 0;
+///     for (int i = 0; i < 200; i++) left += x[i] < 0;
+///     printf("%d of 200 chains crossed to the left well; swaps accepted between T0 and T1: %.2f\n",
+///            left, swaps[0]);
+///     ebm_sampler_free(tempering);
+///     ebm_sampler_free(langevin);
+///     ebm_energy_free(well);
+///     return left > 50 && left < 150 ? 0 : 1;
+/// }
+/// ```
 #[no_mangle]
 pub extern "C" fn ebm_tempering_default_params() -> ebm_tempering_params {
     ebm_tempering_params::defaults()

@@ -217,9 +217,15 @@ static int32_t stop_after_twenty(int64_t done, int64_t total, double mean_energy
     progress_log *log = user_data;
     log->calls++;
     log->last_done = done;
-    if (total == 100 && isfinite(mean_energy) && done < 20) return 0;
+    if (total == 100 && isfinite(mean_energy) && done < 20) return EBM_PROGRESS_CONTINUE;
     ebm_callback_set_error("the host asked to stop");
-    return 1;
+    return EBM_PROGRESS_CANCEL;
+}
+
+/* Code written before the named values returned any nonzero int to cancel: it still does. */
+static int32_t cancel_with_minus_one_at_ten(int64_t done, int64_t total, double mean_energy, void *user_data) {
+    (void)total, (void)mean_energy, (void)user_data;
+    return done >= 10 ? -1 : 0;
 }
 
 static void count_progress_free(void *user_data) { ((progress_log *)user_data)->freed++; }
@@ -255,6 +261,21 @@ static void progress_callback_can_cancel(void) {
     CHECK(rejected.freed == 0 && second.freed == 0);
     ebm_sampler_free(s), ebm_energy_free(energy);
     CHECK(second.freed == 1 && log.freed == 2);
+}
+
+static void progress_values_are_named_and_any_nonzero_cancels(void) {
+    CHECK(EBM_PROGRESS_CONTINUE == 0 && EBM_PROGRESS_CANCEL == 1);
+    ebm_energy *energy = gaussian();
+    ebm_langevin_params p = ebm_langevin_default_params();
+    ebm_sampler *s = NULL;
+    CHECK_OK(ebm_langevin_new(energy, &p, &s));
+    CHECK_OK(ebm_sampler_set_progress_callback(s, cancel_with_minus_one_at_ten, 2, NULL, NULL));
+    CHECK_OK(ebm_sampler_init_f64(s, NULL, 4, 2));
+    CHECK_FAILS(ebm_sampler_run(s, 50), EBM_ERR_CANCELLED, "ebm_sampler_run", "after 10 of 50 steps");
+    ebm_sampler_stats stats;
+    CHECK_OK(ebm_sampler_get_stats(s, &stats, sizeof stats));
+    CHECK(stats.steps == 10);
+    ebm_sampler_free(s), ebm_energy_free(energy);
 }
 
 static void schedules_clamp_and_adaptation_from_c(void) {
@@ -586,6 +607,7 @@ int main(void) {
     RUN(diagnostics_report_acceptance_energy_and_failures);
     RUN(diverging_chains_are_flagged);
     RUN(progress_callback_can_cancel);
+    RUN(progress_values_are_named_and_any_nonzero_cancels);
     RUN(schedules_clamp_and_adaptation_from_c);
     RUN(torch_generator_reproduces_itself);
     RUN(samplers_run_on_callback_energies);

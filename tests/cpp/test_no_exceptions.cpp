@@ -15,6 +15,7 @@ static_assert(std::is_same_v<torchebm::Ret<void>, torchebm::Status>);
 static_assert(std::is_same_v<decltype(torchebm::Energy::harmonic()), torchebm::Result<torchebm::Energy>>);
 
 using torchebm::Energy;
+using torchebm::Progress;
 using torchebm::Sampler;
 
 // The failure has `code` and its message contains `needle`.
@@ -99,7 +100,7 @@ static void callbacks_report_failures_by_status() {
   int calls = 0;
   CHECK(sampler->set_progress_callback([&calls](int64_t done, int64_t, double) {
     calls++;
-    return done < 4;
+    return done < 4 ? Progress::Continue : Progress::Cancel;
   }, 2).ok());
   CHECK(sampler->init_normal(3, 1).ok());
   CHECK(fails_with(sampler->run(10), EBM_ERR_CANCELLED, "after 4 of 10"));

@@ -19,6 +19,7 @@
 using torchebm::Energy;
 using torchebm::Error;
 using torchebm::Model;
+using torchebm::Progress;
 using torchebm::Sampler;
 
 static_assert(TORCHEBM_EXCEPTIONS == 1, "this test is the exceptions mode");
@@ -450,7 +451,7 @@ static void progress_callbacks() {
   std::vector<int64_t> seen;
   s.set_progress_callback([&seen](int64_t done, int64_t total, double mean_energy) {
     seen.push_back(done);
-    return total == 100 && std::isfinite(mean_energy) && done < 20;  // false cancels
+    return total == 100 && std::isfinite(mean_energy) && done < 20 ? Progress::Continue : Progress::Cancel;
   }, 5);
   s.init_normal(10, 2);
   CHECK_THROWS(s.run(100), EBM_ERR_CANCELLED, "ebm_sampler_run");

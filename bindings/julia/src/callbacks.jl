@@ -168,19 +168,47 @@ end
 
 # --- progress callbacks ------------------------------------------------------------------
 
+"""
+    ProgressAction
+
+What a progress callback returns: [`PROGRESS_CONTINUE`](@ref) or [`PROGRESS_CANCEL`](@ref)
+(or `nothing`, which continues). Its own type rather than `Bool`, because C's callback
+cancels on a nonzero (true) value while a Julia predicate would mean "go on" by `true`; a
+callback returning a `Bool` (or anything else) cancels the run with an `ArgumentError` that
+says so, rather than being guessed at.
+"""
+struct ProgressAction
+    code::Int32
+end
+
+"Returned by a progress callback to let the run go on (C's `EBM_PROGRESS_CONTINUE`)."
+const PROGRESS_CONTINUE = ProgressAction(EBM_PROGRESS_CONTINUE)
+"Returned by a progress callback to stop the run: `EBM_ERR_CANCELLED` (C's `EBM_PROGRESS_CANCEL`)."
+const PROGRESS_CANCEL = ProgressAction(EBM_PROGRESS_CANCEL)
+
 mutable struct _Progress
-    f::Any          # (steps_done, steps_total, mean_energy) -> false to cancel
+    f::Any          # (steps_done, steps_total, mean_energy) -> PROGRESS_CONTINUE / PROGRESS_CANCEL
     err::Any        # an exception thrown by f, rethrown when the run returns
 end
+
+# The C code for what a progress callback returned; anything but a ProgressAction or nothing
+# throws (the trampoline cancels the run and keeps the error for the caller).
+_progress_code(::Nothing) = EBM_PROGRESS_CONTINUE
+_progress_code(action::ProgressAction) = action.code
+_progress_code(result) =
+    throw(ArgumentError("progress callback returned $(repr(result))::$(typeof(result)); return " *
+                        "PROGRESS_CONTINUE or PROGRESS_CANCEL (or nothing, to continue). A Bool is " *
+                        "refused: C's callback cancels on nonzero, a Julia predicate means \"go on\" " *
+                        "by true, and the library does not guess which was meant"))
 
 function _progress_trampoline(steps_done::Int64, steps_total::Int64, mean_energy::Cdouble,
                               user_data::Ptr{Cvoid})::Int32
     p = unsafe_pointer_to_objref(user_data)::_Progress
     try
-        return p.f(steps_done, steps_total, mean_energy) === false ? Int32(1) : Int32(0)
+        return _progress_code(p.f(steps_done, steps_total, mean_energy))
     catch err
         p.err = err
-        return Int32(1)
+        return EBM_PROGRESS_CANCEL
     end
 end
 

@@ -646,9 +646,16 @@ reseed!(s::Sampler, rng::AbstractRNG) = reseed!(s, rand(rng, UInt64))
     set_progress_callback!(s, nothing)
 
 Calls `f(steps_done, steps_total, mean_energy)` after every `interval`-th step of each run
-and after its last step; `f` returning `false` cancels the run (`EBM_ERR_CANCELLED`); an
-exception thrown by `f` cancels it and is rethrown by the call that ran the sampler. While a
-callback is installed, calls on this sampler are not GC-safe.
+and after its last step. `f` returns [`PROGRESS_CONTINUE`](@ref) (or `nothing`) to go on,
+[`PROGRESS_CANCEL`](@ref) to cancel the run (`EBM_ERR_CANCELLED`). Any other result — a
+`Bool` included, since C reads true as "cancel" and a Julia predicate as "go on" — cancels the
+run with an `ArgumentError` saying so; an exception thrown by `f` cancels it too. Either is
+rethrown by the call that ran the sampler. While a callback is installed, calls on this
+sampler are not GC-safe.
+
+```julia
+set_progress_callback!(s, (done, total, mean_e) -> done < 100 ? PROGRESS_CONTINUE : PROGRESS_CANCEL)
+```
 """
 function set_progress_callback!(s::Sampler, f; interval::Integer = 1)
     interval >= 1 || throw(ArgumentError("set_progress_callback!: interval must be >= 1"))

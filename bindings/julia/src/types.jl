@@ -36,6 +36,8 @@ const EBM_DATASET_CIRCLE = Int32(4)
 const EBM_DATASET_CHECKERBOARD = Int32(5)
 const EBM_DATASET_PINWHEEL = Int32(6)
 const EBM_DATASET_GRID = Int32(7)
+const EBM_PROGRESS_CONTINUE = Int32(0)
+const EBM_PROGRESS_CANCEL = Int32(1)
 
 struct ebm_build_info
     version::Ptr{UInt8}

@@ -292,14 +292,34 @@ end
     s = langevin_sampler(harmonic_energy(); seed = 1)
     calls = Tuple{Int, Int}[]
     rooted = T.rooted_count()
-    set_progress_callback!(s, (done, total, e) -> (push!(calls, (done, total)); true); interval = 5)
+    set_progress_callback!(s, (done, total, e) -> (push!(calls, (done, total)); PROGRESS_CONTINUE); interval = 5)
     @test T.rooted_count() == rooted + 1      # held for the library until it releases it
     init!(s, 2, 16)
     run!(s, 20)
     @test calls == [(5, 20), (10, 20), (15, 20), (20, 20)]
-    set_progress_callback!(s, (done, total, e) -> done < 3)      # false cancels
+    # Cancelled at step 3 of 10: the chains hold the state reached.
+    steps_before = T.stats(s).steps
+    set_progress_callback!(s, (done, total, e) -> done < 3 ? PROGRESS_CONTINUE : PROGRESS_CANCEL)
     err = status_of(() -> run!(s, 10))
     @test err.status == T.EBM_ERR_CANCELLED
+    @test occursin("after 3 of 10 steps", err.message)
+    @test T.stats(s).steps == steps_before + 3
+    @test PROGRESS_CONTINUE.code == T.EBM_PROGRESS_CONTINUE && PROGRESS_CANCEL.code == T.EBM_PROGRESS_CANCEL
+    # nothing continues; a Bool is refused, not interpreted: the run stops at the first report
+    # and the ArgumentError says what to return instead.
+    set_progress_callback!(s, (done, total, e) -> nothing)
+    run!(s, 4)
+    set_progress_callback!(s, (done, total, e) -> true; interval = 2)
+    steps_before = T.stats(s).steps
+    bool_err = try
+        run!(s, 10)
+        nothing
+    catch e
+        e
+    end
+    @test bool_err isa ArgumentError
+    @test occursin("PROGRESS_CONTINUE or PROGRESS_CANCEL", bool_err.msg)
+    @test T.stats(s).steps == steps_before + 2
     set_progress_callback!(s, (done, total, e) -> throw(DomainError(done, "stop here")))
     @test_throws DomainError run!(s, 10)
     set_progress_callback!(s, nothing)
