@@ -14,16 +14,14 @@ with one chain, or for a coordinate whose draws are all equal. Needs `n_draws >=
 function rhat(draws::Array{Float64, 3})
     dim, n_chains, n_draws = size(draws)
     out = Vector{Float64}(undef, dim)
-    check(@ccall libtorchebm.ebm_diagnostics_rhat_f64(draws::Ptr{Cdouble}, n_draws::Int64, n_chains::Int64,
-                                                      dim::Int64, out::Ptr{Cdouble})::Cint)
+    check(ebm_diagnostics_rhat_f64(draws, n_draws, n_chains, dim, out))
     return out
 end
 
 function rhat(draws::Array{Float32, 3})
     dim, n_chains, n_draws = size(draws)
     out = Vector{Float64}(undef, dim)
-    check(@ccall libtorchebm.ebm_diagnostics_rhat_f32(draws::Ptr{Cfloat}, n_draws::Int64, n_chains::Int64,
-                                                      dim::Int64, out::Ptr{Cdouble})::Cint)
+    check(ebm_diagnostics_rhat_f32(draws, n_draws, n_chains, dim, out))
     return out
 end
 
@@ -36,16 +34,14 @@ Bulk effective sample size of each coordinate of a `(dim, n_chains, n_draws)` tr
 function ess_bulk(draws::Array{Float64, 3})
     dim, n_chains, n_draws = size(draws)
     out = Vector{Float64}(undef, dim)
-    check(@ccall libtorchebm.ebm_diagnostics_ess_bulk_f64(draws::Ptr{Cdouble}, n_draws::Int64, n_chains::Int64,
-                                                          dim::Int64, out::Ptr{Cdouble})::Cint)
+    check(ebm_diagnostics_ess_bulk_f64(draws, n_draws, n_chains, dim, out))
     return out
 end
 
 function ess_bulk(draws::Array{Float32, 3})
     dim, n_chains, n_draws = size(draws)
     out = Vector{Float64}(undef, dim)
-    check(@ccall libtorchebm.ebm_diagnostics_ess_bulk_f32(draws::Ptr{Cfloat}, n_draws::Int64, n_chains::Int64,
-                                                          dim::Int64, out::Ptr{Cdouble})::Cint)
+    check(ebm_diagnostics_ess_bulk_f32(draws, n_draws, n_chains, dim, out))
     return out
 end
 
@@ -59,16 +55,14 @@ Tail effective sample size of each coordinate of a `(dim, n_chains, n_draws)` tr
 function ess_tail(draws::Array{Float64, 3})
     dim, n_chains, n_draws = size(draws)
     out = Vector{Float64}(undef, dim)
-    check(@ccall libtorchebm.ebm_diagnostics_ess_tail_f64(draws::Ptr{Cdouble}, n_draws::Int64, n_chains::Int64,
-                                                          dim::Int64, out::Ptr{Cdouble})::Cint)
+    check(ebm_diagnostics_ess_tail_f64(draws, n_draws, n_chains, dim, out))
     return out
 end
 
 function ess_tail(draws::Array{Float32, 3})
     dim, n_chains, n_draws = size(draws)
     out = Vector{Float64}(undef, dim)
-    check(@ccall libtorchebm.ebm_diagnostics_ess_tail_f32(draws::Ptr{Cfloat}, n_draws::Int64, n_chains::Int64,
-                                                          dim::Int64, out::Ptr{Cdouble})::Cint)
+    check(ebm_diagnostics_ess_tail_f32(draws, n_draws, n_chains, dim, out))
     return out
 end
 
@@ -82,17 +76,13 @@ matrix whose column `k + 1` is lag `k`. Needs `0 <= max_lag < n_draws` and `n_dr
 function autocorrelation(draws::Array{Float64, 3}, max_lag::Integer)
     dim, n_chains, n_draws = size(draws)
     out = Matrix{Float64}(undef, dim, max(max_lag + 1, 0))
-    check(@ccall libtorchebm.ebm_diagnostics_autocorrelation_f64(draws::Ptr{Cdouble}, n_draws::Int64,
-                                                                 n_chains::Int64, dim::Int64, max_lag::Int64,
-                                                                 out::Ptr{Cdouble})::Cint)
+    check(ebm_diagnostics_autocorrelation_f64(draws, n_draws, n_chains, dim, max_lag, out))
     return out
 end
 
 function autocorrelation(draws::Array{Float32, 3}, max_lag::Integer)
     dim, n_chains, n_draws = size(draws)
     out = Matrix{Float64}(undef, dim, max(max_lag + 1, 0))
-    check(@ccall libtorchebm.ebm_diagnostics_autocorrelation_f32(draws::Ptr{Cfloat}, n_draws::Int64,
-                                                                 n_chains::Int64, dim::Int64, max_lag::Int64,
-                                                                 out::Ptr{Cdouble})::Cint)
+    check(ebm_diagnostics_autocorrelation_f32(draws, n_draws, n_chains, dim, max_lag, out))
     return out
 end

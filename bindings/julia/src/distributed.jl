@@ -52,16 +52,14 @@ others a `TorchEBMError` with status `EBM_ERR_REMOTE`; nobody updates. An except
 """
 function set_allreduce!(o::Optimizer, f)
     a = _set_allreduce(o, f) do handle, fn, ud, ffn
-        @ccall libtorchebm.ebm_optimizer_set_allreduce(handle::Ptr{Cvoid}, fn::Ptr{Cvoid}, ud::Ptr{Cvoid},
-                                                       ffn::Ptr{Cvoid})::Cint
+        ebm_optimizer_set_allreduce(handle, fn, ud, ffn)
     end
     o.allreduce = a     # for the GC-safety decision of its steps
     return o
 end
 
 function set_allreduce!(o::Optimizer, ::Nothing)
-    check(@ccall libtorchebm.ebm_optimizer_set_allreduce(o::Ptr{Cvoid}, C_NULL::Ptr{Cvoid}, C_NULL::Ptr{Cvoid},
-                                                         C_NULL::Ptr{Cvoid})::Cint)
+    check(ebm_optimizer_set_allreduce(o, C_NULL, C_NULL, C_NULL))
     o.allreduce = nothing
     return o
 end
@@ -93,16 +91,14 @@ the all-reduce.
 """
 function set_allreduce!(s::Sampler, f)
     a = _set_allreduce(s, f) do handle, fn, ud, ffn
-        @ccall libtorchebm.ebm_sampler_set_allreduce(handle::Ptr{Cvoid}, fn::Ptr{Cvoid}, ud::Ptr{Cvoid},
-                                                     ffn::Ptr{Cvoid})::Cint
+        ebm_sampler_set_allreduce(handle, fn, ud, ffn)
     end
     s.allreduce = a
     return s
 end
 
 function set_allreduce!(s::Sampler, ::Nothing)
-    check(@ccall libtorchebm.ebm_sampler_set_allreduce(s::Ptr{Cvoid}, C_NULL::Ptr{Cvoid}, C_NULL::Ptr{Cvoid},
-                                                       C_NULL::Ptr{Cvoid})::Cint)
+    check(ebm_sampler_set_allreduce(s, C_NULL, C_NULL, C_NULL))
     s.allreduce = nothing
     return s
 end

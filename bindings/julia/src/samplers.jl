@@ -33,7 +33,7 @@ function free!(s::Sampler)
     p = s.ptr
     if p != C_NULL
         s.ptr = C_NULL
-        @ccall libtorchebm.ebm_sampler_free(p::Ptr{Cvoid})::Cvoid
+        ebm_sampler_free(p)
     end
     # s.progress is kept: a CD loss may keep the C sampler, and so its progress callback,
     # alive after this; the loss's calls then still need it (the callback's exception, and
@@ -49,7 +49,7 @@ Base.show(io::IO, s::Sampler) = s.ptr == C_NULL ? print(io, "TorchEBM.Sampler(fr
 _calls_julia(s::Sampler) = s.energy.calls_julia || s.progress !== nothing
 
 "The sampler's kind: \"langevin\", \"mala\", \"hmc\" or \"kinetic_langevin\"."
-kind(s::Sampler) = unsafe_string(@ccall libtorchebm.ebm_sampler_name(s::Ptr{Cvoid})::Cstring)
+kind(s::Sampler) = unsafe_string(ebm_sampler_name(s))
 
 function _rng_code(rng)
     rng isa Integer && return Int32(rng)
@@ -80,16 +80,16 @@ _mass_vector(m::AbstractVector{<:Real}) = Vector{Float64}(m)
 _mass_vector(m::AbstractMatrix{<:Real}) = vec(Matrix{Float64}(m))
 
 "Default `ebm_langevin_params` (the library's)."
-langevin_default_params() = @ccall libtorchebm.ebm_langevin_default_params()::ebm_langevin_params
+langevin_default_params() = ebm_langevin_default_params()
 "Default `ebm_mala_params`."
-mala_default_params() = @ccall libtorchebm.ebm_mala_default_params()::ebm_mala_params
+mala_default_params() = ebm_mala_default_params()
 "Default `ebm_hmc_params`."
-hmc_default_params() = @ccall libtorchebm.ebm_hmc_default_params()::ebm_hmc_params
+hmc_default_params() = ebm_hmc_default_params()
 "Default `ebm_kinetic_langevin_params`."
 kinetic_langevin_default_params() =
-    ccall((:ebm_kinetic_langevin_default_params, libtorchebm), ebm_kinetic_langevin_params, ())
+    ebm_kinetic_langevin_default_params()
 "Default `ebm_nuts_params`."
-nuts_default_params() = @ccall libtorchebm.ebm_nuts_default_params()::ebm_nuts_params
+nuts_default_params() = ebm_nuts_default_params()
 
 """
     langevin_sampler(e; step_size=0.01, noise_scale=1, seed=0, rng=:per_chain, device=-1, first_chain=0,
@@ -100,8 +100,7 @@ Unadjusted Langevin dynamics. Keywords are the fields of `ebm_langevin_params`.
 function langevin_sampler(e::Energy; kwargs...)
     p = Ref(_with(langevin_default_params(); _sampler_kwargs(kwargs)...))
     out = _out_handle()
-    check(@ccall libtorchebm.ebm_langevin_new(e::Ptr{Cvoid}, p::Ptr{ebm_langevin_params},
-                                              out::Ptr{Ptr{Cvoid}})::Cint)
+    check(ebm_langevin_new(e, p, out))
     return Sampler(out[], e)
 end
 
@@ -113,7 +112,7 @@ Metropolis-adjusted Langevin (fields of `ebm_mala_params`).
 function mala_sampler(e::Energy; kwargs...)
     p = Ref(_with(mala_default_params(); _sampler_kwargs(kwargs)...))
     out = _out_handle()
-    check(@ccall libtorchebm.ebm_mala_new(e::Ptr{Cvoid}, p::Ptr{ebm_mala_params}, out::Ptr{Ptr{Cvoid}})::Cint)
+    check(ebm_mala_new(e, p, out))
     return Sampler(out[], e)
 end
 
@@ -135,7 +134,7 @@ function hmc_sampler(e::Energy; mass = nothing, kwargs...)
     GC.@preserve m begin
         mptr = isempty(m) ? Ptr{Cdouble}(C_NULL) : pointer(m)
         p = Ref(_with(hmc_default_params(); mass = mptr, mass_len = length(m), _sampler_kwargs(kwargs)...))
-        check(@ccall libtorchebm.ebm_hmc_new(e::Ptr{Cvoid}, p::Ptr{ebm_hmc_params}, out::Ptr{Ptr{Cvoid}})::Cint)
+        check(ebm_hmc_new(e, p, out))
     end
     return Sampler(out[], e)
 end
@@ -155,7 +154,7 @@ function nuts_sampler(e::Energy; mass = nothing, kwargs...)
     GC.@preserve m begin
         mptr = isempty(m) ? Ptr{Cdouble}(C_NULL) : pointer(m)
         p = Ref(_with(nuts_default_params(); mass = mptr, mass_len = length(m), _sampler_kwargs(kwargs)...))
-        check(@ccall libtorchebm.ebm_nuts_new(e::Ptr{Cvoid}, p::Ptr{ebm_nuts_params}, out::Ptr{Ptr{Cvoid}})::Cint)
+        check(ebm_nuts_new(e, p, out))
     end
     return Sampler(out[], e)
 end
@@ -172,14 +171,13 @@ function kinetic_langevin_sampler(e::Energy; mass = nothing, kwargs...)
         mptr = isempty(m) ? Ptr{Cdouble}(C_NULL) : pointer(m)
         p = Ref(_with(kinetic_langevin_default_params(); mass = mptr, mass_len = length(m),
                       _sampler_kwargs(kwargs)...))
-        check(@ccall libtorchebm.ebm_kinetic_langevin_new(e::Ptr{Cvoid}, p::Ptr{ebm_kinetic_langevin_params},
-                                                          out::Ptr{Ptr{Cvoid}})::Cint)
+        check(ebm_kinetic_langevin_new(e, p, out))
     end
     return Sampler(out[], e)
 end
 
 "Default `ebm_tempering_params`."
-tempering_default_params() = @ccall libtorchebm.ebm_tempering_default_params()::ebm_tempering_params
+tempering_default_params() = ebm_tempering_default_params()
 
 """
     parallel_tempering(inner; n_temperatures=8, max_temperature=10, temperatures=nothing, swap_interval=1)
@@ -196,8 +194,7 @@ function parallel_tempering(inner::Sampler; temperatures = nothing, kwargs...)
         lptr = isempty(ladder) ? Ptr{Cdouble}(C_NULL) : pointer(ladder)
         p = Ref(_with(tempering_default_params(); temperatures = lptr, temperatures_len = length(ladder),
                       kwargs...))
-        check(@ccall libtorchebm.ebm_parallel_tempering_new(inner::Ptr{Cvoid}, p::Ptr{ebm_tempering_params},
-                                                             out::Ptr{Ptr{Cvoid}})::Cint)
+        check(ebm_parallel_tempering_new(inner, p, out))
     end
     return Sampler(out[], inner.energy)
 end
@@ -205,11 +202,9 @@ end
 "The replicas' temperatures of a replica-exchange sampler, its own chains first."
 function temperatures(s::Sampler)
     len = Ref{Int64}(0)
-    check(@ccall libtorchebm.ebm_sampler_get_temperatures(s::Ptr{Cvoid}, C_NULL::Ptr{Cdouble}, 0::Int64,
-                                                          len::Ptr{Int64})::Cint)
+    check(ebm_sampler_get_temperatures(s, C_NULL, 0, len))
     out = Vector{Float64}(undef, len[])
-    check(@ccall libtorchebm.ebm_sampler_get_temperatures(s::Ptr{Cvoid}, out::Ptr{Cdouble}, length(out)::Int64,
-                                                          len::Ptr{Int64})::Cint)
+    check(ebm_sampler_get_temperatures(s, out, length(out), len))
     return out
 end
 
@@ -217,7 +212,7 @@ end
 function swap_acceptance(s::Sampler)
     k = length(temperatures(s))
     out = Vector{Float64}(undef, k - 1)
-    check(@ccall libtorchebm.ebm_sampler_get_swap_acceptance(s::Ptr{Cvoid}, out::Ptr{Cdouble}, (k - 1)::Int64)::Cint)
+    check(ebm_sampler_get_swap_acceptance(s, out, (k - 1)))
     return out
 end
 
@@ -255,7 +250,7 @@ Starts the chains; resets step count, diagnostics and adaptation.
 function init!(s::Sampler, X0::Matrix{Float64})
     d, n = size(X0)
     _chain_dims(s, d, n, "init!")
-    check(@ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_init_f64(s::Ptr{Cvoid}, X0::Ptr{Cdouble}, n::Int64, d::Int64)::Cint)
+    check(ebm_sampler_init_f64(s, X0, n, d; may_call_julia = _calls_julia(s)))
     s.n, s.dim, s.eltype = n, d, Float64
     return s
 end
@@ -263,7 +258,7 @@ end
 function init!(s::Sampler, X0::Matrix{Float32})
     d, n = size(X0)
     _chain_dims(s, d, n, "init!")
-    check(@ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_init_f32(s::Ptr{Cvoid}, X0::Ptr{Cfloat}, n::Int64, d::Int64)::Cint)
+    check(ebm_sampler_init_f32(s, X0, n, d; may_call_julia = _calls_julia(s)))
     s.n, s.dim, s.eltype = n, d, Float32
     return s
 end
@@ -271,11 +266,9 @@ end
 function init!(s::Sampler, dim::Integer, n::Integer; eltype::Type{T} = Float64) where {T <: FloatType}
     _chain_dims(s, dim, n, "init!")
     if T === Float64
-        check(@ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_init_f64(s::Ptr{Cvoid}, C_NULL::Ptr{Cdouble},
-                                                                           n::Int64, dim::Int64)::Cint)
+        check(ebm_sampler_init_f64(s, C_NULL, n, dim; may_call_julia = _calls_julia(s)))
     else
-        check(@ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_init_f32(s::Ptr{Cvoid}, C_NULL::Ptr{Cfloat},
-                                                                           n::Int64, dim::Int64)::Cint)
+        check(ebm_sampler_init_f32(s, C_NULL, n, dim; may_call_julia = _calls_julia(s)))
     end
     s.n, s.dim, s.eltype = Int(n), Int(dim), T
     return s
@@ -285,7 +278,7 @@ end
 function run!(s::Sampler, n_steps::Integer)
     n_steps >= 0 || throw(ArgumentError("run!: n_steps must be >= 0"))
     _initialised(s, "run!")
-    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_run(s::Ptr{Cvoid}, n_steps::Int64)::Cint)
+    _check_run(s, ebm_sampler_run(s, n_steps; may_call_julia = _calls_julia(s)))
     return s
 end
 
@@ -298,15 +291,13 @@ Runs `n_steps` steps keeping every `thin`-th state: `traj[:, i, k]` is chain i a
 """
 function run_trajectory!(traj::Array{Float64, 3}, s::Sampler, n_steps::Integer; thin::Integer = 1)
     _trajectory_checks(traj, s, n_steps, thin)
-    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_run_trajectory_f64(
-        s::Ptr{Cvoid}, n_steps::Int64, thin::Int64, traj::Ptr{Cdouble}, length(traj)::Int64)::Cint)
+    _check_run(s, ebm_sampler_run_trajectory_f64(s, n_steps, thin, traj, length(traj); may_call_julia = _calls_julia(s)))
     return traj
 end
 
 function run_trajectory!(traj::Array{Float32, 3}, s::Sampler, n_steps::Integer; thin::Integer = 1)
     _trajectory_checks(traj, s, n_steps, thin)
-    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_run_trajectory_f32(
-        s::Ptr{Cvoid}, n_steps::Int64, thin::Int64, traj::Ptr{Cfloat}, length(traj)::Int64)::Cint)
+    _check_run(s, ebm_sampler_run_trajectory_f32(s, n_steps, thin, traj, length(traj); may_call_julia = _calls_julia(s)))
     return traj
 end
 
@@ -333,14 +324,14 @@ The chains' current states, `(dim, n)`.
 function samples!(X::Matrix{Float64}, s::Sampler)
     _initialised(s, "samples!")
     _check_len("samples!", "X", size(X), (s.dim, s.n))
-    check(@ccall libtorchebm.ebm_sampler_get_samples_f64(s::Ptr{Cvoid}, X::Ptr{Cdouble}, s.n::Int64, s.dim::Int64)::Cint)
+    check(ebm_sampler_get_samples_f64(s, X, s.n, s.dim))
     return X
 end
 
 function samples!(X::Matrix{Float32}, s::Sampler)
     _initialised(s, "samples!")
     _check_len("samples!", "X", size(X), (s.dim, s.n))
-    check(@ccall libtorchebm.ebm_sampler_get_samples_f32(s::Ptr{Cvoid}, X::Ptr{Cfloat}, s.n::Int64, s.dim::Int64)::Cint)
+    check(ebm_sampler_get_samples_f32(s, X, s.n, s.dim))
     return X
 end
 
@@ -355,8 +346,7 @@ The specification's `sample(n_samples, dim, n_steps)`.
 function sample!(X::Matrix{Float64}, s::Sampler; n_steps::Integer)
     d, n = size(X)
     _chain_dims(s, d, n, "sample!")
-    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_sample_f64(
-        s::Ptr{Cvoid}, n::Int64, d::Int64, n_steps::Int64, X::Ptr{Cdouble})::Cint)
+    _check_run(s, ebm_sampler_sample_f64(s, n, d, n_steps, X; may_call_julia = _calls_julia(s)))
     s.n, s.dim, s.eltype = n, d, Float64
     return X
 end
@@ -364,8 +354,7 @@ end
 function sample!(X::Matrix{Float32}, s::Sampler; n_steps::Integer)
     d, n = size(X)
     _chain_dims(s, d, n, "sample!")
-    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_sample_f32(
-        s::Ptr{Cvoid}, n::Int64, d::Int64, n_steps::Int64, X::Ptr{Cfloat})::Cint)
+    _check_run(s, ebm_sampler_sample_f32(s, n, d, n_steps, X; may_call_julia = _calls_julia(s)))
     s.n, s.dim, s.eltype = n, d, Float32
     return X
 end
@@ -389,9 +378,7 @@ function sample_chain(s::Sampler, X0::Union{Nothing, Matrix{Float64}}, d::Intege
     init = X0 === nothing ? Ptr{Cdouble}(C_NULL) : X0
     tbuf = traj === nothing ? Ptr{Cdouble}(C_NULL) : traj
     tlen = traj === nothing ? 0 : length(traj)
-    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_sample_chain_f64(
-        s::Ptr{Cvoid}, init::Ptr{Cdouble}, n::Int64, d::Int64, n_steps::Int64, max(thin, 1)::Int64,
-        X::Ptr{Cdouble}, tbuf::Ptr{Cdouble}, tlen::Int64)::Cint)
+    _check_run(s, ebm_sampler_sample_chain_f64(s, init, n, d, n_steps, max(thin, 1), X, tbuf, tlen; may_call_julia = _calls_julia(s)))
     s.n, s.dim, s.eltype = n, d, Float64
     return X, traj
 end
@@ -404,9 +391,7 @@ function sample_chain(s::Sampler, X0::Union{Nothing, Matrix{Float32}}, d::Intege
     init = X0 === nothing ? Ptr{Cfloat}(C_NULL) : X0
     tbuf = traj === nothing ? Ptr{Cfloat}(C_NULL) : traj
     tlen = traj === nothing ? 0 : length(traj)
-    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_sample_chain_f32(
-        s::Ptr{Cvoid}, init::Ptr{Cfloat}, n::Int64, d::Int64, n_steps::Int64, max(thin, 1)::Int64,
-        X::Ptr{Cfloat}, tbuf::Ptr{Cfloat}, tlen::Int64)::Cint)
+    _check_run(s, ebm_sampler_sample_chain_f32(s, init, n, d, n_steps, max(thin, 1), X, tbuf, tlen; may_call_julia = _calls_julia(s)))
     s.n, s.dim, s.eltype = n, d, Float32
     return X, traj
 end
@@ -425,8 +410,7 @@ The specification's `sample_step`: one step from the columns of X, written back 
 function step!(s::Sampler, X::Matrix{Float64})
     d, n = size(X)
     _chain_dims(s, d, n, "step!")
-    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_step_f64(s::Ptr{Cvoid}, X::Ptr{Cdouble},
-                                                                                n::Int64, d::Int64)::Cint)
+    _check_run(s, ebm_sampler_step_f64(s, X, n, d; may_call_julia = _calls_julia(s)))
     s.n, s.dim, s.eltype = n, d, Float64
     return X
 end
@@ -434,8 +418,7 @@ end
 function step!(s::Sampler, X::Matrix{Float32})
     d, n = size(X)
     _chain_dims(s, d, n, "step!")
-    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_step_f32(s::Ptr{Cvoid}, X::Ptr{Cfloat},
-                                                                                n::Int64, d::Int64)::Cint)
+    _check_run(s, ebm_sampler_step_f32(s, X, n, d; may_call_julia = _calls_julia(s)))
     s.n, s.dim, s.eltype = n, d, Float32
     return X
 end
@@ -443,8 +426,7 @@ end
 "The chains' summary since initialisation (an `ebm_sampler_stats`)."
 function stats(s::Sampler)
     out = Ref{ebm_sampler_stats}()
-    check(@ccall libtorchebm.ebm_sampler_get_stats(s::Ptr{Cvoid}, out::Ptr{ebm_sampler_stats},
-                                                   sizeof(ebm_sampler_stats)::Csize_t)::Cint)
+    check(ebm_sampler_get_stats(s, out, sizeof(ebm_sampler_stats)))
     return out[]
 end
 
@@ -452,7 +434,7 @@ end
 function acceptance_rates(s::Sampler)
     _initialised(s, "acceptance_rates")
     rates = Vector{Float64}(undef, s.n)
-    check(@ccall libtorchebm.ebm_sampler_get_acceptance_rates(s::Ptr{Cvoid}, rates::Ptr{Cdouble}, s.n::Int64)::Cint)
+    check(ebm_sampler_get_acceptance_rates(s, rates, s.n))
     return rates
 end
 
@@ -460,7 +442,7 @@ end
 function divergences(s::Sampler)
     _initialised(s, "divergences")
     counts = Vector{Int64}(undef, s.n)
-    check(@ccall libtorchebm.ebm_sampler_get_divergences(s::Ptr{Cvoid}, counts::Ptr{Int64}, s.n::Int64)::Cint)
+    check(ebm_sampler_get_divergences(s, counts, s.n))
     return counts
 end
 
@@ -468,29 +450,25 @@ end
 function non_finite_chains(s::Sampler)
     _initialised(s, "non_finite_chains")
     flags = Vector{UInt8}(undef, s.n)
-    check(@ccall libtorchebm.ebm_sampler_get_non_finite_chains(s::Ptr{Cvoid}, flags::Ptr{UInt8}, s.n::Int64)::Cint)
+    check(ebm_sampler_get_non_finite_chains(s, flags, s.n))
     return flags .!= 0
 end
 
 "Mean energy of the finite chains after each step since initialisation."
 function energy_trace(s::Sampler)
     len = Ref{Int64}(0)
-    check(@ccall libtorchebm.ebm_sampler_get_energy_trace(s::Ptr{Cvoid}, C_NULL::Ptr{Cdouble}, 0::Int64,
-                                                          len::Ptr{Int64})::Cint)
+    check(ebm_sampler_get_energy_trace(s, C_NULL, 0, len))
     trace = Vector{Float64}(undef, len[])
-    check(@ccall libtorchebm.ebm_sampler_get_energy_trace(s::Ptr{Cvoid}, trace::Ptr{Cdouble},
-                                                          length(trace)::Int64, len::Ptr{Int64})::Cint)
+    check(ebm_sampler_get_energy_trace(s, trace, length(trace), len))
     return resize!(trace, min(length(trace), Int(len[])))
 end
 
 "Accepted over proposed proposals at each step since initialisation, all chains together (MALA, HMC)."
 function acceptance_trace(s::Sampler)
     len = Ref{Int64}(0)
-    check(@ccall libtorchebm.ebm_sampler_get_acceptance_trace(s::Ptr{Cvoid}, C_NULL::Ptr{Cdouble}, 0::Int64,
-                                                              len::Ptr{Int64})::Cint)
+    check(ebm_sampler_get_acceptance_trace(s, C_NULL, 0, len))
     trace = Vector{Float64}(undef, len[])
-    check(@ccall libtorchebm.ebm_sampler_get_acceptance_trace(s::Ptr{Cvoid}, trace::Ptr{Cdouble},
-                                                              length(trace)::Int64, len::Ptr{Int64})::Cint)
+    check(ebm_sampler_get_acceptance_trace(s, trace, length(trace), len))
     return resize!(trace, min(length(trace), Int(len[])))
 end
 
@@ -498,7 +476,7 @@ end
 function energies(s::Sampler)
     _initialised(s, "energies")
     out = Vector{Float64}(undef, s.n)
-    check(@ccall libtorchebm.ebm_sampler_get_energies(s::Ptr{Cvoid}, out::Ptr{Cdouble}, s.n::Int64)::Cint)
+    check(ebm_sampler_get_energies(s, out, s.n))
     return out
 end
 
@@ -512,8 +490,7 @@ function inverse_mass(s::Sampler)
     _initialised(s, "inverse_mass")
     for len in (s.dim, s.dim * s.dim)
         out = Vector{Float64}(undef, len)
-        status = @ccall libtorchebm.ebm_sampler_get_inverse_mass(s::Ptr{Cvoid}, out::Ptr{Cdouble},
-                                                                 len::Int64)::Cint
+        status = ebm_sampler_get_inverse_mass(s, out, len)
         status == EBM_ERR_LENGTH_MISMATCH && len == s.dim && s.dim > 1 && continue
         check(status)
         return len == s.dim ? out : reshape(out, s.dim, s.dim)
@@ -530,11 +507,9 @@ function momenta(s::Sampler; eltype::Type{T} = Float64) where {T <: FloatType}
     _initialised(s, "momenta")
     P = Matrix{T}(undef, s.dim, s.n)
     if T === Float64
-        check(@ccall libtorchebm.ebm_sampler_get_momenta_f64(s::Ptr{Cvoid}, P::Ptr{Cdouble}, s.n::Int64,
-                                                             s.dim::Int64)::Cint)
+        check(ebm_sampler_get_momenta_f64(s, P, s.n, s.dim))
     else
-        check(@ccall libtorchebm.ebm_sampler_get_momenta_f32(s::Ptr{Cvoid}, P::Ptr{Cfloat}, s.n::Int64,
-                                                             s.dim::Int64)::Cint)
+        check(ebm_sampler_get_momenta_f32(s, P, s.n, s.dim))
     end
     return P
 end
@@ -547,13 +522,13 @@ kinetic Langevin continues with velocities M⁻¹p.
 """
 function set_momenta!(s::Sampler, P::Matrix{Float64})
     d, n = size(P)
-    check(@ccall libtorchebm.ebm_sampler_set_momenta_f64(s::Ptr{Cvoid}, P::Ptr{Cdouble}, n::Int64, d::Int64)::Cint)
+    check(ebm_sampler_set_momenta_f64(s, P, n, d))
     return s
 end
 
 function set_momenta!(s::Sampler, P::Matrix{Float32})
     d, n = size(P)
-    check(@ccall libtorchebm.ebm_sampler_set_momenta_f32(s::Ptr{Cvoid}, P::Ptr{Cfloat}, n::Int64, d::Int64)::Cint)
+    check(ebm_sampler_set_momenta_f32(s, P, n, d))
     return s
 end
 
@@ -565,27 +540,25 @@ statistics, adaptation and momenta continue.
 """
 function set_samples!(s::Sampler, X::Matrix{Float64})
     d, n = size(X)
-    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_set_samples_f64(s::Ptr{Cvoid}, X::Ptr{Cdouble},
-                                                                                       n::Int64, d::Int64)::Cint)
+    _check_run(s, ebm_sampler_set_samples_f64(s, X, n, d; may_call_julia = _calls_julia(s)))
     return s
 end
 
 function set_samples!(s::Sampler, X::Matrix{Float32})
     d, n = size(X)
-    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_set_samples_f32(s::Ptr{Cvoid}, X::Ptr{Cfloat},
-                                                                                       n::Int64, d::Int64)::Cint)
+    _check_run(s, ebm_sampler_set_samples_f32(s, X, n, d; may_call_julia = _calls_julia(s)))
     return s
 end
 
 "Evaluates the energy again at the chains' states (after the energy changed between runs)."
 function refresh!(s::Sampler)
-    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_refresh(s::Ptr{Cvoid})::Cint)
+    _check_run(s, ebm_sampler_refresh(s; may_call_julia = _calls_julia(s)))
     return s
 end
 
 "Restarts the sampler's random streams from `seed`; the chains keep their states."
 function reseed!(s::Sampler, seed::Integer)
-    check(@ccall libtorchebm.ebm_sampler_reseed(s::Ptr{Cvoid}, seed::UInt64)::Cint)
+    check(ebm_sampler_reseed(s, seed))
     return s
 end
 
@@ -607,9 +580,7 @@ function set_progress_callback!(s::Sampler, f; interval::Integer = 1)
     # goes (a CD loss may keep it, and so this callback, alive after free!(s)).
     _root!(p)
     status = GC.@preserve p begin
-        @ccall libtorchebm.ebm_sampler_set_progress_callback(s::Ptr{Cvoid}, fn::Ptr{Cvoid}, interval::Int64,
-                                                             pointer_from_objref(p)::Ptr{Cvoid},
-                                                             ffn::Ptr{Cvoid})::Cint
+        ebm_sampler_set_progress_callback(s, fn, interval, pointer_from_objref(p), ffn)
     end
     status == EBM_OK || _unroot!(p)    # on failure free_fn is not called: the root is ours
     check(status)
@@ -618,8 +589,7 @@ function set_progress_callback!(s::Sampler, f; interval::Integer = 1)
 end
 
 function set_progress_callback!(s::Sampler, ::Nothing; interval::Integer = 1)
-    check(@ccall libtorchebm.ebm_sampler_set_progress_callback(s::Ptr{Cvoid}, C_NULL::Ptr{Cvoid}, 0::Int64,
-                                                               C_NULL::Ptr{Cvoid}, C_NULL::Ptr{Cvoid})::Cint)
+    check(ebm_sampler_set_progress_callback(s, C_NULL, 0, C_NULL, C_NULL))
     s.progress = nothing
     return s
 end
