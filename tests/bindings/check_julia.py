@@ -468,12 +468,19 @@ class PackageAPI:
                 return None
         return out
 
-    def _returned_struct(self, fn: str) -> str | None:
-        """The mirrored struct that `fn` returns straight from a ccall/@ccall."""
+    def _returned_struct(self, fn: str, _depth: int = 0) -> str | None:
+        """The mirrored struct that `fn` returns straight from a ccall/@ccall, or from a call of
+        the generated layer (a function named as the C function) that does."""
         for m in self.methods.get(fn, []):
             for b in m.body:
                 for n in _walk(b):
                     call = None
+                    if n.type == "call_expression" and n.named_children[0].type == "identifier" and _depth < 2:
+                        inner = _text(n.named_children[0])
+                        if inner.startswith("ebm_") and inner in self.methods and inner != fn:
+                            found = self._returned_struct(inner, _depth + 1)
+                            if found is not None:
+                                return found
                     if n.type == "call_expression" and _text(n.named_children[0]) == "ccall":
                         call = _ccall_function(n, m.file)
                     elif n.type == "macrocall_expression":

@@ -166,7 +166,7 @@ class CheckJuliaNegative(unittest.TestCase):
         res = check_julia.check(HEADER, [PACKAGE], exports=self.exports, package=PACKAGE)
         self.assertEqual(res.problems, [])
         self.assertEqual(res.covered, res.functions)
-        self.assertGreater(res.calls, res.functions)
+        self.assertGreaterEqual(res.calls, res.functions)      # one @ccall each in the generated layer
 
     # --- the names check (--uses): files that use the package -------------------------
 
@@ -249,6 +249,87 @@ class CheckJuliaNegative(unittest.TestCase):
             self.assertCaught(problems, "C++ wrapper not found")
 
 
+# Planted bugs: each is applied to a fresh copy of the package (file, text to replace, bug) and
+# the check must report it (with the given words; the first occurrence of the text is changed).
+# A bug whose text is no longer in the file fails the test, so that the list follows the package.
+STRUCT_GEN = "generated/structs.jl"
+FUNC_GEN = "generated/functions.jl"
+CONST_GEN = "generated/constants.jl"
+PLANTED_BUGS = [
+    ("swapped n and dim in a call", "energies.jl",
+     "ebm_energy_eval_f64(e, X, n, d, out;", "ebm_energy_eval_f64(e, X, d, n, out;", "names parameter 'dim'"),
+    ("swapped n and dim through the sampler's sizes", "samplers.jl",
+     "ebm_sampler_get_samples_f32(s, X, s.n, s.dim)", "ebm_sampler_get_samples_f32(s, X, s.dim, s.n)",
+     "names parameter 'n'"),
+    ("wrong @cfunction argument type", "callbacks.jl",
+     "(Ptr{Cdouble}, Int64, Int64, Ptr{Cdouble}, Ptr{Cvoid}))", "(Ptr{Cdouble}, Int32, Int64, Ptr{Cdouble}, Ptr{Cvoid}))",
+     "@cfunction for ebm_energy_fn: argument n"),
+    ("@cfunction without the user-data argument", "callbacks.jl",
+     "(Ptr{Cdouble}, Int64, Int64, Ptr{Cdouble}, Ptr{Cvoid}))", "(Ptr{Cdouble}, Int64, Int64, Ptr{Cdouble}))",
+     "4 argument types, but ebm_energy_fn takes 5"),
+    ("wrong @cfunction return type", "samplers.jl",
+     "@cfunction(_progress_trampoline, Int32,", "@cfunction(_progress_trampoline, Int64,",
+     "@cfunction for ebm_progress_fn: return type"),
+    ("trampoline without the user-data argument", "callbacks.jl",
+     "mean_energy::Cdouble,\n                              user_data::Ptr{Cvoid})::Int32",
+     "mean_energy::Cdouble)::Int32", "_progress_trampoline takes 3 arguments"),
+    ("trampoline argument of the wrong type", "callbacks.jl",
+     "function _progress_trampoline(steps_done::Int64,", "function _progress_trampoline(steps_done::Int32,",
+     "_progress_trampoline's argument for ebm_progress_fn's steps_done"),
+    ("user-data argument missing from a call", "callbacks.jl",
+     "ebm_energy_callback_new(dim, efn, gfn, ud, ffn, out)", "ebm_energy_callback_new(dim, efn, gfn, ffn, out)",
+     "5 arguments, but the C function takes 6"),
+    ("wrong element type of a buffer", "energies.jl",
+     "function energy!(out::Vector{Float64}, e::Energy, X::Matrix{Float64})",
+     "function energy!(out::Vector{Float64}, e::Energy, X::Matrix{Float32})", "`X` holds Float32"),
+    ("Ref of the wrong element type", "models.jl",
+     "check(ebm_model_parameter_count(model, count))", "count = Ref{Int32}(0); check(ebm_model_parameter_count(model, count))",
+     "`count` holds Int32"),
+    ("Int32 for an int64_t in the @ccall layer", FUNC_GEN,
+     "ebm_sampler_run(sampler::Ptr{Cvoid}, n_steps::Int64)", "ebm_sampler_run(sampler::Ptr{Cvoid}, n_steps::Int32)",
+     "parameter n_steps"),
+    ("missing return type", FUNC_GEN,
+     "@ccall libtorchebm.ebm_version_number()::UInt32", "@ccall libtorchebm.ebm_version_number()",
+     "needs one `lib.sym(args...)::Ret` expression"),
+    ("wrong struct return type", FUNC_GEN,
+     "@ccall libtorchebm.ebm_langevin_default_params()::ebm_langevin_params",
+     "@ccall libtorchebm.ebm_langevin_default_params()::ebm_mala_params", "return type"),
+    ("struct fields in the wrong order", STRUCT_GEN,
+     "    end_value::Cdouble\n    # EXPONENTIAL_DECAY: the factor applied per step, in (0, 1].\n    decay_rate::Cdouble",
+     "    decay_rate::Cdouble\n    end_value::Cdouble", "order must match"),
+    ("Int64 for an enum field", STRUCT_GEN, "    kind::Int32\n", "    kind::Int64\n", "ebm_schedule.kind"),
+    ("Ref in a struct field", STRUCT_GEN, "    mass::Ptr{Cdouble}\n", "    mass::Ref{Cdouble}\n", "Ref{...} is not valid"),
+    ("wrong constant value", CONST_GEN, "const EBM_DTYPE_F64 = Int32(1)", "const EBM_DTYPE_F64 = Int32(2)",
+     "const EBM_DTYPE_F64 = Int32(2), but the header has 1"),
+    ("unknown keyword to a generated function", "models.jl",
+     "check(ebm_model_parameter_count(model, count))",
+     "check(ebm_model_parameter_count(model, count; may_call_julia = false))", "no keyword 'may_call_julia'"),
+    ("misspelt C function", "samplers.jl", "ebm_sampler_run(s, n_steps;", "ebm_sampler_runn(s, n_steps;",
+     "ebm_sampler_runn is neither a C function"),
+]
+
+
+class PlantedBugs(unittest.TestCase):
+    exports: set[str] | None = None
+
+    def test_every_planted_bug_is_caught(self):
+        caught = 0
+        for what, rel, old, new, needle in PLANTED_BUGS:
+            with self.subTest(what), tempfile.TemporaryDirectory() as d:
+                pkg = Path(d) / "pkg"
+                shutil.copytree(PACKAGE, pkg)
+                f = pkg / "src" / rel
+                text = f.read_text()
+                self.assertIn(old, text, f"{rel}: the text to plant '{what}' in is gone")
+                f.write_text(text.replace(old, new, 1))
+                res = check_julia.check(HEADER, [pkg], exports=self.exports, package=pkg)
+                self.assertTrue(res.problems, f"not caught: {what}")
+                self.assertIn(needle, "\n".join(res.problems), f"{what}: caught, but not as expected")
+                caught += 1
+        self.assertEqual(caught, len(PLANTED_BUGS))
+        self.assertGreaterEqual(len(PLANTED_BUGS), 13)
+
+
 def main() -> int:
     global HEADER, PACKAGE
     ap = argparse.ArgumentParser()
@@ -258,6 +339,7 @@ def main() -> int:
     args, rest = ap.parse_known_args()
     HEADER, PACKAGE = args.header, args.package
     CheckJuliaNegative.exports = check_julia.library_exports(args.library) if args.library.is_file() else None
+    PlantedBugs.exports = CheckJuliaNegative.exports
     prog = unittest.main(argv=[sys.argv[0]] + rest, exit=False, verbosity=1)
     return 0 if prog.result.wasSuccessful() else 1
 
