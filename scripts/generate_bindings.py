@@ -47,7 +47,7 @@ JULIA_SCALARS = {
 JULIA_KEYWORDS = {"begin", "end", "function", "global", "local", "let", "quote", "do", "module",
                   "baremodule", "struct", "mutable", "abstract", "primitive", "for", "while", "if",
                   "else", "elseif", "try", "catch", "finally", "return", "break", "continue", "macro",
-                  "import", "using", "export", "const", "true", "false", "type"}
+                  "import", "using", "export", "const", "true", "false"}
 # Handles whose objects can hold user callbacks (energies, progress callbacks, all-reduces).
 CALLBACK_HANDLES = {"ebm_energy", "ebm_sampler", "ebm_cd_loss", "ebm_score_matching", "ebm_optimizer"}
 COUNT_PARAMS = {"n", "n_steps", "n_particles"}

@@ -212,6 +212,22 @@ inline Status ok() noexcept { return Status(); }
   } while (0)
 #endif
 
+/** The shape (n_chains, dim) of a sampler's chains as the library has them now
+ *  (ebm_sampler_get_shape: never collective, unlike ebm_sampler_get_stats with an all-reduce);
+ *  the wrapper asks it rather than remembering sizes, which re-initialisations change. */
+struct ChainShape {
+  int64_t n_chains = 0;
+  int64_t dim = 0;
+};
+
+/** Reads the shape; EBM_ERR_INVALID_ARGUMENT naming "sampler" before initialisation. */
+inline Status chain_shape(const ebm_sampler* sampler, const char* where, ChainShape& shape) {
+  Status status = to_status(ebm_sampler_get_shape(sampler, &shape.n_chains, &shape.dim));
+  if (!status.ok()) return status;
+  if (shape.n_chains == 0) return error(EBM_ERR_INVALID_ARGUMENT, where, "sampler", "chains not initialised");
+  return Status();
+}
+
 /** Enables a template for float and double only. */
 template <class T>
 using if_real = std::enable_if_t<std::is_same_v<T, float> || std::is_same_v<T, double>, int>;
@@ -1322,8 +1338,8 @@ class Sampler : public detail::Handle<ebm_sampler, detail::SamplerFree> {
   /** run(n_steps), returning every thin-th state, [kept][chain][coordinate]. */
   template <class T = double, detail::if_real<T> = 0>
   Ret<std::vector<T>> run_trajectory(int64_t n_steps, int64_t thin) {
-    SamplerStats s{};
-    TORCHEBM_CHECK(ebm_sampler_get_stats(get(), &s, sizeof s));
+    detail::ChainShape s;
+    TORCHEBM_CHECK(detail::chain_shape(get(), "Sampler::run_trajectory", s));
     int64_t kept = thin >= 1 && n_steps >= 0 ? n_steps / thin : 0;
     std::vector<T> out(static_cast<size_t>(kept * s.n_chains * s.dim));
     TORCHEBM_CHECK(detail::Api<T>::sampler_run_trajectory(get(), n_steps, thin, out.data(), static_cast<int64_t>(out.size())));
@@ -1338,8 +1354,8 @@ class Sampler : public detail::Handle<ebm_sampler, detail::SamplerFree> {
   /** The chains' current states, (n, dim) row-major. */
   template <class T = double, detail::if_real<T> = 0>
   Ret<std::vector<T>> samples() const {
-    SamplerStats s{};
-    TORCHEBM_CHECK(ebm_sampler_get_stats(get(), &s, sizeof s));
+    detail::ChainShape s;
+    TORCHEBM_CHECK(detail::chain_shape(get(), "Sampler::samples", s));
     std::vector<T> out(static_cast<size_t>(s.n_chains * s.dim));
     TORCHEBM_CHECK(detail::Api<T>::sampler_get_samples(get(), out.data(), s.n_chains, s.dim));
     return out;
@@ -1400,24 +1416,24 @@ class Sampler : public detail::Handle<ebm_sampler, detail::SamplerFree> {
   /** Per chain, accepted over proposed (MALA, HMC), mean acceptance statistic (NUTS); NaN before
    * the first step. */
   Ret<std::vector<double>> acceptance_rates() const {
-    SamplerStats s{};
-    TORCHEBM_CHECK(ebm_sampler_get_stats(get(), &s, sizeof s));
+    detail::ChainShape s;
+    TORCHEBM_CHECK(detail::chain_shape(get(), "Sampler::acceptance_rates", s));
     std::vector<double> out(static_cast<size_t>(s.n_chains));
     TORCHEBM_CHECK(ebm_sampler_get_acceptance_rates(get(), out.data(), s.n_chains));
     return out;
   }
   /** Per chain, divergent trajectories since initialisation (HMC, NUTS). */
   Ret<std::vector<int64_t>> divergences() const {
-    SamplerStats s{};
-    TORCHEBM_CHECK(ebm_sampler_get_stats(get(), &s, sizeof s));
+    detail::ChainShape s;
+    TORCHEBM_CHECK(detail::chain_shape(get(), "Sampler::divergences", s));
     std::vector<int64_t> out(static_cast<size_t>(s.n_chains));
     TORCHEBM_CHECK(ebm_sampler_get_divergences(get(), out.data(), s.n_chains));
     return out;
   }
   /** Per chain, 1 if it became non-finite (and was frozen), else 0. */
   Ret<std::vector<uint8_t>> non_finite_chains() const {
-    SamplerStats s{};
-    TORCHEBM_CHECK(ebm_sampler_get_stats(get(), &s, sizeof s));
+    detail::ChainShape s;
+    TORCHEBM_CHECK(detail::chain_shape(get(), "Sampler::non_finite_chains", s));
     std::vector<uint8_t> out(static_cast<size_t>(s.n_chains));
     TORCHEBM_CHECK(ebm_sampler_get_non_finite_chains(get(), out.data(), s.n_chains));
     return out;
@@ -1458,8 +1474,8 @@ class Sampler : public detail::Handle<ebm_sampler, detail::SamplerFree> {
   }
   /** Per chain, the energy E of its current state. */
   Ret<std::vector<double>> energies() const {
-    SamplerStats s{};
-    TORCHEBM_CHECK(ebm_sampler_get_stats(get(), &s, sizeof s));
+    detail::ChainShape s;
+    TORCHEBM_CHECK(detail::chain_shape(get(), "Sampler::energies", s));
     std::vector<double> out(static_cast<size_t>(s.n_chains));
     TORCHEBM_CHECK(ebm_sampler_get_energies(get(), out.data(), s.n_chains));
     return out;
@@ -1467,8 +1483,8 @@ class Sampler : public detail::Handle<ebm_sampler, detail::SamplerFree> {
   /** The inverse mass M^-1 the next step uses (HMC, kinetic Langevin; after any windowed
    *  adaptation): dim diagonal values, or dim*dim row-major values for a dense mass. */
   Ret<std::vector<double>> inverse_mass() const {
-    SamplerStats s{};
-    TORCHEBM_CHECK(ebm_sampler_get_stats(get(), &s, sizeof s));
+    detail::ChainShape s;
+    TORCHEBM_CHECK(detail::chain_shape(get(), "Sampler::inverse_mass", s));
     std::vector<double> out(static_cast<size_t>(s.dim));
     ebm_status status = ebm_sampler_get_inverse_mass(get(), out.data(), s.dim);
     if (status == EBM_ERR_LENGTH_MISMATCH && s.dim > 1) {
@@ -1481,8 +1497,8 @@ class Sampler : public detail::Handle<ebm_sampler, detail::SamplerFree> {
   /** The chains' momenta (HMC, kinetic Langevin: p = M v), (n, dim) row-major. */
   template <class T = double, detail::if_real<T> = 0>
   Ret<std::vector<T>> momenta() const {
-    SamplerStats s{};
-    TORCHEBM_CHECK(ebm_sampler_get_stats(get(), &s, sizeof s));
+    detail::ChainShape s;
+    TORCHEBM_CHECK(detail::chain_shape(get(), "Sampler::momenta", s));
     std::vector<T> out(static_cast<size_t>(s.n_chains * s.dim));
     TORCHEBM_CHECK(detail::Api<T>::sampler_get_momenta(get(), out.data(), s.n_chains, s.dim));
     return out;

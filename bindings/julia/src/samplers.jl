@@ -13,13 +13,13 @@ mutable struct Sampler
     ptr::Ptr{Cvoid}
     energy::Energy
     progress::Union{Nothing, _Progress}
-    n::Int                  # chains, 0 before initialisation
-    dim::Int
     eltype::DataType        # Float32 or Float64: the type of the last initialisation
+    # No copy of the chains' number or dimension: the library changes them (init with another
+    # n, sample, step!, set_samples!, a CD loss's negatives, load_checkpoint); _shape asks it.
     allreduce::Union{Nothing, _AllReduce}   # set_allreduce!, for stats and energy_trace
     function Sampler(ptr::Ptr{Cvoid}, energy::Energy)
         ptr == C_NULL && throw(ArgumentError("Sampler: NULL handle"))
-        s = new(ptr, energy, nothing, 0, 0, Float64, nothing)
+        s = new(ptr, energy, nothing, Float64, nothing)
         return finalizer(free!, s)
     end
 end
@@ -43,7 +43,14 @@ end
 Base.close(s::Sampler) = free!(s)
 
 Base.show(io::IO, s::Sampler) = s.ptr == C_NULL ? print(io, "TorchEBM.Sampler(freed)") :
-    print(io, "TorchEBM.Sampler(", kind(s), ", ", s.n, " chains of dim ", s.dim, ")")
+    print(io, "TorchEBM.Sampler(", kind(s), ", ", _shape(s)[1], " chains of dim ", _shape(s)[2], ")")
+
+# The chains' (n, dim) as the library has them now, (0, 0) before initialisation.
+function _shape(s::Sampler)
+    n, dim = Ref{Int64}(0), Ref{Int64}(0)
+    check(ebm_sampler_get_shape(s, n, dim))
+    return Int(n[]), Int(dim[])
+end
 
 # Whether a call on this sampler may run Julia code (so must not be GC-safe).
 _calls_julia(s::Sampler) = s.energy.calls_julia || s.progress !== nothing
@@ -226,7 +233,7 @@ function _chain_dims(s::Sampler, d::Integer, n::Integer, what)
 end
 
 function _initialised(s::Sampler, what)
-    s.n > 0 || throw(ArgumentError("$what: the chains are not initialised (call init!, sample or sample_chain first)"))
+    _shape(s)[1] > 0 || throw(ArgumentError("$what: the chains are not initialised (call init!, sample or sample_chain first)"))
     return nothing
 end
 
@@ -251,7 +258,7 @@ function init!(s::Sampler, X0::Matrix{Float64})
     d, n = size(X0)
     _chain_dims(s, d, n, "init!")
     check(ebm_sampler_init_f64(s, X0, n, d; may_call_julia = _calls_julia(s)))
-    s.n, s.dim, s.eltype = n, d, Float64
+    s.eltype = Float64
     return s
 end
 
@@ -259,7 +266,7 @@ function init!(s::Sampler, X0::Matrix{Float32})
     d, n = size(X0)
     _chain_dims(s, d, n, "init!")
     check(ebm_sampler_init_f32(s, X0, n, d; may_call_julia = _calls_julia(s)))
-    s.n, s.dim, s.eltype = n, d, Float32
+    s.eltype = Float32
     return s
 end
 
@@ -270,7 +277,7 @@ function init!(s::Sampler, dim::Integer, n::Integer; eltype::Type{T} = Float64) 
     else
         check(ebm_sampler_init_f32(s, C_NULL, n, dim; may_call_julia = _calls_julia(s)))
     end
-    s.n, s.dim, s.eltype = Int(n), Int(dim), T
+    s.eltype = T
     return s
 end
 
@@ -303,16 +310,18 @@ end
 
 function run_trajectory!(s::Sampler, n_steps::Integer; thin::Integer = 1)
     _initialised(s, "run_trajectory!")
+    n, dim = _shape(s)
     thin >= 1 || throw(ArgumentError("run_trajectory!: thin must be >= 1"))
-    traj = Array{s.eltype, 3}(undef, s.dim, s.n, n_steps ÷ thin)
+    traj = Array{s.eltype, 3}(undef, dim, n, n_steps ÷ thin)
     return run_trajectory!(traj, s, n_steps; thin = thin)
 end
 
 function _trajectory_checks(traj, s, n_steps, thin)
     _initialised(s, "run_trajectory!")
+    n, dim = _shape(s)
     n_steps >= 0 || throw(ArgumentError("run_trajectory!: n_steps must be >= 0"))
     thin >= 1 || throw(ArgumentError("run_trajectory!: thin must be >= 1"))
-    _check_len("run_trajectory!", "trajectory", size(traj), (s.dim, s.n, n_steps ÷ thin))
+    _check_len("run_trajectory!", "trajectory", size(traj), (dim, n, n_steps ÷ thin))
     return nothing
 end
 
@@ -323,19 +332,25 @@ The chains' current states, `(dim, n)`.
 """
 function samples!(X::Matrix{Float64}, s::Sampler)
     _initialised(s, "samples!")
-    _check_len("samples!", "X", size(X), (s.dim, s.n))
-    check(ebm_sampler_get_samples_f64(s, X, s.n, s.dim))
+    n, dim = _shape(s)
+    _check_len("samples!", "X", size(X), (dim, n))
+    check(ebm_sampler_get_samples_f64(s, X, n, dim))
     return X
 end
 
 function samples!(X::Matrix{Float32}, s::Sampler)
     _initialised(s, "samples!")
-    _check_len("samples!", "X", size(X), (s.dim, s.n))
-    check(ebm_sampler_get_samples_f32(s, X, s.n, s.dim))
+    n, dim = _shape(s)
+    _check_len("samples!", "X", size(X), (dim, n))
+    check(ebm_sampler_get_samples_f32(s, X, n, dim))
     return X
 end
 
-samples(s::Sampler) = (_initialised(s, "samples"); samples!(Matrix{s.eltype}(undef, s.dim, s.n), s))
+function samples(s::Sampler)
+    _initialised(s, "samples")
+    n, dim = _shape(s)
+    return samples!(Matrix{s.eltype}(undef, dim, n), s)
+end
 
 """
     sample!(X::Matrix{T}, s; n_steps)   chains from N(0, I), final states into X (dim, n)
@@ -347,7 +362,7 @@ function sample!(X::Matrix{Float64}, s::Sampler; n_steps::Integer)
     d, n = size(X)
     _chain_dims(s, d, n, "sample!")
     _check_run(s, ebm_sampler_sample_f64(s, n, d, n_steps, X; may_call_julia = _calls_julia(s)))
-    s.n, s.dim, s.eltype = n, d, Float64
+    s.eltype = Float64
     return X
 end
 
@@ -355,7 +370,7 @@ function sample!(X::Matrix{Float32}, s::Sampler; n_steps::Integer)
     d, n = size(X)
     _chain_dims(s, d, n, "sample!")
     _check_run(s, ebm_sampler_sample_f32(s, n, d, n_steps, X; may_call_julia = _calls_julia(s)))
-    s.n, s.dim, s.eltype = n, d, Float32
+    s.eltype = Float32
     return X
 end
 
@@ -379,7 +394,7 @@ function sample_chain(s::Sampler, X0::Union{Nothing, Matrix{Float64}}, d::Intege
     tbuf = traj === nothing ? Ptr{Cdouble}(C_NULL) : traj
     tlen = traj === nothing ? 0 : length(traj)
     _check_run(s, ebm_sampler_sample_chain_f64(s, init, n, d, n_steps, max(thin, 1), X, tbuf, tlen; may_call_julia = _calls_julia(s)))
-    s.n, s.dim, s.eltype = n, d, Float64
+    s.eltype = Float64
     return X, traj
 end
 
@@ -392,7 +407,7 @@ function sample_chain(s::Sampler, X0::Union{Nothing, Matrix{Float32}}, d::Intege
     tbuf = traj === nothing ? Ptr{Cfloat}(C_NULL) : traj
     tlen = traj === nothing ? 0 : length(traj)
     _check_run(s, ebm_sampler_sample_chain_f32(s, init, n, d, n_steps, max(thin, 1), X, tbuf, tlen; may_call_julia = _calls_julia(s)))
-    s.n, s.dim, s.eltype = n, d, Float32
+    s.eltype = Float32
     return X, traj
 end
 
@@ -411,7 +426,7 @@ function step!(s::Sampler, X::Matrix{Float64})
     d, n = size(X)
     _chain_dims(s, d, n, "step!")
     _check_run(s, ebm_sampler_step_f64(s, X, n, d; may_call_julia = _calls_julia(s)))
-    s.n, s.dim, s.eltype = n, d, Float64
+    s.eltype = Float64
     return X
 end
 
@@ -419,7 +434,7 @@ function step!(s::Sampler, X::Matrix{Float32})
     d, n = size(X)
     _chain_dims(s, d, n, "step!")
     _check_run(s, ebm_sampler_step_f32(s, X, n, d; may_call_julia = _calls_julia(s)))
-    s.n, s.dim, s.eltype = n, d, Float32
+    s.eltype = Float32
     return X
 end
 
@@ -433,24 +448,27 @@ end
 "Per-chain acceptance rates (MALA, HMC; NUTS: the mean acceptance statistic)."
 function acceptance_rates(s::Sampler)
     _initialised(s, "acceptance_rates")
-    rates = Vector{Float64}(undef, s.n)
-    check(ebm_sampler_get_acceptance_rates(s, rates, s.n))
+    n, dim = _shape(s)
+    rates = Vector{Float64}(undef, n)
+    check(ebm_sampler_get_acceptance_rates(s, rates, n))
     return rates
 end
 
 "Per-chain divergent trajectories since initialisation (HMC, NUTS)."
 function divergences(s::Sampler)
     _initialised(s, "divergences")
-    counts = Vector{Int64}(undef, s.n)
-    check(ebm_sampler_get_divergences(s, counts, s.n))
+    n, dim = _shape(s)
+    counts = Vector{Int64}(undef, n)
+    check(ebm_sampler_get_divergences(s, counts, n))
     return counts
 end
 
 "Per-chain flags: true when the chain turned non-finite (and was frozen)."
 function non_finite_chains(s::Sampler)
     _initialised(s, "non_finite_chains")
-    flags = Vector{UInt8}(undef, s.n)
-    check(ebm_sampler_get_non_finite_chains(s, flags, s.n))
+    n, dim = _shape(s)
+    flags = Vector{UInt8}(undef, n)
+    check(ebm_sampler_get_non_finite_chains(s, flags, n))
     return flags .!= 0
 end
 
@@ -475,8 +493,9 @@ end
 "Per chain, the energy of its current state."
 function energies(s::Sampler)
     _initialised(s, "energies")
-    out = Vector{Float64}(undef, s.n)
-    check(ebm_sampler_get_energies(s, out, s.n))
+    n, dim = _shape(s)
+    out = Vector{Float64}(undef, n)
+    check(ebm_sampler_get_energies(s, out, n))
     return out
 end
 
@@ -488,12 +507,13 @@ a vector of the dim diagonal values, or for a dense mass the symmetric (dim, dim
 """
 function inverse_mass(s::Sampler)
     _initialised(s, "inverse_mass")
-    for len in (s.dim, s.dim * s.dim)
+    n, dim = _shape(s)
+    for len in (dim, dim * dim)
         out = Vector{Float64}(undef, len)
         status = ebm_sampler_get_inverse_mass(s, out, len)
-        status == EBM_ERR_LENGTH_MISMATCH && len == s.dim && s.dim > 1 && continue
+        status == EBM_ERR_LENGTH_MISMATCH && len == dim && dim > 1 && continue
         check(status)
-        return len == s.dim ? out : reshape(out, s.dim, s.dim)
+        return len == dim ? out : reshape(out, dim, dim)
     end
 end
 
@@ -505,11 +525,12 @@ Langevin's p = M v.
 """
 function momenta(s::Sampler; eltype::Type{T} = Float64) where {T <: FloatType}
     _initialised(s, "momenta")
-    P = Matrix{T}(undef, s.dim, s.n)
+    n, dim = _shape(s)
+    P = Matrix{T}(undef, dim, n)
     if T === Float64
-        check(ebm_sampler_get_momenta_f64(s, P, s.n, s.dim))
+        check(ebm_sampler_get_momenta_f64(s, P, n, dim))
     else
-        check(ebm_sampler_get_momenta_f32(s, P, s.n, s.dim))
+        check(ebm_sampler_get_momenta_f32(s, P, n, dim))
     end
     return P
 end

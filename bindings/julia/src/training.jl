@@ -137,13 +137,13 @@ function _batch(l, X::AbstractMatrix, what)
     return d, n
 end
 
-# After a successful CD loss on n points of dimension d: the negatives' count, and the
-# sampler's chains, which the loss re-initialised (in double precision) with that many
-# negatives and ran: samples(sampler), run!(sampler, ...) etc. then see them.
+# After a successful CD loss on n points of dimension d: the negatives' count; the loss
+# re-initialised the sampler's chains (in double precision) with that many negatives, whose
+# shape samples(sampler) etc. ask the library for.
 function _cd_computed!(l::CDLoss, n::Integer, d::Integer)
     l.last_n = l.n_negatives == 0 ? n : l.n_negatives
     s = l.sampler
-    s.n, s.dim, s.eltype = l.last_n, d, Float64
+    s.eltype = Float64
     return nothing
 end
 

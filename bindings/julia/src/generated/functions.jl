@@ -857,6 +857,20 @@ ebm_sampler_set_progress_callback(sampler, progress_fn, interval, user_data, fre
     @ccall libtorchebm.ebm_sampler_set_progress_callback(sampler::Ptr{Cvoid}, progress_fn::Ptr{Cvoid}, interval::Int64, user_data::Ptr{Cvoid}, free_user_data::Ptr{Cvoid})::Cint
 
 """
+    ebm_sampler_get_shape(sampler, n_chains_out, dim_out) -> Cint
+
+Writes the number of this process's chains into *n_chains_out and their dimension into
+*dim_out, both 0 before the chains are initialised: the sizes of the buffers the other
+getters and setters take. Unlike ebm_sampler_get_stats with an all-reduce set, it is never
+collective; wrappers ask it rather than remember sizes, which ebm_sampler_init_*,
+ebm_sampler_sample_*, ebm_sampler_step_* and ebm_checkpoint_load may change.
+
+Errors: EBM_ERR_NULL_POINTER (sampler, n_chains_out, dim_out).
+"""
+ebm_sampler_get_shape(sampler, n_chains_out, dim_out) =
+    @ccall libtorchebm.ebm_sampler_get_shape(sampler::Ptr{Cvoid}, n_chains_out::Ptr{Int64}, dim_out::Ptr{Int64})::Cint
+
+"""
     ebm_sampler_get_energies(sampler, energies_out, n; may_call_julia::Bool = true) -> Cint
 
 Writes, per chain, the energy E of its current state (not divided by the temperature) into
