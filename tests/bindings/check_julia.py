@@ -965,6 +965,8 @@ def check_generated_calls(header: Header, tc: "TypeChecker", files: list[Path], 
     callback typedef of the parameter it is passed to. Returns the C functions so called."""
     twins = header.twins()
     called: set[str] = set()
+    all_cfunctions: dict[tuple[str, int], str] = {}    # (file, byte) -> where, every @cfunction
+    checked_cfunctions: set[tuple[str, int]] = set()
     for path in files:
         tree = ts.Parser(JULIA).parse(path.read_bytes())
         if tree.root_node.has_error:
@@ -980,6 +982,7 @@ def check_generated_calls(header: Header, tc: "TypeChecker", files: list[Path], 
                     key = (_enclosing_function(n).id if _enclosing_function(n) is not None else None,
                            _text(a.named_children[0]) if a is not None and a.type == "assignment" else None)
                     cfunctions.setdefault(key, []).append(n)
+                    all_cfunctions[(str(path), n.start_byte)] = f"{path}:{n.start_point[0] + 1}"
         for n in _walk(tree.root_node):
             if n.type != "call_expression" or n.named_children[0].type != "identifier":
                 continue
@@ -1034,11 +1037,29 @@ def check_generated_calls(header: Header, tc: "TypeChecker", files: list[Path], 
                 # callbacks
                 if ptype.ptr == 0 and ptype.base in header.callbacks:
                     key = (scope.id if scope is not None else None, _text(arg) if arg.type == "identifier" else None)
-                    nodes = cfunctions.get(key, []) if arg.type == "identifier" else \
-                        [c for c in _walk(arg) if c.type == "macrocall_expression"]
-                    for cf in nodes:
-                        _check_cfunction(header, tc, header.callbacks[ptype.base], cf, defs, path, problems)
+                    nodes = [(path, cf) for cf in cfunctions.get(key, [])] if arg.type == "identifier" else \
+                        [(path, c) for c in _walk(arg) if c.type == "macrocall_expression"]
+                    if arg.type == "call_expression" and arg.named_children[0].type == "identifier":
+                        # a package function returning a @cfunction: `_f_cfunction() = @cfunction(...)`
+                        for m in defs.get(_text(arg.named_children[0]), []):
+                            nodes += [(m.file, c) for b in m.body for c in _walk(b)
+                                      if c.type == "macrocall_expression" and _is_cfunction(c)]
+                    for where_file, cf in nodes:
+                        if not _is_cfunction(cf):
+                            continue
+                        checked_cfunctions.add((str(where_file), cf.start_byte))
+                        _check_cfunction(header, tc, header.callbacks[ptype.base], cf, defs, where_file, problems)
+    for key, where in sorted(all_cfunctions.items()):
+        if key not in checked_cfunctions:
+            problems.append(f"{where}: @cfunction not passed to a C callback parameter (directly, through a "
+                            f"local variable or a package function returning it): its signature cannot be "
+                            f"checked against the header's typedef")
     return called
+
+
+def _is_cfunction(node) -> bool:
+    mid = next((c for c in node.named_children if c.type == "macro_identifier"), None)
+    return mid is not None and _text(mid) == "@cfunction"
 
 
 def _check_cfunction(header: Header, tc: "TypeChecker", cb, node, defs, path: Path, problems: list[str]):

@@ -307,6 +307,12 @@ PLANTED_BUGS = [
     ("unknown keyword to a generated function", "models.jl",
      "check(ebm_model_parameter_count(model, count))",
      "check(ebm_model_parameter_count(model, count; may_call_julia = false))", "no keyword 'may_call_julia'"),
+    ("all-reduce @cfunction with a signed count", "distributed.jl",
+     "(Ptr{Cvoid}, Csize_t, Int32, Ptr{Cvoid}))", "(Ptr{Cvoid}, Int64, Int32, Ptr{Cvoid}))",
+     "@cfunction for ebm_allreduce_fn: argument count"),
+    ("@cfunction that escapes the check", "callbacks.jl",
+     "ebm_energy_callback_new(dim, efn, gfn, ud, ffn, out)", "ebm_energy_callback_new(dim, efn, gfn, ud, C_NULL, out)",
+     "@cfunction not passed to a C callback parameter"),
     ("misspelt C function", "samplers.jl", "ebm_sampler_run(s, n_steps;", "ebm_sampler_runn(s, n_steps;",
      "ebm_sampler_runn is neither a C function"),
 ]
