@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Static check of the Julia bindings against include/torchebm.h and libtorchebm.so.
 
+The header is parsed by scripts/c_header.py, the parser the binding generator
+(scripts/generate_bindings.py) uses too.
+
 No Julia runtime is needed: every .jl file is parsed with tree-sitter's Julia grammar and the
 header with tree-sitter's C grammar. The check fails (exit status 1) on:
 
@@ -11,7 +14,21 @@ header with tree-sitter's C grammar. The check fails (exit status 1) on:
     whose number of argument types differs from the C parameter count, whose number of
     actual arguments differs from the number of types, or whose argument or return types do
     not match the C types (table in `compatible`);
-  * a header function that the Julia package (PACKAGE/src) never calls;
+  * a header function that the Julia package's hand-written files (PACKAGE/src, not
+    src/generated) never call, through a raw ccall or the generated layer;
+  * a call of the generated layer (a function named as a C function, or its element-type
+    dispatcher without _f32/_f64) whose number of positional arguments differs from the C
+    parameter count, with a keyword its definition does not take, whose argument names a
+    different C parameter than the one it is passed as (`n` for `dim`, `d` for `n`, `size(X, 1)`
+    for `n`, `s.dim` for `n`...: C order is the contract), or that passes a buffer whose element
+    type is written out (`X::Matrix{Float32}`, `Ref{Int32}(0)`, `Vector{Float64}(undef, n)`) to a
+    C pointer of another type; a call `ebm_x(...)` of a function neither C nor defined;
+  * a `@cfunction(f, R, (T...))` whose types differ from the header's callback typedef
+    (ebm_energy_fn, ebm_progress_fn, ebm_allreduce_fn, ebm_free_fn, ...) of the parameter it is
+    passed to (directly, through a local variable, or a package function returning it), whose
+    function f declares other argument types or another count, or that is passed to no callback
+    parameter at all;
+  * a `const EBM_X = v` that the header does not define, or defines with another value;
   * a header function whose name does not appear as a call `name(` in the C++ wrapper
     given with --cpp (or a missing C++ wrapper);
   * a Julia `struct` named like a C struct of the header (ebm_*) whose fields differ in
@@ -958,19 +975,20 @@ def _cfunction_types(node):
 
 
 def check_generated_calls(header: Header, tc: "TypeChecker", files: list[Path], defs: dict[str, list],
-                          problems: list[str]) -> set[str]:
+                          problems: list[str]) -> dict[Path, set[str]]:
     """Checks the calls of the generated layer (functions named as the C functions, and the
     element-type dispatchers named without _f32/_f64): argument count, keywords, argument names
     against the C parameter names, element types of buffers; and each @cfunction against the
-    callback typedef of the parameter it is passed to. Returns the C functions so called."""
+    callback typedef of the parameter it is passed to. Returns the C functions so called, by file."""
     twins = header.twins()
-    called: set[str] = set()
+    called_by_file: dict[Path, set[str]] = {}
     all_cfunctions: dict[tuple[str, int], str] = {}    # (file, byte) -> where, every @cfunction
     checked_cfunctions: set[tuple[str, int]] = set()
     for path in files:
         tree = ts.Parser(JULIA).parse(path.read_bytes())
         if tree.root_node.has_error:
             continue
+        called = called_by_file.setdefault(path, set())
         cfunctions = {}                     # local variable -> @cfunction node, per enclosing function
         for n in _walk(tree.root_node):
             if n.type == "macrocall_expression":
@@ -1054,7 +1072,7 @@ def check_generated_calls(header: Header, tc: "TypeChecker", files: list[Path], 
             problems.append(f"{where}: @cfunction not passed to a C callback parameter (directly, through a "
                             f"local variable or a package function returning it): its signature cannot be "
                             f"checked against the header's typedef")
-    return called
+    return called_by_file
 
 
 def _is_cfunction(node) -> bool:
@@ -1257,11 +1275,11 @@ def check(header_path: Path, julia_paths: list[Path], *, exports: set[str] | Non
 
     # the generated layer's calls, @cfunction signatures and constants
     defs = _package_functions(files)
-    via_generated = check_generated_calls(header, tc, files, defs, problems)
+    called_by_file = check_generated_calls(header, tc, files, defs, problems)
     if pkg_src is not None:
-        pkg_files = [f for f in files if str(f.resolve()).startswith(str(pkg_src) + os.sep) and not _is_generated(f)]
-        covered |= check_generated_calls(header, tc, pkg_files, defs, []) if pkg_files else set()
-    del via_generated
+        for f, called in called_by_file.items():
+            if str(f.resolve()).startswith(str(pkg_src) + os.sep) and not _is_generated(f):
+                covered |= called
     res.constants = check_constants(header, files, problems)
 
     # names in the files that use the package
