@@ -1148,6 +1148,7 @@ def check_constants(header: Header, files: list[Path], problems: list[str]) -> i
     for values in header.enum_values.values():
         expected.update({c.name: c.value for c in values})
     checked = 0
+    seen: dict[str, str] = {}
     for path in files:
         tree = ts.Parser(JULIA).parse(path.read_bytes())
         if tree.root_node.has_error:
@@ -1162,6 +1163,11 @@ def check_constants(header: Header, files: list[Path], problems: list[str]) -> i
             if not name.startswith("EBM_"):
                 continue
             where = f"{path}:{n.start_point[0] + 1}: const {name}"
+            if name in seen:      # e.g. a hand-written copy of a generated constant
+                problems.append(f"{where}: defined again (first at {seen[name]}); the generated "
+                                f"constants are the only definition")
+                continue
+            seen[name] = f"{path}:{n.start_point[0] + 1}"
             if name not in expected:
                 problems.append(f"{where}: no such constant in the header")
                 continue
@@ -1219,8 +1225,14 @@ def check(header_path: Path, julia_paths: list[Path], *, exports: set[str] | Non
     # mirrored structs
     mirrors = {s.name for s in all_structs if s.name in header.structs}
     tc = TypeChecker(header, wrappers, mirrors)
+    first_struct: dict[str, str] = {}
     for s in all_structs:
         where = f"{s.file}:{s.line}: struct {s.name}"
+        if s.name in header.structs and s.name in first_struct:
+            problems.append(f"{where}: defined again (first at {first_struct[s.name]}); the generated "
+                            f"mirror is the only definition")
+            continue
+        first_struct.setdefault(s.name, f"{s.file}:{s.line}")
         if s.name not in header.structs:
             if s.name.startswith("ebm_"):
                 problems.append(f"{where}: no struct {s.name} in the header")

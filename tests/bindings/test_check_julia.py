@@ -313,6 +313,12 @@ PLANTED_BUGS = [
     ("@cfunction that escapes the check", "callbacks.jl",
      "ebm_energy_callback_new(dim, efn, gfn, ud, ffn, out)", "ebm_energy_callback_new(dim, efn, gfn, ud, C_NULL, out)",
      "@cfunction not passed to a C callback parameter"),
+    ("hand-written copy of a generated constant", "errors.jl",
+     "struct TorchEBMError <: Exception", "const EBM_OK = Int32(0)\n\nstruct TorchEBMError <: Exception",
+     "const EBM_OK: defined again"),
+    ("hand-written copy of a generated struct mirror", "types.jl",
+     "const FloatType = ", "struct ebm_ais_result\n    log_z::Cdouble\nend\n\nconst FloatType = ",
+     "struct ebm_ais_result: defined again"),
     ("misspelt C function", "samplers.jl", "ebm_sampler_run(s, n_steps;", "ebm_sampler_runn(s, n_steps;",
      "ebm_sampler_runn is neither a C function"),
 ]
