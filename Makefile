@@ -86,7 +86,7 @@ $(BUILD)/readme_quickstart: README.md include/torchebm.h $(LIBRARY) | $(BUILD)
 	$(call readme_block,c) > $(BUILD)/readme_quickstart.c
 	$(CC) $(WARNINGS) $(CFLAGS) $(BUILD)/readme_quickstart.c -o $@ $(LINK)
 
-$(BUILD)/readme_quickstart_cpp: README.md include/torchebm.h bindings/cpp/torchebm.hpp $(LIBRARY) | $(BUILD)
+$(BUILD)/readme_quickstart_cpp: README.md include/torchebm.h bindings/cpp/torchebm.hpp bindings/cpp/torchebm_dispatch.hpp $(LIBRARY) | $(BUILD)
 	$(call readme_block,cpp) > $(BUILD)/readme_quickstart.cpp
 	$(CXX) -std=c++17 -Wall -Wextra -Wpedantic -Werror $(CFLAGS) $(BUILD)/readme_quickstart.cpp -o $@ \
 	  -I$(CURDIR)/bindings/cpp $(LINK)

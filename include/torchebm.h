@@ -2473,6 +2473,19 @@ enum ebm_status ebm_sampler_set_progress_callback(struct ebm_sampler *sampler,
  * =============================================================================================== */
 
 /**
+ * Writes the number of this process's chains into *n_chains_out and their dimension into
+ * *dim_out, both 0 before the chains are initialised: the sizes of the buffers the other
+ * getters and setters take. Unlike ebm_sampler_get_stats with an all-reduce set, it is never
+ * collective; wrappers ask it rather than remember sizes, which ebm_sampler_init_*,
+ * ebm_sampler_sample_*, ebm_sampler_step_* and ebm_checkpoint_load may change.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (sampler, n_chains_out, dim_out).
+ */
+enum ebm_status ebm_sampler_get_shape(const struct ebm_sampler *sampler,
+                                      int64_t *n_chains_out,
+                                      int64_t *dim_out);
+
+/**
  * Writes, per chain, the energy E of its current state (not divided by the temperature) into
  * energies_out (n doubles, n the number of chains): the values the next step starts from.
  *

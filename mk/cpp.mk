@@ -4,7 +4,7 @@
 # exceptions test also runs under valgrind (test-cpp-valgrind, about 1.5 minutes).
 
 CPP_BUILD    := $(BUILD)/cpp
-CPP_HEADER   := bindings/cpp/torchebm.hpp
+CPP_HEADER   := bindings/cpp/torchebm.hpp bindings/cpp/torchebm_dispatch.hpp
 CPP_WARNINGS := -Wall -Wextra -Wpedantic -Werror
 CPP_FLAGS    := $(CPP_WARNINGS) -O1 -g -I$(CURDIR)/bindings/cpp
 CPP_TESTDEPS := $(CPP_HEADER) tests/cpp/check.hpp include/torchebm.h $(LIBRARY)
@@ -13,7 +13,7 @@ CPP_MODEL    := $(CPP_BUILD)/two_moons.safetensors
 
 .PHONY: test-cpp test-cpp-valgrind test-cpp-compile-fail
 
-test-cpp: build test-cpp-compile-fail $(CPP_BUILD)/test_wrapper $(CPP_BUILD)/test_wrapper_cxx20 $(CPP_BUILD)/test_no_exceptions \
+test-cpp: build bindings-check test-cpp-compile-fail $(CPP_BUILD)/test_wrapper $(CPP_BUILD)/test_wrapper_cxx20 $(CPP_BUILD)/test_no_exceptions \
           $(CPP_BUILD)/test_no_exceptions_macro $(addprefix $(CPP_BUILD)/,$(CPP_EXAMPLES)) test-cpp-valgrind
 	@set -e; \
 	echo "== C++17 test_wrapper"; $(CPP_BUILD)/test_wrapper $(CPP_BUILD); \

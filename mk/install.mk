@@ -9,6 +9,7 @@
 #   $(LIBDIR)/libtorchebm.so -> libtorchebm.so.X.Y.Z   the name -ltorchebm finds when linking
 #   $(INCLUDEDIR)/torchebm.h                          the C header
 #   $(INCLUDEDIR)/torchebm.hpp                        the C++ wrapper (when bindings/cpp has it)
+#   $(INCLUDEDIR)/torchebm_dispatch.hpp               its generated _f32/_f64 table (it includes it)
 #   $(LIBDIR)/pkgconfig/torchebm.pc                   pkg-config --cflags --libs torchebm
 #   $(LIBDIR)/cmake/torchebm/torchebmConfig*.cmake    find_package(torchebm) -> torchebm::torchebm
 #
@@ -36,6 +37,7 @@ INSTALL    ?= install
 OBJCOPY    ?= objcopy
 
 CPP_WRAPPER := bindings/cpp/torchebm.hpp
+CPP_DISPATCH := bindings/cpp/torchebm_dispatch.hpp
 DEBUG_DIR := $(LIBDIR)/.debug
 PKGCONFIG_DIR := $(LIBDIR)/pkgconfig
 CMAKE_PKG_DIR := $(LIBDIR)/cmake/torchebm
@@ -79,6 +81,7 @@ install:
 	$(INSTALL) -m 644 include/torchebm.h '$(DESTDIR)$(INCLUDEDIR)/torchebm.h'
 	$(INSTALL) -m 644 include/torchebm_mpi.h '$(DESTDIR)$(INCLUDEDIR)/torchebm_mpi.h'
 	$(if $(wildcard $(CPP_WRAPPER)),$(INSTALL) -m 644 $(CPP_WRAPPER) '$(DESTDIR)$(INCLUDEDIR)/torchebm.hpp',@echo "install: no $(CPP_WRAPPER) yet: C++ wrapper not installed")
+	$(if $(wildcard $(CPP_DISPATCH)),$(INSTALL) -m 644 $(CPP_DISPATCH) '$(DESTDIR)$(INCLUDEDIR)/torchebm_dispatch.hpp')
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
 	    -e 's|@VERSION@|$(TORCHEBM_VERSION)|g' -e 's|@RPATH_FLAG@|$(pc_rpath_flag)|g' \
 	    packaging/torchebm.pc.in > '$(DESTDIR)$(PKGCONFIG_DIR)/torchebm.pc'
@@ -98,7 +101,8 @@ uninstall:
 	    '$(DESTDIR)$(DEBUG_DIR)/$(LIB_REAL).debug' \
 	    '$(DESTDIR)$(INCLUDEDIR)/torchebm.h' \
 	    '$(DESTDIR)$(INCLUDEDIR)/torchebm_mpi.h' \
-	    '$(DESTDIR)$(INCLUDEDIR)/torchebm.hpp' '$(DESTDIR)$(PKGCONFIG_DIR)/torchebm.pc' \
+	    '$(DESTDIR)$(INCLUDEDIR)/torchebm.hpp' '$(DESTDIR)$(INCLUDEDIR)/torchebm_dispatch.hpp' \
+	    '$(DESTDIR)$(PKGCONFIG_DIR)/torchebm.pc' \
 	    '$(DESTDIR)$(CMAKE_PKG_DIR)/torchebmConfig.cmake' '$(DESTDIR)$(CMAKE_PKG_DIR)/torchebmConfigVersion.cmake'
 	-rmdir '$(DESTDIR)$(CMAKE_PKG_DIR)' '$(DESTDIR)$(DEBUG_DIR)' 2>/dev/null
 

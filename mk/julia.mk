@@ -21,11 +21,22 @@
 JULIA_USES := examples/julia bindings/julia/test bindings/julia/ext $(BUILD)/readme_quickstart.jl
 
 JULIA_CHECK_ARGS := --header include/torchebm.h --library $(LIBRARY) \
-                    --julia bindings/julia examples/julia --cpp bindings/cpp/torchebm.hpp \
+                    --julia bindings/julia examples/julia --cpp bindings/cpp/torchebm.hpp bindings/cpp/torchebm_dispatch.hpp \
                     --uses $(JULIA_USES)
 
 .PHONY: test-julia
 
-test-julia: build $(BUILD)/readme_quickstart.jl
+test-julia: build bindings-check $(BUILD)/readme_quickstart.jl
 	$(TOOLS)/python tests/bindings/test_check_julia.py --header include/torchebm.h --library $(LIBRARY)
 	$(TOOLS)/python tests/bindings/check_julia.py $(JULIA_CHECK_ARGS)
+
+# The generated binding layers (scripts/generate_bindings.py writes them from the header):
+# `make bindings` regenerates them (commit the result); bindings-check fails when the committed
+# files are not what the current header generates, as tests/header.rs does for the header.
+.PHONY: bindings bindings-check
+
+bindings:
+	$(TOOLS)/python scripts/generate_bindings.py
+
+bindings-check:
+	$(TOOLS)/python scripts/generate_bindings.py --check

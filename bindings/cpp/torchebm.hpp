@@ -61,6 +61,7 @@
 #include <vector>
 
 #include "torchebm.h"
+#include "torchebm_dispatch.hpp"  // detail::Api<T>: the _f32/_f64 pairs (generated)
 
 #if __cplusplus >= 202002L && defined(__has_include)
 #if __has_include(<span>)
@@ -221,6 +222,22 @@ inline Status ok() noexcept { return Status(); }
   } while (0)
 #endif
 
+/** The shape (n_chains, dim) of a sampler's chains as the library has them now
+ *  (ebm_sampler_get_shape: never collective, unlike ebm_sampler_get_stats with an all-reduce);
+ *  the wrapper asks it rather than remembering sizes, which re-initialisations change. */
+struct ChainShape {
+  int64_t n_chains = 0;
+  int64_t dim = 0;
+};
+
+/** Reads the shape; EBM_ERR_INVALID_ARGUMENT naming "sampler" before initialisation. */
+inline Status chain_shape(const ebm_sampler* sampler, const char* where, ChainShape& shape) {
+  Status status = to_status(ebm_sampler_get_shape(sampler, &shape.n_chains, &shape.dim));
+  if (!status.ok()) return status;
+  if (shape.n_chains == 0) return error(EBM_ERR_INVALID_ARGUMENT, where, "sampler", "chains not initialised");
+  return Status();
+}
+
 /** Enables a template for float and double only. */
 template <class T>
 using if_real = std::enable_if_t<std::is_same_v<T, float> || std::is_same_v<T, double>, int>;
@@ -242,164 +259,6 @@ inline Status length(size_t size, int64_t expected, const char* where, const cha
                  std::to_string(size) + " values, expected " + std::to_string(expected));
   return Status();
 }
-
-/** The _f32 / _f64 C functions, selected by element type. */
-template <class T>
-struct Prec;
-
-template <>
-struct Prec<float> {
-  static ebm_status eval(const ebm_energy* e, const float* x, int64_t n, int64_t d, float* out) {
-    return ebm_energy_eval_f32(e, x, n, d, out);
-  }
-  static ebm_status gradient(const ebm_energy* e, const float* x, int64_t n, int64_t d, float* g) {
-    return ebm_energy_gradient_f32(e, x, n, d, g);
-  }
-  static ebm_status eval_and_gradient(const ebm_energy* e, const float* x, int64_t n, int64_t d, float* out,
-                                      float* g) {
-    return ebm_energy_eval_and_gradient_f32(e, x, n, d, out, g);
-  }
-  static ebm_status hvp(const ebm_energy* e, const float* x, const float* v, int64_t n, int64_t d, float* h,
-                        float* out, float* g) {
-    return ebm_energy_hvp_f32(e, x, v, n, d, h, out, g);
-  }
-  static ebm_status init(ebm_sampler* s, const float* x, int64_t n, int64_t d) {
-    return ebm_sampler_init_f32(s, x, n, d);
-  }
-  static ebm_status run_trajectory(ebm_sampler* s, int64_t steps, int64_t thin, float* t, int64_t len) {
-    return ebm_sampler_run_trajectory_f32(s, steps, thin, t, len);
-  }
-  static ebm_status get_samples(const ebm_sampler* s, float* out, int64_t n, int64_t d) {
-    return ebm_sampler_get_samples_f32(s, out, n, d);
-  }
-  static ebm_status get_momenta(const ebm_sampler* s, float* out, int64_t n, int64_t d) {
-    return ebm_sampler_get_momenta_f32(s, out, n, d);
-  }
-  static ebm_status set_momenta(ebm_sampler* s, const float* p, int64_t n, int64_t d) {
-    return ebm_sampler_set_momenta_f32(s, p, n, d);
-  }
-  static ebm_status set_samples(ebm_sampler* s, const float* x, int64_t n, int64_t d) {
-    return ebm_sampler_set_samples_f32(s, x, n, d);
-  }
-  static ebm_status sample_chain(ebm_sampler* s, const float* x, int64_t n, int64_t d, int64_t steps, int64_t thin,
-                                 float* out, float* t, int64_t len) {
-    return ebm_sampler_sample_chain_f32(s, x, n, d, steps, thin, out, t, len);
-  }
-  static ebm_status sample(ebm_sampler* s, int64_t n, int64_t d, int64_t steps, float* out) {
-    return ebm_sampler_sample_f32(s, n, d, steps, out);
-  }
-  static ebm_status step(ebm_sampler* s, float* x, int64_t n, int64_t d) { return ebm_sampler_step_f32(s, x, n, d); }
-  static ebm_status get_parameters(const ebm_energy* m, float* out, int64_t len) {
-    return ebm_model_get_parameters_f32(m, out, len);
-  }
-  static ebm_status set_parameters(ebm_energy* m, const float* v, int64_t len) {
-    return ebm_model_set_parameters_f32(m, v, len);
-  }
-  static ebm_status get_gradients(const ebm_energy* m, float* out, int64_t len) {
-    return ebm_model_get_gradients_f32(m, out, len);
-  }
-  static ebm_status set_gradients(ebm_energy* m, const float* v, int64_t len) {
-    return ebm_model_set_gradients_f32(m, v, len);
-  }
-  static ebm_status cd_compute(ebm_cd_loss* l, const float* x, int64_t n, int64_t d, double* out) {
-    return ebm_cd_loss_compute_f32(l, x, n, d, out);
-  }
-  static ebm_status cd_negatives(const ebm_cd_loss* l, float* out, int64_t n, int64_t d) {
-    return ebm_cd_loss_get_negatives_f32(l, out, n, d);
-  }
-  static ebm_status cd_train_step(ebm_cd_loss* l, ebm_optimizer* o, const float* x, int64_t n, int64_t d,
-                                  double* out) {
-    return ebm_cd_loss_train_step_f32(l, o, x, n, d, out);
-  }
-  static ebm_status sm_compute(ebm_score_matching* l, const float* x, int64_t n, int64_t d, double* out) {
-    return ebm_score_matching_compute_f32(l, x, n, d, out);
-  }
-  static ebm_status sm_train_step(ebm_score_matching* l, ebm_optimizer* o, const float* x, int64_t n, int64_t d,
-                                  double* out) {
-    return ebm_score_matching_train_step_f32(l, o, x, n, d, out);
-  }
-  static ebm_status dataset(const ebm_dataset_params* p, int64_t n, float* out) {
-    return ebm_dataset_generate_f32(p, n, out);
-  }
-};
-
-template <>
-struct Prec<double> {
-  static ebm_status eval(const ebm_energy* e, const double* x, int64_t n, int64_t d, double* out) {
-    return ebm_energy_eval_f64(e, x, n, d, out);
-  }
-  static ebm_status gradient(const ebm_energy* e, const double* x, int64_t n, int64_t d, double* g) {
-    return ebm_energy_gradient_f64(e, x, n, d, g);
-  }
-  static ebm_status eval_and_gradient(const ebm_energy* e, const double* x, int64_t n, int64_t d, double* out,
-                                      double* g) {
-    return ebm_energy_eval_and_gradient_f64(e, x, n, d, out, g);
-  }
-  static ebm_status hvp(const ebm_energy* e, const double* x, const double* v, int64_t n, int64_t d, double* h,
-                        double* out, double* g) {
-    return ebm_energy_hvp_f64(e, x, v, n, d, h, out, g);
-  }
-  static ebm_status init(ebm_sampler* s, const double* x, int64_t n, int64_t d) {
-    return ebm_sampler_init_f64(s, x, n, d);
-  }
-  static ebm_status run_trajectory(ebm_sampler* s, int64_t steps, int64_t thin, double* t, int64_t len) {
-    return ebm_sampler_run_trajectory_f64(s, steps, thin, t, len);
-  }
-  static ebm_status get_samples(const ebm_sampler* s, double* out, int64_t n, int64_t d) {
-    return ebm_sampler_get_samples_f64(s, out, n, d);
-  }
-  static ebm_status get_momenta(const ebm_sampler* s, double* out, int64_t n, int64_t d) {
-    return ebm_sampler_get_momenta_f64(s, out, n, d);
-  }
-  static ebm_status set_momenta(ebm_sampler* s, const double* p, int64_t n, int64_t d) {
-    return ebm_sampler_set_momenta_f64(s, p, n, d);
-  }
-  static ebm_status set_samples(ebm_sampler* s, const double* x, int64_t n, int64_t d) {
-    return ebm_sampler_set_samples_f64(s, x, n, d);
-  }
-  static ebm_status sample_chain(ebm_sampler* s, const double* x, int64_t n, int64_t d, int64_t steps, int64_t thin,
-                                 double* out, double* t, int64_t len) {
-    return ebm_sampler_sample_chain_f64(s, x, n, d, steps, thin, out, t, len);
-  }
-  static ebm_status sample(ebm_sampler* s, int64_t n, int64_t d, int64_t steps, double* out) {
-    return ebm_sampler_sample_f64(s, n, d, steps, out);
-  }
-  static ebm_status step(ebm_sampler* s, double* x, int64_t n, int64_t d) {
-    return ebm_sampler_step_f64(s, x, n, d);
-  }
-  static ebm_status get_parameters(const ebm_energy* m, double* out, int64_t len) {
-    return ebm_model_get_parameters_f64(m, out, len);
-  }
-  static ebm_status set_parameters(ebm_energy* m, const double* v, int64_t len) {
-    return ebm_model_set_parameters_f64(m, v, len);
-  }
-  static ebm_status get_gradients(const ebm_energy* m, double* out, int64_t len) {
-    return ebm_model_get_gradients_f64(m, out, len);
-  }
-  static ebm_status set_gradients(ebm_energy* m, const double* v, int64_t len) {
-    return ebm_model_set_gradients_f64(m, v, len);
-  }
-  static ebm_status cd_compute(ebm_cd_loss* l, const double* x, int64_t n, int64_t d, double* out) {
-    return ebm_cd_loss_compute_f64(l, x, n, d, out);
-  }
-  static ebm_status cd_negatives(const ebm_cd_loss* l, double* out, int64_t n, int64_t d) {
-    return ebm_cd_loss_get_negatives_f64(l, out, n, d);
-  }
-  static ebm_status cd_train_step(ebm_cd_loss* l, ebm_optimizer* o, const double* x, int64_t n, int64_t d,
-                                  double* out) {
-    return ebm_cd_loss_train_step_f64(l, o, x, n, d, out);
-  }
-  static ebm_status sm_compute(ebm_score_matching* l, const double* x, int64_t n, int64_t d, double* out) {
-    return ebm_score_matching_compute_f64(l, x, n, d, out);
-  }
-  static ebm_status sm_train_step(ebm_score_matching* l, ebm_optimizer* o, const double* x, int64_t n, int64_t d,
-                                  double* out) {
-    return ebm_score_matching_train_step_f64(l, o, x, n, d, out);
-  }
-  static ebm_status dataset(const ebm_dataset_params* p, int64_t n, double* out) {
-    return ebm_dataset_generate_f64(p, n, out);
-  }
-};
 
 /** A move-only owner of one C handle; Free is a functor calling the matching ebm_*_free. */
 template <class T, class Free>
@@ -1141,7 +1000,7 @@ class Energy : public detail::Handle<ebm_energy, detail::EnergyFree> {
   /** energy_out[i] = E(x_i) for n points of x (n*dim values). */
   template <class T, detail::if_real<T> = 0>
   Ret<void> eval(const T* x, int64_t n, int64_t dim, T* energy_out) const {
-    TORCHEBM_CHECK(detail::Prec<T>::eval(get(), x, n, dim, energy_out));
+    TORCHEBM_CHECK(detail::Api<T>::energy_eval(get(), x, n, dim, energy_out));
     return detail::ok();
   }
   /** The energies of the points of x (a multiple of dim values). */
@@ -1150,13 +1009,13 @@ class Energy : public detail::Handle<ebm_energy, detail::EnergyFree> {
     int64_t n = 0;
     TORCHEBM_CHECK(detail::rows(x.size(), dim, "Energy::eval", "x", n));
     std::vector<T> out(static_cast<size_t>(n));
-    TORCHEBM_CHECK(detail::Prec<T>::eval(get(), x.data(), n, dim, out.data()));
+    TORCHEBM_CHECK(detail::Api<T>::energy_eval(get(), x.data(), n, dim, out.data()));
     return out;
   }
   /** gradient_out (n*dim values) = grad_x E at the n points of x. */
   template <class T, detail::if_real<T> = 0>
   Ret<void> gradient(const T* x, int64_t n, int64_t dim, T* gradient_out) const {
-    TORCHEBM_CHECK(detail::Prec<T>::gradient(get(), x, n, dim, gradient_out));
+    TORCHEBM_CHECK(detail::Api<T>::energy_gradient(get(), x, n, dim, gradient_out));
     return detail::ok();
   }
   /** The gradients grad_x E at the points of x, same layout as x. */
@@ -1165,13 +1024,13 @@ class Energy : public detail::Handle<ebm_energy, detail::EnergyFree> {
     int64_t n = 0;
     TORCHEBM_CHECK(detail::rows(x.size(), dim, "Energy::gradient", "x", n));
     std::vector<T> out(x.size());
-    TORCHEBM_CHECK(detail::Prec<T>::gradient(get(), x.data(), n, dim, out.data()));
+    TORCHEBM_CHECK(detail::Api<T>::energy_gradient(get(), x.data(), n, dim, out.data()));
     return out;
   }
   /** Energies (n values) and gradients (n*dim values) in one pass. */
   template <class T, detail::if_real<T> = 0>
   Ret<void> eval_and_gradient(const T* x, int64_t n, int64_t dim, T* energy_out, T* gradient_out) const {
-    TORCHEBM_CHECK(detail::Prec<T>::eval_and_gradient(get(), x, n, dim, energy_out, gradient_out));
+    TORCHEBM_CHECK(detail::Api<T>::energy_eval_and_gradient(get(), x, n, dim, energy_out, gradient_out));
     return detail::ok();
   }
   /** Energies and gradients of the points of x in one pass. */
@@ -1180,7 +1039,7 @@ class Energy : public detail::Handle<ebm_energy, detail::EnergyFree> {
     int64_t n = 0;
     TORCHEBM_CHECK(detail::rows(x.size(), dim, "Energy::eval_and_gradient", "x", n));
     EnergyAndGradient<T> out{std::vector<T>(static_cast<size_t>(n)), std::vector<T>(x.size())};
-    TORCHEBM_CHECK(detail::Prec<T>::eval_and_gradient(get(), x.data(), n, dim, out.energy.data(),
+    TORCHEBM_CHECK(detail::Api<T>::energy_eval_and_gradient(get(), x.data(), n, dim, out.energy.data(),
                                                       out.gradient.data()));
     return out;
   }
@@ -1191,7 +1050,7 @@ class Energy : public detail::Handle<ebm_energy, detail::EnergyFree> {
   template <class T, detail::if_real<T> = 0>
   Ret<void> hvp(const T* x, const T* v, int64_t n, int64_t dim, T* hvp_out, T* energy_out = nullptr,
                 T* gradient_out = nullptr) const {
-    TORCHEBM_CHECK(detail::Prec<T>::hvp(get(), x, v, n, dim, hvp_out, energy_out, gradient_out));
+    TORCHEBM_CHECK(detail::Api<T>::energy_hvp(get(), x, v, n, dim, hvp_out, energy_out, gradient_out));
     return detail::ok();
   }
   /** The Hessian-vector products H(x_i) v_i of the points of x along the rows of v (same
@@ -1202,7 +1061,7 @@ class Energy : public detail::Handle<ebm_energy, detail::EnergyFree> {
     TORCHEBM_CHECK(detail::rows(x.size(), dim, "Energy::hvp", "x", n));
     TORCHEBM_CHECK(detail::length(v.size(), n * dim, "Energy::hvp", "v"));
     std::vector<T> out(x.size());
-    TORCHEBM_CHECK(detail::Prec<T>::hvp(get(), x.data(), v.data(), n, dim, out.data(), nullptr, nullptr));
+    TORCHEBM_CHECK(detail::Api<T>::energy_hvp(get(), x.data(), v.data(), n, dim, out.data(), nullptr, nullptr));
     return out;
   }
   /** Energies, gradients and Hessian-vector products of the points of x in one pass. */
@@ -1213,7 +1072,7 @@ class Energy : public detail::Handle<ebm_energy, detail::EnergyFree> {
     TORCHEBM_CHECK(detail::length(v.size(), n * dim, "Energy::eval_gradient_hvp", "v"));
     EnergyGradientHvp<T> out{std::vector<T>(static_cast<size_t>(n)), std::vector<T>(x.size()),
                              std::vector<T>(x.size())};
-    TORCHEBM_CHECK(detail::Prec<T>::hvp(get(), x.data(), v.data(), n, dim, out.hvp.data(), out.energy.data(),
+    TORCHEBM_CHECK(detail::Api<T>::energy_hvp(get(), x.data(), v.data(), n, dim, out.hvp.data(), out.energy.data(),
                                         out.gradient.data()));
     return out;
   }
@@ -1225,7 +1084,7 @@ class Energy : public detail::Handle<ebm_energy, detail::EnergyFree> {
     int64_t n = 0;
     TORCHEBM_CHECK(detail::rows(x.size(), dim, "Energy::eval", "x", n));
     TORCHEBM_CHECK(detail::length(energy_out.size(), n, "Energy::eval", "energy_out"));
-    TORCHEBM_CHECK(detail::Prec<T>::eval(get(), x.data(), n, dim, energy_out.data()));
+    TORCHEBM_CHECK(detail::Api<T>::energy_eval(get(), x.data(), n, dim, energy_out.data()));
     return detail::ok();
   }
   /** eval with the element type given by the vectors or spans passed. */
@@ -1238,7 +1097,7 @@ class Energy : public detail::Handle<ebm_energy, detail::EnergyFree> {
     int64_t n = 0;
     TORCHEBM_CHECK(detail::rows(x.size(), dim, "Energy::gradient", "x", n));
     TORCHEBM_CHECK(detail::length(gradient_out.size(), n * dim, "Energy::gradient", "gradient_out"));
-    TORCHEBM_CHECK(detail::Prec<T>::gradient(get(), x.data(), n, dim, gradient_out.data()));
+    TORCHEBM_CHECK(detail::Api<T>::energy_gradient(get(), x.data(), n, dim, gradient_out.data()));
     return detail::ok();
   }
   /** gradient on doubles. */
@@ -1317,7 +1176,7 @@ class Model : public Energy {
   /** Copies the len = parameter_count() parameters into out (fixed flattened order). */
   template <class T, detail::if_real<T> = 0>
   Ret<void> get_parameters(T* out, int64_t len) const {
-    TORCHEBM_CHECK(detail::Prec<T>::get_parameters(get(), out, len));
+    TORCHEBM_CHECK(detail::Api<T>::model_get_parameters(get(), out, len));
     return detail::ok();
   }
   /** The parameters, flattened. */
@@ -1326,25 +1185,25 @@ class Model : public Energy {
     int64_t n = 0;
     TORCHEBM_CHECK(ebm_model_parameter_count(get(), &n));
     std::vector<T> out(static_cast<size_t>(n));
-    TORCHEBM_CHECK(detail::Prec<T>::get_parameters(get(), out.data(), n));
+    TORCHEBM_CHECK(detail::Api<T>::model_get_parameters(get(), out.data(), n));
     return out;
   }
   /** Replaces the parameters by len values. */
   template <class T, detail::if_real<T> = 0>
   Ret<void> set_parameters(const T* values, int64_t len) {
-    TORCHEBM_CHECK(detail::Prec<T>::set_parameters(get(), values, len));
+    TORCHEBM_CHECK(detail::Api<T>::model_set_parameters(get(), values, len));
     return detail::ok();
   }
   /** Replaces the parameters (values.size() must be parameter_count()). */
   template <class T, detail::if_real<T> = 0>
   Ret<void> set_parameters(const std::vector<T>& values) {
-    TORCHEBM_CHECK(detail::Prec<T>::set_parameters(get(), values.data(), static_cast<int64_t>(values.size())));
+    TORCHEBM_CHECK(detail::Api<T>::model_set_parameters(get(), values.data(), static_cast<int64_t>(values.size())));
     return detail::ok();
   }
   /** Copies the accumulated parameter gradients (len values) into out. */
   template <class T, detail::if_real<T> = 0>
   Ret<void> get_gradients(T* out, int64_t len) const {
-    TORCHEBM_CHECK(detail::Prec<T>::get_gradients(get(), out, len));
+    TORCHEBM_CHECK(detail::Api<T>::model_get_gradients(get(), out, len));
     return detail::ok();
   }
   /** The accumulated parameter gradients. */
@@ -1353,19 +1212,19 @@ class Model : public Energy {
     int64_t n = 0;
     TORCHEBM_CHECK(ebm_model_parameter_count(get(), &n));
     std::vector<T> out(static_cast<size_t>(n));
-    TORCHEBM_CHECK(detail::Prec<T>::get_gradients(get(), out.data(), n));
+    TORCHEBM_CHECK(detail::Api<T>::model_get_gradients(get(), out.data(), n));
     return out;
   }
   /** Replaces the parameter gradients by len values. */
   template <class T, detail::if_real<T> = 0>
   Ret<void> set_gradients(const T* values, int64_t len) {
-    TORCHEBM_CHECK(detail::Prec<T>::set_gradients(get(), values, len));
+    TORCHEBM_CHECK(detail::Api<T>::model_set_gradients(get(), values, len));
     return detail::ok();
   }
   /** Replaces the parameter gradients (e.g. by an all-reduced average). */
   template <class T, detail::if_real<T> = 0>
   Ret<void> set_gradients(const std::vector<T>& values) {
-    TORCHEBM_CHECK(detail::Prec<T>::set_gradients(get(), values.data(), static_cast<int64_t>(values.size())));
+    TORCHEBM_CHECK(detail::Api<T>::model_set_gradients(get(), values.data(), static_cast<int64_t>(values.size())));
     return detail::ok();
   }
   /** Sets every parameter gradient to zero. */
@@ -1458,7 +1317,7 @@ class Sampler : public detail::Handle<ebm_sampler, detail::SamplerFree> {
   /** Starts n chains at initial (n*dim values). */
   template <class T, detail::if_real<T> = 0>
   Ret<void> init(const T* initial, int64_t n, int64_t dim) {
-    TORCHEBM_CHECK(detail::Prec<T>::init(get(), initial, n, dim));
+    TORCHEBM_CHECK(detail::Api<T>::sampler_init(get(), initial, n, dim));
     return detail::ok();
   }
   /** Starts one chain per point of initial (a multiple of dim values). */
@@ -1466,13 +1325,13 @@ class Sampler : public detail::Handle<ebm_sampler, detail::SamplerFree> {
   Ret<void> init(const std::vector<T>& initial, int64_t dim) {
     int64_t n = 0;
     TORCHEBM_CHECK(detail::rows(initial.size(), dim, "Sampler::init", "initial", n));
-    TORCHEBM_CHECK(detail::Prec<T>::init(get(), initial.data(), n, dim));
+    TORCHEBM_CHECK(detail::Api<T>::sampler_init(get(), initial.data(), n, dim));
     return detail::ok();
   }
   /** Starts n chains at N(0, I) draws (kept in T precision where that matters). */
   template <class T = float, detail::if_real<T> = 0>
   Ret<void> init_normal(int64_t n, int64_t dim) {
-    TORCHEBM_CHECK(detail::Prec<T>::init(get(), nullptr, n, dim));
+    TORCHEBM_CHECK(detail::Api<T>::sampler_init(get(), nullptr, n, dim));
     return detail::ok();
   }
   /** Advances the chains by n_steps steps. */
@@ -1483,39 +1342,39 @@ class Sampler : public detail::Handle<ebm_sampler, detail::SamplerFree> {
   /** run(n_steps), writing every thin-th state into trajectory (trajectory_len values). */
   template <class T, detail::if_real<T> = 0>
   Ret<void> run_trajectory(int64_t n_steps, int64_t thin, T* trajectory, int64_t trajectory_len) {
-    TORCHEBM_CHECK(detail::Prec<T>::run_trajectory(get(), n_steps, thin, trajectory, trajectory_len));
+    TORCHEBM_CHECK(detail::Api<T>::sampler_run_trajectory(get(), n_steps, thin, trajectory, trajectory_len));
     return detail::ok();
   }
   /** run(n_steps), returning every thin-th state, [kept][chain][coordinate]. */
   template <class T = double, detail::if_real<T> = 0>
   Ret<std::vector<T>> run_trajectory(int64_t n_steps, int64_t thin) {
-    SamplerStats s{};
-    TORCHEBM_CHECK(ebm_sampler_get_stats(get(), &s, sizeof s));
+    detail::ChainShape s;
+    TORCHEBM_CHECK(detail::chain_shape(get(), "Sampler::run_trajectory", s));
     int64_t kept = thin >= 1 && n_steps >= 0 ? n_steps / thin : 0;
     std::vector<T> out(static_cast<size_t>(kept * s.n_chains * s.dim));
-    TORCHEBM_CHECK(detail::Prec<T>::run_trajectory(get(), n_steps, thin, out.data(), static_cast<int64_t>(out.size())));
+    TORCHEBM_CHECK(detail::Api<T>::sampler_run_trajectory(get(), n_steps, thin, out.data(), static_cast<int64_t>(out.size())));
     return out;
   }
   /** Copies the chains' states into samples_out (n*dim values, n and dim the chains'). */
   template <class T, detail::if_real<T> = 0>
   Ret<void> get_samples(T* samples_out, int64_t n, int64_t dim) const {
-    TORCHEBM_CHECK(detail::Prec<T>::get_samples(get(), samples_out, n, dim));
+    TORCHEBM_CHECK(detail::Api<T>::sampler_get_samples(get(), samples_out, n, dim));
     return detail::ok();
   }
   /** The chains' current states, (n, dim) row-major. */
   template <class T = double, detail::if_real<T> = 0>
   Ret<std::vector<T>> samples() const {
-    SamplerStats s{};
-    TORCHEBM_CHECK(ebm_sampler_get_stats(get(), &s, sizeof s));
+    detail::ChainShape s;
+    TORCHEBM_CHECK(detail::chain_shape(get(), "Sampler::samples", s));
     std::vector<T> out(static_cast<size_t>(s.n_chains * s.dim));
-    TORCHEBM_CHECK(detail::Prec<T>::get_samples(get(), out.data(), s.n_chains, s.dim));
+    TORCHEBM_CHECK(detail::Api<T>::sampler_get_samples(get(), out.data(), s.n_chains, s.dim));
     return out;
   }
   /** init + run_trajectory + get_samples in one call (initial NULL: N(0, I); trajectory may be NULL). */
   template <class T, detail::if_real<T> = 0>
   Ret<void> sample_chain(const T* initial, int64_t n, int64_t dim, int64_t n_steps, int64_t thin, T* samples_out,
                          T* trajectory, int64_t trajectory_len) {
-    TORCHEBM_CHECK(detail::Prec<T>::sample_chain(get(), initial, n, dim, n_steps, thin, samples_out, trajectory,
+    TORCHEBM_CHECK(detail::Api<T>::sampler_sample_chain(get(), initial, n, dim, n_steps, thin, samples_out, trajectory,
                                                   trajectory_len));
     return detail::ok();
   }
@@ -1526,27 +1385,27 @@ class Sampler : public detail::Handle<ebm_sampler, detail::SamplerFree> {
     TORCHEBM_CHECK(detail::rows(initial.size(), dim, "Sampler::sample_chain", "initial", n));
     int64_t kept = thin >= 1 && n_steps >= 0 ? n_steps / thin : 0;
     Chains<T> out{std::vector<T>(initial.size()), std::vector<T>(static_cast<size_t>(kept * n * dim))};
-    TORCHEBM_CHECK(detail::Prec<T>::sample_chain(get(), initial.data(), n, dim, n_steps, thin, out.samples.data(),
+    TORCHEBM_CHECK(detail::Api<T>::sampler_sample_chain(get(), initial.data(), n, dim, n_steps, thin, out.samples.data(),
                                                   out.trajectory.data(), static_cast<int64_t>(out.trajectory.size())));
     return out;
   }
   /** n_samples chains from N(0, I) run n_steps steps; final states into samples_out. */
   template <class T, detail::if_real<T> = 0>
   Ret<void> sample(int64_t n_samples, int64_t dim, int64_t n_steps, T* samples_out) {
-    TORCHEBM_CHECK(detail::Prec<T>::sample(get(), n_samples, dim, n_steps, samples_out));
+    TORCHEBM_CHECK(detail::Api<T>::sampler_sample(get(), n_samples, dim, n_steps, samples_out));
     return detail::ok();
   }
   /** n_samples chains from N(0, I) run n_steps steps: their final states. */
   template <class T = double, detail::if_real<T> = 0>
   Ret<std::vector<T>> sample(int64_t n_samples, int64_t dim, int64_t n_steps) {
     std::vector<T> out(n_samples > 0 && dim > 0 ? static_cast<size_t>(n_samples * dim) : 0);
-    TORCHEBM_CHECK(detail::Prec<T>::sample(get(), n_samples, dim, n_steps, out.data()));
+    TORCHEBM_CHECK(detail::Api<T>::sampler_sample(get(), n_samples, dim, n_steps, out.data()));
     return out;
   }
   /** One step from the n points of x, written back into x (the chains restart at x). */
   template <class T, detail::if_real<T> = 0>
   Ret<void> step(T* x, int64_t n, int64_t dim) {
-    TORCHEBM_CHECK(detail::Prec<T>::step(get(), x, n, dim));
+    TORCHEBM_CHECK(detail::Api<T>::sampler_step(get(), x, n, dim));
     return detail::ok();
   }
   /** One step from the points of x, in place. */
@@ -1554,7 +1413,7 @@ class Sampler : public detail::Handle<ebm_sampler, detail::SamplerFree> {
   Ret<void> step(std::vector<T>& x, int64_t dim) {
     int64_t n = 0;
     TORCHEBM_CHECK(detail::rows(x.size(), dim, "Sampler::step", "x", n));
-    TORCHEBM_CHECK(detail::Prec<T>::step(get(), x.data(), n, dim));
+    TORCHEBM_CHECK(detail::Api<T>::sampler_step(get(), x.data(), n, dim));
     return detail::ok();
   }
 
@@ -1567,24 +1426,24 @@ class Sampler : public detail::Handle<ebm_sampler, detail::SamplerFree> {
   /** Per chain, accepted over proposed (MALA, HMC), mean acceptance statistic (NUTS); NaN before
    * the first step. */
   Ret<std::vector<double>> acceptance_rates() const {
-    SamplerStats s{};
-    TORCHEBM_CHECK(ebm_sampler_get_stats(get(), &s, sizeof s));
+    detail::ChainShape s;
+    TORCHEBM_CHECK(detail::chain_shape(get(), "Sampler::acceptance_rates", s));
     std::vector<double> out(static_cast<size_t>(s.n_chains));
     TORCHEBM_CHECK(ebm_sampler_get_acceptance_rates(get(), out.data(), s.n_chains));
     return out;
   }
   /** Per chain, divergent trajectories since initialisation (HMC, NUTS). */
   Ret<std::vector<int64_t>> divergences() const {
-    SamplerStats s{};
-    TORCHEBM_CHECK(ebm_sampler_get_stats(get(), &s, sizeof s));
+    detail::ChainShape s;
+    TORCHEBM_CHECK(detail::chain_shape(get(), "Sampler::divergences", s));
     std::vector<int64_t> out(static_cast<size_t>(s.n_chains));
     TORCHEBM_CHECK(ebm_sampler_get_divergences(get(), out.data(), s.n_chains));
     return out;
   }
   /** Per chain, 1 if it became non-finite (and was frozen), else 0. */
   Ret<std::vector<uint8_t>> non_finite_chains() const {
-    SamplerStats s{};
-    TORCHEBM_CHECK(ebm_sampler_get_stats(get(), &s, sizeof s));
+    detail::ChainShape s;
+    TORCHEBM_CHECK(detail::chain_shape(get(), "Sampler::non_finite_chains", s));
     std::vector<uint8_t> out(static_cast<size_t>(s.n_chains));
     TORCHEBM_CHECK(ebm_sampler_get_non_finite_chains(get(), out.data(), s.n_chains));
     return out;
@@ -1625,8 +1484,8 @@ class Sampler : public detail::Handle<ebm_sampler, detail::SamplerFree> {
   }
   /** Per chain, the energy E of its current state. */
   Ret<std::vector<double>> energies() const {
-    SamplerStats s{};
-    TORCHEBM_CHECK(ebm_sampler_get_stats(get(), &s, sizeof s));
+    detail::ChainShape s;
+    TORCHEBM_CHECK(detail::chain_shape(get(), "Sampler::energies", s));
     std::vector<double> out(static_cast<size_t>(s.n_chains));
     TORCHEBM_CHECK(ebm_sampler_get_energies(get(), out.data(), s.n_chains));
     return out;
@@ -1634,8 +1493,8 @@ class Sampler : public detail::Handle<ebm_sampler, detail::SamplerFree> {
   /** The inverse mass M^-1 the next step uses (HMC, kinetic Langevin; after any windowed
    *  adaptation): dim diagonal values, or dim*dim row-major values for a dense mass. */
   Ret<std::vector<double>> inverse_mass() const {
-    SamplerStats s{};
-    TORCHEBM_CHECK(ebm_sampler_get_stats(get(), &s, sizeof s));
+    detail::ChainShape s;
+    TORCHEBM_CHECK(detail::chain_shape(get(), "Sampler::inverse_mass", s));
     std::vector<double> out(static_cast<size_t>(s.dim));
     ebm_status status = ebm_sampler_get_inverse_mass(get(), out.data(), s.dim);
     if (status == EBM_ERR_LENGTH_MISMATCH && s.dim > 1) {
@@ -1648,10 +1507,10 @@ class Sampler : public detail::Handle<ebm_sampler, detail::SamplerFree> {
   /** The chains' momenta (HMC, kinetic Langevin: p = M v), (n, dim) row-major. */
   template <class T = double, detail::if_real<T> = 0>
   Ret<std::vector<T>> momenta() const {
-    SamplerStats s{};
-    TORCHEBM_CHECK(ebm_sampler_get_stats(get(), &s, sizeof s));
+    detail::ChainShape s;
+    TORCHEBM_CHECK(detail::chain_shape(get(), "Sampler::momenta", s));
     std::vector<T> out(static_cast<size_t>(s.n_chains * s.dim));
-    TORCHEBM_CHECK(detail::Prec<T>::get_momenta(get(), out.data(), s.n_chains, s.dim));
+    TORCHEBM_CHECK(detail::Api<T>::sampler_get_momenta(get(), out.data(), s.n_chains, s.dim));
     return out;
   }
   /** Sets the momenta, (n, dim) row-major: HMC's next transition starts from them; kinetic
@@ -1660,7 +1519,7 @@ class Sampler : public detail::Handle<ebm_sampler, detail::SamplerFree> {
   Ret<void> set_momenta(const std::vector<T>& momenta, int64_t dim) {
     int64_t n = 0;
     TORCHEBM_CHECK(detail::rows(momenta.size(), dim, "Sampler::set_momenta", "momenta", n));
-    TORCHEBM_CHECK(detail::Prec<T>::set_momenta(get(), momenta.data(), n, dim));
+    TORCHEBM_CHECK(detail::Api<T>::sampler_set_momenta(get(), momenta.data(), n, dim));
     return detail::ok();
   }
   /** Moves the chains to samples, (n, dim) row-major, keeping counts, adaptation and momenta. */
@@ -1668,7 +1527,7 @@ class Sampler : public detail::Handle<ebm_sampler, detail::SamplerFree> {
   Ret<void> set_samples(const std::vector<T>& samples, int64_t dim) {
     int64_t n = 0;
     TORCHEBM_CHECK(detail::rows(samples.size(), dim, "Sampler::set_samples", "samples", n));
-    TORCHEBM_CHECK(detail::Prec<T>::set_samples(get(), samples.data(), n, dim));
+    TORCHEBM_CHECK(detail::Api<T>::sampler_set_samples(get(), samples.data(), n, dim));
     return detail::ok();
   }
   /** Evaluates E and grad E again at the current states (the energy changed between runs). */
@@ -1860,7 +1719,7 @@ class CdLoss : public detail::Handle<ebm_cd_loss, detail::CdLossFree> {
   template <class T, detail::if_real<T> = 0>
   Ret<double> compute(const T* data, int64_t n, int64_t dim) {
     double loss = 0;
-    TORCHEBM_CHECK(detail::Prec<T>::cd_compute(get(), data, n, dim, &loss));
+    TORCHEBM_CHECK(detail::Api<T>::cd_loss_compute(get(), data, n, dim, &loss));
     return loss;
   }
   /** The loss on the points of data (a multiple of dim values). */
@@ -1873,21 +1732,21 @@ class CdLoss : public detail::Handle<ebm_cd_loss, detail::CdLossFree> {
   /** Copies the last loss's n negatives into out (n*dim values). */
   template <class T, detail::if_real<T> = 0>
   Ret<void> get_negatives(T* out, int64_t n, int64_t dim) const {
-    TORCHEBM_CHECK(detail::Prec<T>::cd_negatives(get(), out, n, dim));
+    TORCHEBM_CHECK(detail::Api<T>::cd_loss_get_negatives(get(), out, n, dim));
     return detail::ok();
   }
   /** The last loss's n negatives of dimension dim. */
   template <class T = double, detail::if_real<T> = 0>
   Ret<std::vector<T>> negatives(int64_t n, int64_t dim) const {
     std::vector<T> out(n > 0 && dim > 0 ? static_cast<size_t>(n * dim) : 0);
-    TORCHEBM_CHECK(detail::Prec<T>::cd_negatives(get(), out.data(), n, dim));
+    TORCHEBM_CHECK(detail::Api<T>::cd_loss_get_negatives(get(), out.data(), n, dim));
     return out;
   }
   /** zero_grad, loss and gradient on n points, optimizer step: returns the loss. */
   template <class T, detail::if_real<T> = 0>
   Ret<double> train_step(Optimizer& optimizer, const T* data, int64_t n, int64_t dim) {
     double loss = 0;
-    TORCHEBM_CHECK(detail::Prec<T>::cd_train_step(get(), optimizer.get(), data, n, dim, &loss));
+    TORCHEBM_CHECK(detail::Api<T>::cd_loss_train_step(get(), optimizer.get(), data, n, dim, &loss));
     return loss;
   }
   /** One training step on the points of data. */
@@ -1917,7 +1776,7 @@ class ScoreMatching : public detail::Handle<ebm_score_matching, detail::ScoreMat
   template <class T, detail::if_real<T> = 0>
   Ret<double> compute(const T* data, int64_t n, int64_t dim) {
     double loss = 0;
-    TORCHEBM_CHECK(detail::Prec<T>::sm_compute(get(), data, n, dim, &loss));
+    TORCHEBM_CHECK(detail::Api<T>::score_matching_compute(get(), data, n, dim, &loss));
     return loss;
   }
   /** The loss on the points of data (a multiple of dim values). */
@@ -1931,7 +1790,7 @@ class ScoreMatching : public detail::Handle<ebm_score_matching, detail::ScoreMat
   template <class T, detail::if_real<T> = 0>
   Ret<double> train_step(Optimizer& optimizer, const T* data, int64_t n, int64_t dim) {
     double loss = 0;
-    TORCHEBM_CHECK(detail::Prec<T>::sm_train_step(get(), optimizer.get(), data, n, dim, &loss));
+    TORCHEBM_CHECK(detail::Api<T>::score_matching_train_step(get(), optimizer.get(), data, n, dim, &loss));
     return loss;
   }
   /** One training step on the points of data. */
@@ -1966,7 +1825,7 @@ inline Ret<void> checkpoint_load(const std::string& path, Model& model, Optimize
 /** Generates n points of a 2-D toy dataset into out (n*2 values). */
 template <class T, detail::if_real<T> = 0>
 inline Ret<void> generate_dataset(const DatasetParams& params, int64_t n, T* out) {
-  TORCHEBM_CHECK(detail::Prec<T>::dataset(&params.c(), n, out));
+  TORCHEBM_CHECK(detail::Api<T>::dataset_generate(&params.c(), n, out));
   return detail::ok();
 }
 
@@ -1974,7 +1833,7 @@ inline Ret<void> generate_dataset(const DatasetParams& params, int64_t n, T* out
 template <class T = float, detail::if_real<T> = 0>
 inline Ret<std::vector<T>> generate_dataset(const DatasetParams& params, int64_t n) {
   std::vector<T> out(n > 0 ? static_cast<size_t>(n) * 2 : 0);
-  TORCHEBM_CHECK(detail::Prec<T>::dataset(&params.c(), n, out.data()));
+  TORCHEBM_CHECK(detail::Api<T>::dataset_generate(&params.c(), n, out.data()));
   return out;
 }
 
@@ -2010,32 +1869,6 @@ inline Ret<void> render_png(const Energy& energy, const std::string& path, const
 
 namespace detail {
 
-inline ebm_status diagnostics_rhat(const float* d, int64_t t, int64_t c, int64_t k, double* o) {
-  return ebm_diagnostics_rhat_f32(d, t, c, k, o);
-}
-inline ebm_status diagnostics_rhat(const double* d, int64_t t, int64_t c, int64_t k, double* o) {
-  return ebm_diagnostics_rhat_f64(d, t, c, k, o);
-}
-inline ebm_status diagnostics_ess_bulk(const float* d, int64_t t, int64_t c, int64_t k, double* o) {
-  return ebm_diagnostics_ess_bulk_f32(d, t, c, k, o);
-}
-inline ebm_status diagnostics_ess_bulk(const double* d, int64_t t, int64_t c, int64_t k, double* o) {
-  return ebm_diagnostics_ess_bulk_f64(d, t, c, k, o);
-}
-inline ebm_status diagnostics_ess_tail(const float* d, int64_t t, int64_t c, int64_t k, double* o) {
-  return ebm_diagnostics_ess_tail_f32(d, t, c, k, o);
-}
-inline ebm_status diagnostics_ess_tail(const double* d, int64_t t, int64_t c, int64_t k, double* o) {
-  return ebm_diagnostics_ess_tail_f64(d, t, c, k, o);
-}
-inline ebm_status diagnostics_autocorrelation(const float* d, int64_t t, int64_t c, int64_t k, int64_t lag,
-                                              double* o) {
-  return ebm_diagnostics_autocorrelation_f32(d, t, c, k, lag, o);
-}
-inline ebm_status diagnostics_autocorrelation(const double* d, int64_t t, int64_t c, int64_t k, int64_t lag,
-                                              double* o) {
-  return ebm_diagnostics_autocorrelation_f64(d, t, c, k, lag, o);
-}
 
 /** n_draws = size / (n_chains * dim), checking n_chains, dim >= 1 and divisibility. */
 inline Status trajectory_draws(size_t size, int64_t n_chains, int64_t dim, const char* where, int64_t& n_draws) {
@@ -2050,7 +1883,7 @@ inline Status trajectory_draws(size_t size, int64_t n_chains, int64_t dim, const
 /** Rank-normalised split R-hat of each coordinate into out (dim values). */
 template <class T, detail::if_real<T> = 0>
 inline Ret<void> rhat(const T* draws, int64_t n_draws, int64_t n_chains, int64_t dim, double* out) {
-  TORCHEBM_CHECK(detail::diagnostics_rhat(draws, n_draws, n_chains, dim, out));
+  TORCHEBM_CHECK(detail::Api<T>::diagnostics_rhat(draws, n_draws, n_chains, dim, out));
   return detail::ok();
 }
 
@@ -2061,14 +1894,14 @@ inline Ret<std::vector<double>> rhat(const std::vector<T>& draws, int64_t n_chai
   int64_t n_draws = 0;
   TORCHEBM_CHECK(detail::trajectory_draws(draws.size(), n_chains, dim, "rhat", n_draws));
   std::vector<double> out(static_cast<size_t>(dim));
-  TORCHEBM_CHECK(detail::diagnostics_rhat(draws.data(), n_draws, n_chains, dim, out.data()));
+  TORCHEBM_CHECK(detail::Api<T>::diagnostics_rhat(draws.data(), n_draws, n_chains, dim, out.data()));
   return out;
 }
 
 /** Bulk effective sample size of each coordinate into out (dim values). */
 template <class T, detail::if_real<T> = 0>
 inline Ret<void> ess_bulk(const T* draws, int64_t n_draws, int64_t n_chains, int64_t dim, double* out) {
-  TORCHEBM_CHECK(detail::diagnostics_ess_bulk(draws, n_draws, n_chains, dim, out));
+  TORCHEBM_CHECK(detail::Api<T>::diagnostics_ess_bulk(draws, n_draws, n_chains, dim, out));
   return detail::ok();
 }
 
@@ -2078,14 +1911,14 @@ inline Ret<std::vector<double>> ess_bulk(const std::vector<T>& draws, int64_t n_
   int64_t n_draws = 0;
   TORCHEBM_CHECK(detail::trajectory_draws(draws.size(), n_chains, dim, "ess_bulk", n_draws));
   std::vector<double> out(static_cast<size_t>(dim));
-  TORCHEBM_CHECK(detail::diagnostics_ess_bulk(draws.data(), n_draws, n_chains, dim, out.data()));
+  TORCHEBM_CHECK(detail::Api<T>::diagnostics_ess_bulk(draws.data(), n_draws, n_chains, dim, out.data()));
   return out;
 }
 
 /** Tail effective sample size (the smaller of the 5% and 95% quantile ESS) into out (dim values). */
 template <class T, detail::if_real<T> = 0>
 inline Ret<void> ess_tail(const T* draws, int64_t n_draws, int64_t n_chains, int64_t dim, double* out) {
-  TORCHEBM_CHECK(detail::diagnostics_ess_tail(draws, n_draws, n_chains, dim, out));
+  TORCHEBM_CHECK(detail::Api<T>::diagnostics_ess_tail(draws, n_draws, n_chains, dim, out));
   return detail::ok();
 }
 
@@ -2095,7 +1928,7 @@ inline Ret<std::vector<double>> ess_tail(const std::vector<T>& draws, int64_t n_
   int64_t n_draws = 0;
   TORCHEBM_CHECK(detail::trajectory_draws(draws.size(), n_chains, dim, "ess_tail", n_draws));
   std::vector<double> out(static_cast<size_t>(dim));
-  TORCHEBM_CHECK(detail::diagnostics_ess_tail(draws.data(), n_draws, n_chains, dim, out.data()));
+  TORCHEBM_CHECK(detail::Api<T>::diagnostics_ess_tail(draws.data(), n_draws, n_chains, dim, out.data()));
   return out;
 }
 
@@ -2103,7 +1936,7 @@ inline Ret<std::vector<double>> ess_tail(const std::vector<T>& draws, int64_t n_
 template <class T, detail::if_real<T> = 0>
 inline Ret<void> autocorrelation(const T* draws, int64_t n_draws, int64_t n_chains, int64_t dim, int64_t max_lag,
                                  double* out) {
-  TORCHEBM_CHECK(detail::diagnostics_autocorrelation(draws, n_draws, n_chains, dim, max_lag, out));
+  TORCHEBM_CHECK(detail::Api<T>::diagnostics_autocorrelation(draws, n_draws, n_chains, dim, max_lag, out));
   return detail::ok();
 }
 
@@ -2115,7 +1948,7 @@ inline Ret<std::vector<double>> autocorrelation(const std::vector<T>& draws, int
   int64_t n_draws = 0;
   TORCHEBM_CHECK(detail::trajectory_draws(draws.size(), n_chains, dim, "autocorrelation", n_draws));
   std::vector<double> out(max_lag >= 0 && max_lag < n_draws ? static_cast<size_t>((max_lag + 1) * dim) : 0);
-  TORCHEBM_CHECK(detail::diagnostics_autocorrelation(draws.data(), n_draws, n_chains, dim, max_lag, out.data()));
+  TORCHEBM_CHECK(detail::Api<T>::diagnostics_autocorrelation(draws.data(), n_draws, n_chains, dim, max_lag, out.data()));
   return out;
 }
 
@@ -2166,16 +1999,6 @@ struct AisEstimate {
   std::vector<T> samples;
 };
 
-namespace detail {
-inline ebm_status ais(const ebm_energy* e, const ebm_ais_params* p, int64_t n, int64_t d, ebm_ais_result* out,
-                      double* w, float* x) {
-  return ebm_ais_estimate_f32(e, p, n, d, out, sizeof *out, w, x);
-}
-inline ebm_status ais(const ebm_energy* e, const ebm_ais_params* p, int64_t n, int64_t d, ebm_ais_result* out,
-                      double* w, double* x) {
-  return ebm_ais_estimate_f64(e, p, n, d, out, sizeof *out, w, x);
-}
-}  // namespace detail
 
 /** log Z = log of the integral of exp(-E) by annealed importance sampling (ebm_ais_estimate_f32
  *  for T = float, _f64 for T = double: the particles' precision). */
@@ -2189,9 +2012,9 @@ inline Ret<AisEstimate<T>> ais_estimate(const Energy& energy, int64_t n_particle
     estimate.log_weights.resize(static_cast<size_t>(n_particles));
     estimate.samples.resize(static_cast<size_t>(n_particles) * static_cast<size_t>(dim));
   }
-  TORCHEBM_CHECK(detail::ais(energy.get(), &params.c(), n_particles, dim, &estimate.result,
-                             sized ? estimate.log_weights.data() : nullptr,
-                             sized ? estimate.samples.data() : nullptr));
+  TORCHEBM_CHECK(detail::Api<T>::ais_estimate(energy.get(), &params.c(), n_particles, dim, &estimate.result,
+                                              sizeof estimate.result, sized ? estimate.log_weights.data() : nullptr,
+                                              sized ? estimate.samples.data() : nullptr));
   return estimate;
 }
 

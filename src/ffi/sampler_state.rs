@@ -9,6 +9,31 @@ use super::status::ebm_status;
 use crate::error::{Error, Result};
 use crate::tensor::Real;
 
+/// Writes the number of this process's chains into *n_chains_out and their dimension into
+/// *dim_out, both 0 before the chains are initialised: the sizes of the buffers the other
+/// getters and setters take. Unlike ebm_sampler_get_stats with an all-reduce set, it is never
+/// collective; wrappers ask it rather than remember sizes, which ebm_sampler_init_*,
+/// ebm_sampler_sample_*, ebm_sampler_step_* and ebm_checkpoint_load may change.
+///
+/// Errors: EBM_ERR_NULL_POINTER (sampler, n_chains_out, dim_out).
+#[no_mangle]
+pub unsafe extern "C" fn ebm_sampler_get_shape(
+    sampler: *const ebm_sampler,
+    n_chains_out: *mut i64,
+    dim_out: *mut i64,
+) -> ebm_status {
+    call("ebm_sampler_get_shape", || {
+        let sampler = unsafe { handle(sampler, "sampler")? };
+        let n_out = unsafe { n_chains_out.as_mut() }.ok_or(Error::null("n_chains_out"))?;
+        let dim_out = unsafe { dim_out.as_mut() }.ok_or(Error::null("dim_out"))?;
+        // The only failure of shape() is chains not initialised yet: (0, 0).
+        let (n, dim) = sampler.lock()?.shape().unwrap_or((0, 0));
+        *n_out = i64::try_from(n).unwrap_or(i64::MAX);
+        *dim_out = i64::try_from(dim).unwrap_or(i64::MAX);
+        Ok(())
+    })
+}
+
 /// Writes, per chain, the energy E of its current state (not divided by the temperature) into
 /// energies_out (n doubles, n the number of chains): the values the next step starts from.
 ///

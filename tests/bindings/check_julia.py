@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Static check of the Julia bindings against include/torchebm.h and libtorchebm.so.
 
+The header is parsed by scripts/c_header.py, the parser the binding generator
+(scripts/generate_bindings.py) uses too.
+
 No Julia runtime is needed: every .jl file is parsed with tree-sitter's Julia grammar and the
 header with tree-sitter's C grammar. The check fails (exit status 1) on:
 
@@ -11,7 +14,21 @@ header with tree-sitter's C grammar. The check fails (exit status 1) on:
     whose number of argument types differs from the C parameter count, whose number of
     actual arguments differs from the number of types, or whose argument or return types do
     not match the C types (table in `compatible`);
-  * a header function that the Julia package (PACKAGE/src) never calls;
+  * a header function that the Julia package's hand-written files (PACKAGE/src, not
+    src/generated) never call, through a raw ccall or the generated layer;
+  * a call of the generated layer (a function named as a C function, or its element-type
+    dispatcher without _f32/_f64) whose number of positional arguments differs from the C
+    parameter count, with a keyword its definition does not take, whose argument names a
+    different C parameter than the one it is passed as (`n` for `dim`, `d` for `n`, `size(X, 1)`
+    for `n`, `s.dim` for `n`...: C order is the contract), or that passes a buffer whose element
+    type is written out (`X::Matrix{Float32}`, `Ref{Int32}(0)`, `Vector{Float64}(undef, n)`) to a
+    C pointer of another type; a call `ebm_x(...)` of a function neither C nor defined;
+  * a `@cfunction(f, R, (T...))` whose types differ from the header's callback typedef
+    (ebm_energy_fn, ebm_progress_fn, ebm_allreduce_fn, ebm_free_fn, ...) of the parameter it is
+    passed to (directly, through a local variable, or a package function returning it), whose
+    function f declares other argument types or another count, or that is passed to no callback
+    parameter at all;
+  * a `const EBM_X = v` that the header does not define, or defines with another value;
   * a header function whose name does not appear as a call `name(` in the C++ wrapper
     given with --cpp (or a missing C++ wrapper);
   * a Julia `struct` named like a C struct of the header (ebm_*) whose fields differ in
@@ -57,168 +74,18 @@ import sys
 from pathlib import Path
 
 import tree_sitter as ts
-import tree_sitter_c
 import tree_sitter_julia
 
+# The header parser is shared with the binding generator (scripts/generate_bindings.py).
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+from c_header import CFunction, CType, Header, library_exports, parse_header  # noqa: E402,F401
+
 JULIA = ts.Language(tree_sitter_julia.language())
-C = ts.Language(tree_sitter_c.language())
 
 # Macros that take an @ccall-style call `lib.sym(a::T, ...)::R` as their last argument, with
 # the number of leading arguments to skip (the package's own @ebm_blocking has one, the
 # may-call-Julia flag; @ccall may have `gc_safe=true`, skipped as an assignment).
 CCALL_MACROS = {"ccall": 0, "ebm_blocking": 1}
-
-
-# --------------------------------------------------------------------------------------
-# The header
-
-
-@dataclasses.dataclass(frozen=True)
-class CType:
-    base: str          # "double", "int32_t", "struct ebm_energy", "enum ebm_status", "ebm_energy_fn", ...
-    ptr: int = 0       # pointer levels
-
-    def pointee(self) -> "CType":
-        return CType(self.base, self.ptr - 1)
-
-    def __str__(self) -> str:
-        return self.base + " " + "*" * self.ptr if self.ptr else self.base
-
-
-@dataclasses.dataclass
-class CFunction:
-    name: str
-    ret: CType
-    params: list[tuple[str, CType]]
-    line: int
-
-
-@dataclasses.dataclass
-class Header:
-    functions: dict[str, CFunction]
-    structs: dict[str, list[tuple[str, CType]]]      # struct name -> fields (name, type)
-    opaque: set[str]                                # structs without a definition
-    enums: set[str]
-    fnptrs: set[str]                                # typedef'd function pointer types
-    typedefs: dict[str, CType]                      # other typedef name -> type
-
-
-def _strip_preprocessor(text: str) -> str:
-    """Blank out preprocessor lines and `#ifdef __cplusplus` blocks (keeping line numbers)."""
-    out = []
-    skipping = False
-    for line in text.splitlines():
-        s = line.strip()
-        if s.startswith("#ifdef __cplusplus"):
-            skipping = True
-            out.append("")
-            continue
-        if skipping:
-            if s.startswith("#endif"):
-                skipping = False
-            out.append("")
-            continue
-        out.append("" if s.startswith("#") else line)
-    return "\n".join(out)
-
-
-def _c_base(node) -> str:
-    t = node.type
-    if t in ("primitive_type", "type_identifier", "sized_type_specifier"):
-        return node.text.decode()
-    if t in ("struct_specifier", "enum_specifier", "union_specifier"):
-        name = node.child_by_field_name("name")
-        kw = t.split("_")[0]
-        return f"{kw} {name.text.decode()}" if name is not None else f"{kw} <anonymous>"
-    raise ValueError(f"unsupported C type node {t}: {node.text.decode()}")
-
-
-def _unwrap_declarator(node):
-    """Counts pointer levels down to the innermost declarator; returns (ptr, node)."""
-    ptr = 0
-    while node is not None and node.type in ("pointer_declarator", "abstract_pointer_declarator",
-                                             "parenthesized_declarator"):
-        if node.type != "parenthesized_declarator":
-            ptr += 1
-        inner = node.child_by_field_name("declarator")
-        if inner is None:
-            inner = next((c for c in node.named_children if c.type != "type_qualifier"), None)
-        node = inner
-    return ptr, node
-
-
-def parse_header(path: Path) -> Header:
-    text = _strip_preprocessor(path.read_text())
-    tree = ts.Parser(C).parse(text.encode())
-    if tree.root_node.has_error:
-        bad = _first_error(tree.root_node)
-        raise SystemExit(f"{path}:{bad[0]}:{bad[1]}: the header does not parse as C")
-    h = Header({}, {}, set(), set(), set(), {})
-    defined = set()
-
-    def struct_fields(spec) -> list[tuple[str, CType]]:
-        fields = []
-        body = spec.child_by_field_name("body")
-        for fd in body.named_children:
-            if fd.type != "field_declaration":
-                continue
-            base = _c_base(fd.child_by_field_name("type"))
-            ptr, ident = _unwrap_declarator(fd.child_by_field_name("declarator"))
-            fields.append((ident.text.decode(), CType(base, ptr)))
-        return fields
-
-    def visit_specifier(spec):
-        if spec.type == "struct_specifier" and spec.child_by_field_name("body") is not None:
-            name = spec.child_by_field_name("name").text.decode()
-            h.structs[name] = struct_fields(spec)
-            defined.add(name)
-        elif spec.type == "struct_specifier":
-            h.opaque.add(spec.child_by_field_name("name").text.decode())
-        elif spec.type == "enum_specifier":
-            h.enums.add(spec.child_by_field_name("name").text.decode())
-
-    for node in tree.root_node.named_children:
-        if node.type == "type_definition":
-            spec = node.child_by_field_name("type")
-            visit_specifier(spec)
-            decl = node.child_by_field_name("declarator")
-            if decl.type == "function_declarator":
-                _, ident = _unwrap_declarator(decl.child_by_field_name("declarator"))
-                h.fnptrs.add(ident.text.decode())
-            else:
-                ptr, ident = _unwrap_declarator(decl)
-                name = ident.text.decode()
-                base = _c_base(spec)
-                if base not in (f"struct {name}", f"enum {name}"):
-                    h.typedefs[name] = CType(base, ptr)
-        elif node.type == "struct_specifier" or node.type == "enum_specifier":
-            visit_specifier(node)
-        elif node.type == "declaration":
-            spec = node.child_by_field_name("type")
-            visit_specifier(spec)
-            ptr, decl = _unwrap_declarator(node.child_by_field_name("declarator"))
-            if decl is None or decl.type != "function_declarator":
-                continue
-            name = decl.child_by_field_name("declarator").text.decode()
-            params = []
-            for p in decl.child_by_field_name("parameters").named_children:
-                if p.type != "parameter_declaration":
-                    raise SystemExit(f"{path}: {name}: unsupported parameter {p.text.decode()}")
-                base = _c_base(p.child_by_field_name("type"))
-                pptr, ident = _unwrap_declarator(p.child_by_field_name("declarator"))
-                if base == "void" and pptr == 0 and ident is None:
-                    continue            # (void)
-                pname = ident.text.decode() if ident is not None else f"arg{len(params)}"
-                params.append((pname, CType(base, pptr)))
-            h.functions[name] = CFunction(name, CType(_c_base(spec), ptr), params, node.start_point[0] + 1)
-    h.opaque -= defined
-    return h
-
-
-def library_exports(path: Path) -> set[str]:
-    out = subprocess.run(["nm", "-D", "--defined-only", str(path)], check=True,
-                         capture_output=True, text=True).stdout
-    return {parts[-1] for parts in (line.split() for line in out.splitlines()) if len(parts) >= 3}
 
 
 # --------------------------------------------------------------------------------------
@@ -332,6 +199,12 @@ class JuliaStruct:
     line: int
     name: str
     fields: list[tuple[str, str]]
+
+
+def _is_generated(path: Path) -> bool:
+    """A file of the generated layer (scripts/generate_bindings.py), which calls every C function
+    by construction: coverage counts the hand-written files' calls."""
+    return path.parent.name == "generated"
 
 
 def _first_error(node) -> tuple[int, int]:
@@ -651,12 +524,19 @@ class PackageAPI:
                 return None
         return out
 
-    def _returned_struct(self, fn: str) -> str | None:
-        """The mirrored struct that `fn` returns straight from a ccall/@ccall."""
+    def _returned_struct(self, fn: str, _depth: int = 0) -> str | None:
+        """The mirrored struct that `fn` returns straight from a ccall/@ccall, or from a call of
+        the generated layer (a function named as the C function) that does."""
         for m in self.methods.get(fn, []):
             for b in m.body:
                 for n in _walk(b):
                     call = None
+                    if n.type == "call_expression" and n.named_children[0].type == "identifier" and _depth < 2:
+                        inner = _text(n.named_children[0])
+                        if inner.startswith("ebm_") and inner in self.methods and inner != fn:
+                            found = self._returned_struct(inner, _depth + 1)
+                            if found is not None:
+                                return found
                     if n.type == "call_expression" and _text(n.named_children[0]) == "ccall":
                         call = _ccall_function(n, m.file)
                     elif n.type == "macrocall_expression":
@@ -1119,6 +999,312 @@ def check_uses(api: PackageAPI, files: list[Path], problems: list[str]) -> int:
 
 
 # --------------------------------------------------------------------------------------
+# Calls of the generated layer, callbacks and constants
+
+# Argument names that mean a C parameter name (what the package calls `d` is C's `dim`).
+NAME_ALIASES = {"d": "dim", "dims": "dim", "ndim": "dim", "n_points": "n", "npoints": "n"}
+# `size(X, 1)` of a (dim, n) matrix is the dimension, `size(X, 2)` the number of points.
+SIZE_NAMES = {"1": "dim", "2": "n"}
+ELEMENT_CTORS = {"Ref", "Vector", "Matrix", "Array"}
+
+
+def _arg_meaning(node) -> str | None:
+    """The C parameter name an argument expression stands for, when it says so."""
+    if node.type == "identifier":
+        name = _text(node)
+    elif node.type == "field_expression" and node.named_children:
+        name = _text(node.named_children[-1])
+    elif node.type == "call_expression" and _text(node.named_children[0]) == "size":
+        args = _positional_args(node.named_children[1]) if len(node.named_children) > 1 else []
+        return SIZE_NAMES.get(_text(args[1])) if len(args) == 2 else None
+    else:
+        return None
+    return NAME_ALIASES.get(name, name)
+
+
+def _elem_of_type(t: str) -> str | None:
+    """Float64 for `Matrix{Float64}`, `Vector{Cdouble}`, `Array{Float32,3}`, `Ref{Int64}`..."""
+    m = re.fullmatch(r"(?:Abstract)?(?:Vector|Matrix|Array|Ref|DenseArray|VecOrMat)\{(\w+)(?:,\d+)?\}", _norm(t))
+    return m.group(1) if m else None
+
+
+def _local_types(fn_node, before: int) -> dict[str, str]:
+    """Element types of a method's array/Ref parameters and locals, when written out (the last
+    assignment before byte `before` wins)."""
+    out: dict[str, str] = {}
+    for n in _walk(fn_node):
+        if n.type == "typed_expression" and n.parent is not None and n.parent.type in ("argument_list", "tuple_expression") \
+                and n.named_children[0].type == "identifier":
+            elem = _elem_of_type(_text(n.named_children[-1]))
+            if elem in _SCALAR_NAMES:
+                out[_text(n.named_children[0])] = elem
+        elif n.type == "assignment" and n.named_children[0].type == "identifier" and n.start_byte < before:
+            rhs = n.named_children[-1]
+            if rhs.type == "call_expression":
+                callee = rhs.named_children[0]
+                if callee.type == "parametrized_type_expression":
+                    elem = _elem_of_type(_text(callee))
+                    if elem in _SCALAR_NAMES:
+                        out[_text(n.named_children[0])] = elem
+                elif _text(callee) in ("zeros", "ones", "fill") and len(rhs.named_children) > 1:
+                    pos = _positional_args(rhs.named_children[1])
+                    if pos and pos[0].type == "identifier" and _text(pos[0]) in _SCALAR_NAMES:
+                        out[_text(n.named_children[0])] = _text(pos[0])
+    return out
+
+
+_SCALAR_NAMES = {j for js in SCALARS.values() for j in js}
+
+
+def _enclosing_function(node):
+    while node is not None:
+        if node.type == "function_definition" or (node.type == "assignment" and _unwrap_signature(node.named_children[0])):
+            return node
+        node = node.parent
+    return None
+
+
+def _package_functions(files: list[Path]) -> dict[str, list]:
+    """Methods defined in the given files, by name (with their keywords)."""
+    out: dict[str, list] = {}
+    for f in files:
+        tree = ts.Parser(JULIA).parse(f.read_bytes())
+        if tree.root_node.has_error:
+            continue
+        for n in _toplevel(tree.root_node):
+            kind, name, method = _definition(n, f)
+            if kind == "function" and method is not None:
+                out.setdefault(name, []).append(method)
+    return out
+
+
+def _cfunction_types(node):
+    """(function name, return type, [argument types]) of a @cfunction(f, R, (T...)) macro call."""
+    margs = next((c for c in node.named_children if c.type == "macro_argument_list"), None)
+    if margs is None:
+        args = next((c for c in node.named_children if c.type == "argument_list"), None)
+    else:
+        args = margs.named_children[0] if margs.named_children and margs.named_children[0].type in (
+            "tuple_expression", "parenthesized_expression") else None
+    if args is None:
+        args = next((c for c in _walk(node) if c.type in ("argument_list", "tuple_expression")), None)
+    items = [c for c in (args.named_children if args is not None else []) if c.type not in ("line_comment", "block_comment")]
+    if len(items) != 3:
+        return None
+    tup = items[2]
+    types = [_norm(_text(t)) for t in tup.named_children] if tup.type == "tuple_expression" else \
+        [_norm(_text(tup.named_children[0]))] if tup.type == "parenthesized_expression" and tup.named_children else None
+    if types is None:
+        return None
+    return _text(items[0]), _norm(_text(items[1])), types
+
+
+def check_generated_calls(header: Header, tc: "TypeChecker", files: list[Path], defs: dict[str, list],
+                          problems: list[str]) -> dict[Path, set[str]]:
+    """Checks the calls of the generated layer (functions named as the C functions, and the
+    element-type dispatchers named without _f32/_f64): argument count, keywords, argument names
+    against the C parameter names, element types of buffers; and each @cfunction against the
+    callback typedef of the parameter it is passed to. Returns the C functions so called, by file."""
+    twins = header.twins()
+    called_by_file: dict[Path, set[str]] = {}
+    all_cfunctions: dict[tuple[str, int], str] = {}    # (file, byte) -> where, every @cfunction
+    checked_cfunctions: set[tuple[str, int]] = set()
+    for path in files:
+        tree = ts.Parser(JULIA).parse(path.read_bytes())
+        if tree.root_node.has_error:
+            continue
+        called = called_by_file.setdefault(path, set())
+        cfunctions = {}                     # local variable -> @cfunction node, per enclosing function
+        for n in _walk(tree.root_node):
+            if n.type == "macrocall_expression":
+                mid = next((c for c in n.named_children if c.type == "macro_identifier"), None)
+                if mid is not None and _text(mid) == "@cfunction":
+                    a = n.parent
+                    while a is not None and a.type not in ("assignment", "argument_list"):
+                        a = a.parent
+                    key = (_enclosing_function(n).id if _enclosing_function(n) is not None else None,
+                           _text(a.named_children[0]) if a is not None and a.type == "assignment" else None)
+                    cfunctions.setdefault(key, []).append(n)
+                    all_cfunctions[(str(path), n.start_byte)] = f"{path}:{n.start_point[0] + 1}"
+        for n in _walk(tree.root_node):
+            if n.type != "call_expression" or n.named_children[0].type != "identifier":
+                continue
+            name = _text(n.named_children[0])
+            if n.parent is not None and n.parent.type in ("signature", "macro_definition"):
+                continue                                        # a definition, not a call
+            if not name.startswith("ebm_") or name not in defs and name not in header.functions:
+                if name.startswith("ebm_") and name not in defs and name not in twins \
+                        and name not in header.structs:
+                    problems.append(f"{path}:{n.start_point[0] + 1}: {name} is neither a C function of the "
+                                    f"header nor defined by the package")
+                continue
+            cname = name if name in header.functions else twins.get(name, (None,))[0]
+            if cname is None:
+                continue
+            called |= {cname} if name in header.functions else set(twins[name])
+            fn = header.functions[cname]
+            where = f"{path}:{n.start_point[0] + 1}: {name}"
+            arglist = n.named_children[1] if len(n.named_children) > 1 else None
+            if arglist is None or arglist.type != "argument_list":
+                continue
+            pos = _positional_args(arglist)
+            if any(p.type == "splat_expression" for p in pos):
+                continue
+            if len(pos) != len(fn.params):
+                problems.append(f"{where}: {len(pos)} arguments, but the C function takes {len(fn.params)} "
+                                f"({', '.join(p for p, _ in fn.params)})")
+                continue
+            accepted = set()
+            for m in defs.get(name, []):
+                accepted |= m.keywords
+                if m.splat:
+                    accepted.add("*")
+            for kw, knode in _keyword_args(arglist):
+                if "*" not in accepted and kw not in accepted:
+                    problems.append(f"{where}: no keyword '{kw}' (accepts: {', '.join(sorted(accepted)) or 'none'})")
+            meanings = [_arg_meaning(p) for p in pos]
+            cnames = [p for p, _ in fn.params]
+            for i, (arg, meaning) in enumerate(zip(pos, meanings)):
+                if meaning is None or meaning == cnames[i] or meaning not in cnames:
+                    continue
+                problems.append(f"{where}: argument {i + 1} `{_text(arg)}` is passed as C parameter "
+                                f"'{cnames[i]}' but names parameter '{meaning}' (C order: {', '.join(cnames)})")
+            scope = _enclosing_function(n)
+            types = _local_types(scope, n.start_byte) if scope is not None else {}
+            for i, (arg, (pname, ptype)) in enumerate(zip(pos, fn.params)):
+                if arg.type == "identifier" and _text(arg) in types:
+                    rt = tc.resolve(ptype)
+                    if rt.ptr == 1 and rt.base in SCALARS and types[_text(arg)] not in SCALARS[rt.base]:
+                        problems.append(f"{where}: `{_text(arg)}` holds {types[_text(arg)]} but C parameter "
+                                        f"'{pname}' is {ptype}")
+                # callbacks
+                if ptype.ptr == 0 and ptype.base in header.callbacks:
+                    key = (scope.id if scope is not None else None, _text(arg) if arg.type == "identifier" else None)
+                    nodes = [(path, cf) for cf in cfunctions.get(key, [])] if arg.type == "identifier" else \
+                        [(path, c) for c in _walk(arg) if c.type == "macrocall_expression"]
+                    if arg.type == "call_expression" and arg.named_children[0].type == "identifier":
+                        # a package function returning a @cfunction: `_f_cfunction() = @cfunction(...)`
+                        for m in defs.get(_text(arg.named_children[0]), []):
+                            nodes += [(m.file, c) for b in m.body for c in _walk(b)
+                                      if c.type == "macrocall_expression" and _is_cfunction(c)]
+                    for where_file, cf in nodes:
+                        if not _is_cfunction(cf):
+                            continue
+                        checked_cfunctions.add((str(where_file), cf.start_byte))
+                        _check_cfunction(header, tc, header.callbacks[ptype.base], cf, defs, where_file, problems)
+    for key, where in sorted(all_cfunctions.items()):
+        if key not in checked_cfunctions:
+            problems.append(f"{where}: @cfunction not passed to a C callback parameter (directly, through a "
+                            f"local variable or a package function returning it): its signature cannot be "
+                            f"checked against the header's typedef")
+    return called_by_file
+
+
+def _is_cfunction(node) -> bool:
+    mid = next((c for c in node.named_children if c.type == "macro_identifier"), None)
+    return mid is not None and _text(mid) == "@cfunction"
+
+
+def _check_cfunction(header: Header, tc: "TypeChecker", cb, node, defs, path: Path, problems: list[str]):
+    where = f"{path}:{node.start_point[0] + 1}: @cfunction for {cb.name}"
+    sig = _cfunction_types(node)
+    if sig is None:
+        problems.append(f"{where}: cannot read `@cfunction(f, Ret, (Types...))`")
+        return
+    fname, ret, types = sig
+    if len(types) != len(cb.params):
+        problems.append(f"{where}: {len(types)} argument types, but {cb.name} takes {len(cb.params)} "
+                        f"({', '.join(p for p, _ in cb.params)})")
+        return
+    for (pname, ptype), jt in zip(cb.params, types):
+        why = tc.compatible(ptype, jt, where=f"{where}: argument {pname}", in_struct=True)
+        if why:
+            problems.append(why)
+    why = tc.compatible(cb.ret, ret, where=f"{where}: return type", is_return=True)
+    if why:
+        problems.append(why)
+    for m in defs.get(fname, []):           # the Julia function itself
+        sig_types = _method_param_types(m)
+        if sig_types is None:
+            continue
+        if len(sig_types) != len(types):
+            problems.append(f"{m.file}:{m.line}: {fname} takes {len(sig_types)} arguments, but its @cfunction "
+                            f"({path}:{node.start_point[0] + 1}) and {cb.name} pass {len(types)}")
+            continue
+        for (pname, ptype), jt in zip(cb.params, sig_types):
+            if jt is not None and tc.compatible(ptype, jt, where="", in_struct=True):
+                problems.append(f"{m.file}:{m.line}: {fname}'s argument for {cb.name}'s {pname} ({ptype}) "
+                                f"is declared {jt}")
+
+
+def _method_param_types(m) -> list[str | None] | None:
+    """Declared types of a method's positional parameters (None for untyped ones)."""
+    node = m.body[0].parent if m.body else None
+    while node is not None and node.type not in ("function_definition", "assignment"):
+        node = node.parent
+    if node is None:
+        return None
+    sig = next((c for c in node.named_children if c.type == "signature"), None) if node.type == "function_definition" \
+        else node.named_children[0]
+    call = _unwrap_signature(sig)
+    if call is None or len(call.named_children) < 2:
+        return None
+    out = []
+    for p in _positional_args(call.named_children[1]):
+        out.append(_norm(_text(p.named_children[-1])) if p.type == "typed_expression" else None)
+    return out
+
+
+def _julia_constant_value(node):
+    t = _norm(_text(node))
+    m = re.fullmatch(r"(?:Int32|Cint)\((-?\d+)\)", t)
+    if m:
+        return int(m.group(1))
+    if re.fullmatch(r"-?\d+\.\d*(e-?\d+)?", t):
+        return float(t)
+    if node.type == "string_literal":
+        return t[1:-1]
+    return ("?", t)
+
+
+def check_constants(header: Header, files: list[Path], problems: list[str]) -> int:
+    """`const EBM_X = v` in the package must be a constant of the header with its value."""
+    expected = {c.name: c.value for c in header.constants.values()}
+    for values in header.enum_values.values():
+        expected.update({c.name: c.value for c in values})
+    checked = 0
+    seen: dict[str, str] = {}
+    for path in files:
+        tree = ts.Parser(JULIA).parse(path.read_bytes())
+        if tree.root_node.has_error:
+            continue
+        for n in _walk(tree.root_node):
+            if n.type != "const_statement":
+                continue
+            a = next((c for c in n.named_children if c.type == "assignment"), None)
+            if a is None or a.named_children[0].type != "identifier":
+                continue
+            name = _text(a.named_children[0])
+            if not name.startswith("EBM_"):
+                continue
+            where = f"{path}:{n.start_point[0] + 1}: const {name}"
+            if name in seen:      # e.g. a hand-written copy of a generated constant
+                problems.append(f"{where}: defined again (first at {seen[name]}); the generated "
+                                f"constants are the only definition")
+                continue
+            seen[name] = f"{path}:{n.start_point[0] + 1}"
+            if name not in expected:
+                problems.append(f"{where}: no such constant in the header")
+                continue
+            checked += 1
+            got, want = _julia_constant_value(a.named_children[-1]), expected[name]
+            if got != want or type(got) is not type(want):
+                problems.append(f"{where} = {_text(a.named_children[-1])}, but the header has {want!r}"
+                                + (" (integers as Int32(...))" if isinstance(want, int) else ""))
+    return checked
+
+
+# --------------------------------------------------------------------------------------
 # The check
 
 
@@ -1134,13 +1320,16 @@ class Result:
     use_files: int = 0           # files checked by the names check (--uses)
     use_calls: int = 0           # calls and macro uses checked in them
     extensions: int = 0          # package extensions checked against Project.toml
+    constants: int = 0           # EBM_* constants compared with the header
 
 
 def check(header_path: Path, julia_paths: list[Path], *, exports: set[str] | None = None,
-          library: Path | None = None, package: Path | None = None, cpp: Path | None = None,
+          library: Path | None = None, package: Path | None = None, cpp: list[Path] | Path | None = None,
           check_coverage: bool = True, lib_var: str = "libtorchebm",
           uses: list[Path] | None = None, module: str = "TorchEBM") -> Result:
     header = parse_header(header_path)
+    if isinstance(cpp, Path):
+        cpp = [cpp]
     if exports is None:
         exports = library_exports(library) if library is not None else set(header.functions)
     res = Result([])
@@ -1162,8 +1351,14 @@ def check(header_path: Path, julia_paths: list[Path], *, exports: set[str] | Non
     # mirrored structs
     mirrors = {s.name for s in all_structs if s.name in header.structs}
     tc = TypeChecker(header, wrappers, mirrors)
+    first_struct: dict[str, str] = {}
     for s in all_structs:
         where = f"{s.file}:{s.line}: struct {s.name}"
+        if s.name in header.structs and s.name in first_struct:
+            problems.append(f"{where}: defined again (first at {first_struct[s.name]}); the generated "
+                            f"mirror is the only definition")
+            continue
+        first_struct.setdefault(s.name, f"{s.file}:{s.line}")
         if s.name not in header.structs:
             if s.name.startswith("ebm_"):
                 problems.append(f"{where}: no struct {s.name} in the header")
@@ -1199,7 +1394,8 @@ def check(header_path: Path, julia_paths: list[Path], *, exports: set[str] | Non
             continue
         if call.symbol not in exports:
             problems.append(f"{where}: {call.symbol} is not exported by the library")
-        if pkg_src is not None and str(call.file.resolve()).startswith(str(pkg_src) + os.sep):
+        if pkg_src is not None and str(call.file.resolve()).startswith(str(pkg_src) + os.sep) \
+                and not _is_generated(call.file):
             covered.add(call.symbol)
         if len(call.types) != len(fn.params):
             problems.append(f"{where}: {len(call.types)} argument types, but the C function has "
@@ -1214,6 +1410,15 @@ def check(header_path: Path, julia_paths: list[Path], *, exports: set[str] | Non
         why = tc.compatible(fn.ret, call.ret, where=f"{where}: return type ({fn.ret})", is_return=True)
         if why:
             problems.append(why)
+
+    # the generated layer's calls, @cfunction signatures and constants
+    defs = _package_functions(files)
+    called_by_file = check_generated_calls(header, tc, files, defs, problems)
+    if pkg_src is not None:
+        for f, called in called_by_file.items():
+            if str(f.resolve()).startswith(str(pkg_src) + os.sep) and not _is_generated(f):
+                covered |= called
+    res.constants = check_constants(header, files, problems)
 
     # names in the files that use the package
     if use_files:
@@ -1234,6 +1439,9 @@ def check(header_path: Path, julia_paths: list[Path], *, exports: set[str] | Non
         for name in missing:
             problems.append(f"{header_path}:{header.functions[name].line}: {name} is never called by "
                             f"the Julia package ({package / 'src'})")
+    if cpp:
+        cpp, *cpp_more = cpp
+        twins = header.twins()
     if cpp is not None:
         if not cpp.is_file():
             problems.append(f"{cpp}: C++ wrapper not found: none of the {len(header.functions)} "
@@ -1241,8 +1449,14 @@ def check(header_path: Path, julia_paths: list[Path], *, exports: set[str] | Non
             res.cpp_covered = 0
         else:
             text = cpp.read_text()
-            cpp_missing = [n for n in sorted(header.functions)
-                           if not re.search(r"\b" + re.escape(n) + r"\s*\(", text)]
+            dispatch = "".join(m.read_text() for m in cpp_more if m.is_file())
+            # a _f32/_f64 function is also covered when the wrapper calls Api<T>::stem (the
+            # generated table) and the table holds it
+            via_table = {n for stem, pair in twins.items() for n in pair
+                         if re.search(r"Api<T>::" + re.escape(stem[len("ebm_"):]) + r"\s*\(", text)
+                         and re.search(r"&" + re.escape(n) + r"\b", dispatch)}
+            cpp_missing = [n for n in sorted(header.functions) if n not in via_table
+                           and not re.search(r"\b" + re.escape(n) + r"\s*\(", text)]
             res.cpp_covered = len(header.functions) - len(cpp_missing)
             for name in cpp_missing:
                 problems.append(f"{cpp}: {name} is never called (no `{name}(`) in the C++ wrapper")
@@ -1255,7 +1469,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--library", type=Path, required=True)
     ap.add_argument("--julia", type=Path, nargs="+", required=True,
                     help="Julia package directories and files; the first with a Project.toml is the package")
-    ap.add_argument("--cpp", type=Path, help="the C++ wrapper, checked for a call to every function")
+    ap.add_argument("--cpp", type=Path, nargs="+", help="the C++ wrapper, checked for a call to every function "
+                    "(directly, or through the generated dispatch table given after it)")
     ap.add_argument("--package", type=Path, help="the Julia package (default: first --julia with Project.toml)")
     ap.add_argument("--uses", type=Path, nargs="+", default=[], metavar="FILE_OR_DIR",
                     help="Julia files (or directories of them) that use the package: each call and "
@@ -1279,7 +1494,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.uses:
         cpp += f"; {res.use_calls} calls/macros in {res.use_files} files using the package checked by name"
     print(f"check_julia: {res.files} Julia files parsed, {res.calls} library calls checked, "
-          f"{res.structs} mirrored structs checked, {res.extensions} package extensions checked, "
+          f"{res.structs} mirrored structs and {res.constants} constants checked, {res.extensions} package extensions checked, "
           f"{res.covered}/{res.functions} header functions "
           f"called by {package}{cpp}: "
           + ("OK" if not res.problems else f"{len(res.problems)} problem(s)"))

@@ -18,6 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import check_julia  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+import generate_bindings  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = ROOT / "include" / "torchebm.h"
 LIBRARY = ROOT / "target" / "release" / "libtorchebm.so"
@@ -167,7 +170,7 @@ class CheckJuliaNegative(unittest.TestCase):
         res = check_julia.check(HEADER, [PACKAGE], exports=self.exports, package=PACKAGE)
         self.assertEqual(res.problems, [])
         self.assertEqual(res.covered, res.functions)
-        self.assertGreater(res.calls, res.functions)
+        self.assertGreaterEqual(res.calls, res.functions)      # one @ccall each in the generated layer
 
     # --- the names check (--uses): files that use the package -------------------------
 
@@ -304,6 +307,135 @@ class CheckJuliaNegative(unittest.TestCase):
             self.assertCaught(problems, "C++ wrapper not found")
 
 
+# Planted bugs: each is applied to a fresh copy of the package (file, text to replace, bug) and
+# the check must report it (with the given words; the first occurrence of the text is changed).
+# A bug whose text is no longer in the file fails the test, so that the list follows the package.
+STRUCT_GEN = "generated/structs.jl"
+FUNC_GEN = "generated/functions.jl"
+CONST_GEN = "generated/constants.jl"
+PLANTED_BUGS = [
+    ("swapped n and dim in a call", "energies.jl",
+     "ebm_energy_eval_f64(e, X, n, d, out;", "ebm_energy_eval_f64(e, X, d, n, out;", "names parameter 'dim'"),
+    ("swapped n and dim through the sampler's sizes", "samplers.jl",
+     "ebm_sampler_get_samples_f32(s, X, n, dim)", "ebm_sampler_get_samples_f32(s, X, dim, n)",
+     "names parameter 'n'"),
+    ("wrong @cfunction argument type", "callbacks.jl",
+     "(Ptr{Cdouble}, Int64, Int64, Ptr{Cdouble}, Ptr{Cvoid}))", "(Ptr{Cdouble}, Int32, Int64, Ptr{Cdouble}, Ptr{Cvoid}))",
+     "@cfunction for ebm_energy_fn: argument n"),
+    ("@cfunction without the user-data argument", "callbacks.jl",
+     "(Ptr{Cdouble}, Int64, Int64, Ptr{Cdouble}, Ptr{Cvoid}))", "(Ptr{Cdouble}, Int64, Int64, Ptr{Cdouble}))",
+     "4 argument types, but ebm_energy_fn takes 5"),
+    ("wrong @cfunction return type", "samplers.jl",
+     "@cfunction(_progress_trampoline, Int32,", "@cfunction(_progress_trampoline, Int64,",
+     "@cfunction for ebm_progress_fn: return type"),
+    ("trampoline without the user-data argument", "callbacks.jl",
+     "mean_energy::Cdouble,\n                              user_data::Ptr{Cvoid})::Int32",
+     "mean_energy::Cdouble)::Int32", "_progress_trampoline takes 3 arguments"),
+    ("trampoline argument of the wrong type", "callbacks.jl",
+     "function _progress_trampoline(steps_done::Int64,", "function _progress_trampoline(steps_done::Int32,",
+     "_progress_trampoline's argument for ebm_progress_fn's steps_done"),
+    ("user-data argument missing from a call", "callbacks.jl",
+     "ebm_energy_callback_new(dim, efn, gfn, ud, ffn, out)", "ebm_energy_callback_new(dim, efn, gfn, ffn, out)",
+     "5 arguments, but the C function takes 6"),
+    ("wrong element type of a buffer", "energies.jl",
+     "function energy!(out::Vector{Float64}, e::Energy, X::Matrix{Float64})",
+     "function energy!(out::Vector{Float64}, e::Energy, X::Matrix{Float32})", "`X` holds Float32"),
+    ("Ref of the wrong element type", "models.jl",
+     "check(ebm_model_parameter_count(model, count))", "count = Ref{Int32}(0); check(ebm_model_parameter_count(model, count))",
+     "`count` holds Int32"),
+    ("Int32 for an int64_t in the @ccall layer", FUNC_GEN,
+     "ebm_sampler_run(sampler::Ptr{Cvoid}, n_steps::Int64)", "ebm_sampler_run(sampler::Ptr{Cvoid}, n_steps::Int32)",
+     "parameter n_steps"),
+    ("missing return type", FUNC_GEN,
+     "@ccall libtorchebm.ebm_version_number()::UInt32", "@ccall libtorchebm.ebm_version_number()",
+     "needs one `lib.sym(args...)::Ret` expression"),
+    ("wrong struct return type", FUNC_GEN,
+     "@ccall libtorchebm.ebm_langevin_default_params()::ebm_langevin_params",
+     "@ccall libtorchebm.ebm_langevin_default_params()::ebm_mala_params", "return type"),
+    ("struct fields in the wrong order", STRUCT_GEN,
+     "    end_value::Cdouble\n    # EXPONENTIAL_DECAY: the factor applied per step, in (0, 1].\n    decay_rate::Cdouble",
+     "    decay_rate::Cdouble\n    end_value::Cdouble", "order must match"),
+    ("Int64 for an enum field", STRUCT_GEN, "    kind::Int32\n", "    kind::Int64\n", "ebm_schedule.kind"),
+    ("Ref in a struct field", STRUCT_GEN, "    mass::Ptr{Cdouble}\n", "    mass::Ref{Cdouble}\n", "Ref{...} is not valid"),
+    ("wrong constant value", CONST_GEN, "const EBM_DTYPE_F64 = Int32(1)", "const EBM_DTYPE_F64 = Int32(2)",
+     "const EBM_DTYPE_F64 = Int32(2), but the header has 1"),
+    ("unknown keyword to a generated function", "models.jl",
+     "check(ebm_model_parameter_count(model, count))",
+     "check(ebm_model_parameter_count(model, count; may_call_julia = false))", "no keyword 'may_call_julia'"),
+    ("all-reduce @cfunction with a signed count", "distributed.jl",
+     "(Ptr{Cvoid}, Csize_t, Int32, Ptr{Cvoid}))", "(Ptr{Cvoid}, Int64, Int32, Ptr{Cvoid}))",
+     "@cfunction for ebm_allreduce_fn: argument count"),
+    ("@cfunction that escapes the check", "callbacks.jl",
+     "ebm_energy_callback_new(dim, efn, gfn, ud, ffn, out)", "ebm_energy_callback_new(dim, efn, gfn, ud, C_NULL, out)",
+     "@cfunction not passed to a C callback parameter"),
+    ("hand-written copy of a generated constant", "errors.jl",
+     "struct TorchEBMError <: Exception", "const EBM_OK = Int32(0)\n\nstruct TorchEBMError <: Exception",
+     "const EBM_OK: defined again"),
+    ("hand-written copy of a generated struct mirror", "types.jl",
+     "const FloatType = ", "struct ebm_ais_result\n    log_z::Cdouble\nend\n\nconst FloatType = ",
+     "struct ebm_ais_result: defined again"),
+    ("misspelt C function", "samplers.jl", "ebm_sampler_run(s, n_steps;", "ebm_sampler_runn(s, n_steps;",
+     "ebm_sampler_runn is neither a C function"),
+]
+
+
+class PlantedBugs(unittest.TestCase):
+    exports: set[str] | None = None
+
+    def test_every_planted_bug_is_caught(self):
+        caught = 0
+        for what, rel, old, new, needle in PLANTED_BUGS:
+            with self.subTest(what), tempfile.TemporaryDirectory() as d:
+                pkg = Path(d) / "pkg"
+                shutil.copytree(PACKAGE, pkg)
+                f = pkg / "src" / rel
+                text = f.read_text()
+                self.assertIn(old, text, f"{rel}: the text to plant '{what}' in is gone")
+                f.write_text(text.replace(old, new, 1))
+                res = check_julia.check(HEADER, [pkg], exports=self.exports, package=pkg)
+                self.assertTrue(res.problems, f"not caught: {what}")
+                self.assertIn(needle, "\n".join(res.problems), f"{what}: caught, but not as expected")
+                caught += 1
+        self.assertEqual(caught, len(PLANTED_BUGS))
+        self.assertGreaterEqual(len(PLANTED_BUGS), 13)
+
+
+class GeneratedLayers(unittest.TestCase):
+    """The committed generated files are what the generator writes, and its --check fails (and
+    says what to run) when one of them, or the header, changed."""
+
+    def copy_root(self, d: str) -> Path:
+        root = Path(d)
+        for rel in [generate_bindings.HEADER, *generate_bindings.outputs(ROOT / generate_bindings.HEADER)]:
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(ROOT / rel, root / rel)
+        return root
+
+    def test_committed_files_are_current(self):
+        self.assertEqual(generate_bindings.main(["--root", str(ROOT), "--check"]), 0)
+
+    def test_edited_generated_file_is_stale(self):
+        with tempfile.TemporaryDirectory() as d:
+            root = self.copy_root(d)
+            f = root / generate_bindings.CPP_DISPATCH
+            f.write_text(f.read_text().replace("ebm_energy_eval_f64", "ebm_energy_eval_f32"))
+            self.assertEqual(generate_bindings.main(["--root", str(root), "--check"]), 1)
+            self.assertEqual(generate_bindings.main(["--root", str(root)]), 0)
+            self.assertEqual(generate_bindings.main(["--root", str(root), "--check"]), 0)
+
+    def test_changed_header_makes_them_stale(self):
+        with tempfile.TemporaryDirectory() as d:
+            root = self.copy_root(d)
+            h = root / generate_bindings.HEADER
+            h.write_text(h.read_text().replace("#define EBM_DTYPE_F64 1", "#define EBM_DTYPE_F64 7"))
+            self.assertEqual(generate_bindings.main(["--root", str(root), "--check"]), 1)
+
+    def test_every_file_says_it_is_generated(self):
+        for rel, text in generate_bindings.outputs(ROOT / generate_bindings.HEADER).items():
+            self.assertIn("generated by scripts/generate_bindings.py", text.splitlines()[0], rel)
+            self.assertIn("do not edit", text.splitlines()[0], rel)
+
+
 def main() -> int:
     global HEADER, PACKAGE
     ap = argparse.ArgumentParser()
@@ -313,6 +445,7 @@ def main() -> int:
     args, rest = ap.parse_known_args()
     HEADER, PACKAGE = args.header, args.package
     CheckJuliaNegative.exports = check_julia.library_exports(args.library) if args.library.is_file() else None
+    PlantedBugs.exports = CheckJuliaNegative.exports
     prog = unittest.main(argv=[sys.argv[0]] + rest, exit=False, verbosity=1)
     return 0 if prog.result.wasSuccessful() else 1
 

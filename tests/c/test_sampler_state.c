@@ -221,7 +221,36 @@ static void test_set_samples_and_refresh(void) {
     ebm_energy_free(e);
 }
 
+/* The chains' shape comes from the library, 0 x 0 before initialisation, and follows every
+ * re-initialisation with another number of chains or dimension. */
+static void test_shape(void) {
+    ebm_energy *e = harmonic();
+    ebm_mala_params p = ebm_mala_default_params();
+    ebm_sampler *s = NULL;
+    CHECK_OK(ebm_mala_new(e, &p, &s));
+    int64_t n = -1, dim = -1;
+    CHECK_OK(ebm_sampler_get_shape(s, &n, &dim));
+    CHECK(n == 0 && dim == 0);
+    double x[12] = {0};
+    CHECK_OK(ebm_sampler_init_f64(s, x, 3, 2));
+    CHECK_OK(ebm_sampler_get_shape(s, &n, &dim));
+    CHECK(n == 3 && dim == 2);
+    CHECK_OK(ebm_sampler_init_f64(s, x, 4, 3));
+    CHECK_OK(ebm_sampler_get_shape(s, &n, &dim));
+    CHECK(n == 4 && dim == 3);
+    float xf[12] = {0};
+    CHECK_OK(ebm_sampler_step_f32(s, xf, 6, 2));
+    CHECK_OK(ebm_sampler_get_shape(s, &n, &dim));
+    CHECK(n == 6 && dim == 2);
+    CHECK_FAILS(ebm_sampler_get_shape(NULL, &n, &dim), EBM_ERR_NULL_POINTER, "ebm_sampler_get_shape", "sampler");
+    CHECK_FAILS(ebm_sampler_get_shape(s, NULL, &dim), EBM_ERR_NULL_POINTER, "ebm_sampler_get_shape", "n_chains_out");
+    CHECK_FAILS(ebm_sampler_get_shape(s, &n, NULL), EBM_ERR_NULL_POINTER, "ebm_sampler_get_shape", "dim_out");
+    ebm_sampler_free(s);
+    ebm_energy_free(e);
+}
+
 int main(void) {
+    RUN(test_shape);
     RUN(test_temperature_scales_the_variance);
     RUN(test_energies_and_acceptance_trace);
     RUN(test_momenta);

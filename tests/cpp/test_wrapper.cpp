@@ -432,6 +432,13 @@ static void state_and_tempering() {
   hmc.refresh();
   CHECK(hmc.energies() == std::vector<double>(2000, 0.0));
   CHECK_THROWS(hmc.temperatures(), EBM_ERR_INVALID_ARGUMENT, "replica-exchange");
+  // Buffer sizes come from the library: a re-initialisation with 7 chains of dim 3 is seen
+  // by every getter; before any initialisation they fail naming the sampler.
+  hmc.init(std::vector<double>(21, 0.25), 3);
+  CHECK(hmc.samples<double>() == std::vector<double>(21, 0.25));
+  CHECK(hmc.energies().size() == 7 && hmc.momenta<float>().size() == 21 && hmc.acceptance_rates().size() == 7);
+  Sampler fresh = Sampler::hmc(harmonic);
+  CHECK_THROWS(fresh.samples<double>(), EBM_ERR_INVALID_ARGUMENT, "sampler");
 
   Energy well = Energy::double_well(8.0, 1.0);
   Sampler inner = Sampler::mala(well, torchebm::MalaParams().step_size(0.02));

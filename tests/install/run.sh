@@ -51,6 +51,8 @@ for f in "lib/libtorchebm.so.$version" include/torchebm.h include/torchebm_mpi.h
 done
 if ((have_hpp)); then
     cmp -s "$root/bindings/cpp/torchebm.hpp" "$prefix/include/torchebm.hpp" || fail "include/torchebm.hpp not installed"
+    cmp -s "$root/bindings/cpp/torchebm_dispatch.hpp" "$prefix/include/torchebm_dispatch.hpp" ||
+        fail "include/torchebm_dispatch.hpp (included by torchebm.hpp) not installed"
 fi
 
 # 2. The library's names: the file, its SONAME and the development link.

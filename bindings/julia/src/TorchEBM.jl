@@ -48,7 +48,13 @@ export TorchEBMError, free!,
        ais_estimate,
        LogDensity
 
+# The low-level layer generated from include/torchebm.h (scripts/generate_bindings.py):
+# constants, struct mirrors and one @ccall function per C function; the files after it are
+# the hand-written Julia API on top.
+include("generated/constants.jl")
 include("library.jl")
+include("generated/structs.jl")
+include("generated/functions.jl")
 include("errors.jl")
 include("types.jl")
 include("energies.jl")

@@ -1,36 +1,8 @@
 # Annealed importance sampling estimates of log Z (ebm_ais_estimate_f32 / _f64).
-
-const EBM_AIS_SCHEDULE_SIGMOID = Int32(0)
-const EBM_AIS_SCHEDULE_LINEAR = Int32(1)
-const EBM_AIS_SAMPLER_MALA = Int32(0)
-const EBM_AIS_SAMPLER_HMC = Int32(1)
-
-struct ebm_ais_params
-    struct_size::Csize_t
-    n_temperatures::Int64
-    schedule::Int32
-    sampler::Int32
-    step_size::Cdouble
-    n_leapfrog_steps::Int64
-    inner_steps::Int64
-    base_std::Cdouble
-    seed::UInt64
-    device::Int32
-    rng::Int32
-    first_chain::UInt64
-end
-
-struct ebm_ais_result
-    log_z::Cdouble
-    standard_error::Cdouble
-    effective_sample_size::Cdouble
-    mean_acceptance::Cdouble
-    log_z_base::Cdouble
-    non_finite_particles::Int64
-end
+# ebm_ais_params, ebm_ais_result and EBM_AIS_* are generated (generated/structs.jl, constants.jl).
 
 "Default `ebm_ais_params` (the library's)."
-ais_default_params() = @ccall libtorchebm.ebm_ais_default_params()::ebm_ais_params
+ais_default_params() = ebm_ais_default_params()
 
 function _ais_kwargs(kwargs)
     kw = _sampler_kwargs(kwargs)
@@ -66,16 +38,10 @@ function ais_estimate(e::Energy, n_particles::Integer, dim::Integer; eltype::Typ
     weights = Vector{Float64}(undef, n_particles)
     if eltype === Float64
         X = Matrix{Float64}(undef, dim, n_particles)
-        check(@ebm_blocking e.calls_julia libtorchebm.ebm_ais_estimate_f64(
-            e::Ptr{Cvoid}, p::Ptr{ebm_ais_params}, n_particles::Int64, dim::Int64,
-            out::Ptr{ebm_ais_result}, sizeof(ebm_ais_result)::Csize_t, weights::Ptr{Cdouble},
-            X::Ptr{Cdouble})::Cint)
+        check(ebm_ais_estimate_f64(e, p, n_particles, dim, out, sizeof(ebm_ais_result), weights, X; may_call_julia = e.calls_julia))
     elseif eltype === Float32
         X = Matrix{Float32}(undef, dim, n_particles)
-        check(@ebm_blocking e.calls_julia libtorchebm.ebm_ais_estimate_f32(
-            e::Ptr{Cvoid}, p::Ptr{ebm_ais_params}, n_particles::Int64, dim::Int64,
-            out::Ptr{ebm_ais_result}, sizeof(ebm_ais_result)::Csize_t, weights::Ptr{Cdouble},
-            X::Ptr{Cfloat})::Cint)
+        check(ebm_ais_estimate_f32(e, p, n_particles, dim, out, sizeof(ebm_ais_result), weights, X; may_call_julia = e.calls_julia))
     else
         throw(ArgumentError("ais_estimate: eltype must be Float32 or Float64, got $eltype"))
     end

@@ -65,7 +65,7 @@ function _report_callback_error(what::AbstractString, err)
     end
     msg = replace(msg, '\0' => ' ', '\n' => ' ')
     length(msg) > 500 && (msg = first(msg, 500) * "...")
-    ccall((:ebm_callback_set_error, libtorchebm), Cvoid, (Cstring,), msg)
+    ebm_callback_set_error(msg)
     return nothing
 end
 
@@ -158,8 +158,7 @@ function user_energy(f, dim::Integer; energy_and_gradient = nothing)
     out = _out_handle()
     status = GC.@preserve data begin
         ud = pointer_from_objref(data)
-        @ccall libtorchebm.ebm_energy_callback_new(dim::Int64, efn::Ptr{Cvoid}, gfn::Ptr{Cvoid}, ud::Ptr{Cvoid},
-                                                   ffn::Ptr{Cvoid}, out::Ptr{Ptr{Cvoid}})::Cint
+        ebm_energy_callback_new(dim, efn, gfn, ud, ffn, out)
     end
     status == EBM_OK || _unroot!(data)    # on failure free_fn is not called: the root is ours
     check(status)

@@ -2,13 +2,17 @@
 # host's all-reduce (`ebm_optimizer_set_allreduce`, `ebm_sampler_set_allreduce`). The package
 # does not depend on MPI.jl: it takes any Julia function that sums a buffer across processes.
 
-function _set_allreduce(setter, handle, f)
+# The C function pointers of an all-reduce's trampoline and of the release of its data (checked
+# by check_julia.py against ebm_allreduce_fn and ebm_free_fn where they are passed).
+_allreduce_cfunction() = @cfunction(_allreduce_trampoline, Int32, (Ptr{Cvoid}, Csize_t, Int32, Ptr{Cvoid}))
+_free_user_data_cfunction() = @cfunction(_free_user_data, Cvoid, (Ptr{Cvoid},))
+
+# Sets the all-reduce f through `setter(user_data)`, a call of ebm_*_set_allreduce.
+function _set_allreduce(setter, f)
     a = _AllReduce(f)
-    fn = @cfunction(_allreduce_trampoline, Int32, (Ptr{Cvoid}, Csize_t, Int32, Ptr{Cvoid}))
-    ffn = @cfunction(_free_user_data, Cvoid, (Ptr{Cvoid},))
     # Rooted until the library releases it: when replaced or removed, or when the C handle goes.
     _root!(a)
-    status = GC.@preserve a setter(handle, fn, pointer_from_objref(a), ffn)
+    status = GC.@preserve a setter(pointer_from_objref(a))
     status == EBM_OK || _unroot!(a)    # on failure free_fn is not called: the root is ours
     check(status)
     return a
@@ -51,17 +55,15 @@ others a `TorchEBMError` with status `EBM_ERR_REMOTE`; nobody updates. An except
 `nothing` removes the all-reduce.
 """
 function set_allreduce!(o::Optimizer, f)
-    a = _set_allreduce(o, f) do handle, fn, ud, ffn
-        @ccall libtorchebm.ebm_optimizer_set_allreduce(handle::Ptr{Cvoid}, fn::Ptr{Cvoid}, ud::Ptr{Cvoid},
-                                                       ffn::Ptr{Cvoid})::Cint
+    a = _set_allreduce(f) do user_data
+        ebm_optimizer_set_allreduce(o, _allreduce_cfunction(), user_data, _free_user_data_cfunction())
     end
     o.allreduce = a     # for the GC-safety decision of its steps
     return o
 end
 
 function set_allreduce!(o::Optimizer, ::Nothing)
-    check(@ccall libtorchebm.ebm_optimizer_set_allreduce(o::Ptr{Cvoid}, C_NULL::Ptr{Cvoid}, C_NULL::Ptr{Cvoid},
-                                                         C_NULL::Ptr{Cvoid})::Cint)
+    check(ebm_optimizer_set_allreduce(o, C_NULL, C_NULL, C_NULL))
     o.allreduce = nothing
     return o
 end
@@ -92,17 +94,15 @@ this process's chains only. See `ebm_sampler_set_allreduce` in torchebm.h. `noth
 the all-reduce.
 """
 function set_allreduce!(s::Sampler, f)
-    a = _set_allreduce(s, f) do handle, fn, ud, ffn
-        @ccall libtorchebm.ebm_sampler_set_allreduce(handle::Ptr{Cvoid}, fn::Ptr{Cvoid}, ud::Ptr{Cvoid},
-                                                     ffn::Ptr{Cvoid})::Cint
+    a = _set_allreduce(f) do user_data
+        ebm_sampler_set_allreduce(s, _allreduce_cfunction(), user_data, _free_user_data_cfunction())
     end
     s.allreduce = a
     return s
 end
 
 function set_allreduce!(s::Sampler, ::Nothing)
-    check(@ccall libtorchebm.ebm_sampler_set_allreduce(s::Ptr{Cvoid}, C_NULL::Ptr{Cvoid}, C_NULL::Ptr{Cvoid},
-                                                       C_NULL::Ptr{Cvoid})::Cint)
+    check(ebm_sampler_set_allreduce(s, C_NULL, C_NULL, C_NULL))
     s.allreduce = nothing
     return s
 end

@@ -20,7 +20,7 @@ mutable struct Energy
         e = new(ptr, 0, calls_julia, deps)
         finalizer(_finalize, e)
         dim = Ref{Int64}(0)
-        check(@ccall libtorchebm.ebm_energy_dim(e::Ptr{Cvoid}, dim::Ptr{Int64})::Cint)
+        check(ebm_energy_dim(e, dim))
         e.dim = Int(dim[])
         return e
     end
@@ -41,7 +41,7 @@ function free!(e::Energy)
     p = e.ptr
     if p != C_NULL
         e.ptr = C_NULL
-        ccall((:ebm_energy_free, libtorchebm), Cvoid, (Ptr{Cvoid},), p)
+        ebm_energy_free(p)
     end
     empty!(e.deps)
     return nothing
@@ -58,21 +58,21 @@ function Base.show(io::IO, e::Energy)
 end
 
 "The energy's kind, e.g. \"double_well\" (`ebm_energy_name`)."
-kind(e::Energy) = unsafe_string(@ccall libtorchebm.ebm_energy_name(e::Ptr{Cvoid})::Cstring)
+kind(e::Energy) = unsafe_string(ebm_energy_name(e))
 
 "The dimension the energy requires, or 0 when it accepts a range of dimensions."
 dim(e::Energy) = e.dim
 
 "Moves evaluation to `device` (`-1` = CPU, `k >= 0` = CUDA device k)."
 function set_device!(e::Energy, device::Integer)
-    check(@ccall libtorchebm.ebm_energy_set_device(e::Ptr{Cvoid}, device::Int32)::Cint)
+    check(ebm_energy_set_device(e, device))
     return e
 end
 
 "The device the energy evaluates on (`-1` = CPU)."
 function device(e::Energy)
     out = Ref{Int32}(0)
-    check(@ccall libtorchebm.ebm_energy_get_device(e::Ptr{Cvoid}, out::Ptr{Int32})::Cint)
+    check(ebm_energy_get_device(e, out))
     return Int(out[])
 end
 
@@ -93,66 +93,63 @@ function gaussian_energy(mean::AbstractVector{<:Real}, cov::AbstractMatrix{<:Rea
     m = Vector{Float64}(mean)
     c = Matrix{Float64}(permutedims(cov))        # row-major for C
     out = _out_handle()
-    check(@ccall libtorchebm.ebm_energy_gaussian_new(m::Ptr{Cdouble}, c::Ptr{Cdouble}, d::Int64,
-                                                     out::Ptr{Ptr{Cvoid}})::Cint)
+    check(ebm_energy_gaussian_new(m, c, d, out))
     return Energy(out[])
 end
 
 "Double well E(x) = a * sum_i (x_i^2 - b)^2 (defaults a = 1, b = 2), any dim."
 function double_well_energy(; a::Real = 1.0, b::Real = 2.0)
     out = _out_handle()
-    check(ccall((:ebm_energy_double_well_new, libtorchebm), Cint,
-                (Cdouble, Cdouble, Ptr{Ptr{Cvoid}}), a, b, out))
+    check(ebm_energy_double_well_new(a, b, out))
     return Energy(out[])
 end
 
 "Harmonic oscillator E(x) = k/2 * |x|^2 (default k = 1), any dim."
 function harmonic_energy(; k::Real = 1.0)
     out = _out_handle()
-    check(@ccall libtorchebm.ebm_energy_harmonic_new(k::Cdouble, out::Ptr{Ptr{Cvoid}})::Cint)
+    check(ebm_energy_harmonic_new(k, out))
     return Energy(out[])
 end
 
 "Rosenbrock E(x) = sum_i (a - x_i)^2 + b (x_{i+1} - x_i^2)^2 (defaults 1, 100), dim >= 2."
 function rosenbrock_energy(; a::Real = 1.0, b::Real = 100.0)
     out = _out_handle()
-    check(@ccall libtorchebm.ebm_energy_rosenbrock_new(a::Cdouble, b::Cdouble, out::Ptr{Ptr{Cvoid}})::Cint)
+    check(ebm_energy_rosenbrock_new(a, b, out))
     return Energy(out[])
 end
 
 "Ackley function (defaults a = 20, b = 0.2, c = 2pi), any dim."
 function ackley_energy(; a::Real = 20.0, b::Real = 0.2, c::Real = 2pi)
     out = _out_handle()
-    check(@ccall libtorchebm.ebm_energy_ackley_new(a::Cdouble, b::Cdouble, c::Cdouble,
-                                                   out::Ptr{Ptr{Cvoid}})::Cint)
+    check(ebm_energy_ackley_new(a, b, c, out))
     return Energy(out[])
 end
 
 "Rastrigin E(x) = a d + sum_i (x_i^2 - a cos(2 pi x_i)) (default a = 10), any dim."
 function rastrigin_energy(; a::Real = 10.0)
     out = _out_handle()
-    check(@ccall libtorchebm.ebm_energy_rastrigin_new(a::Cdouble, out::Ptr{Ptr{Cvoid}})::Cint)
+    check(ebm_energy_rastrigin_new(a, out))
     return Energy(out[])
 end
 
 "Himmelblau's function, dim 2."
 function himmelblau_energy()
     out = _out_handle()
-    check(@ccall libtorchebm.ebm_energy_himmelblau_new(out::Ptr{Ptr{Cvoid}})::Cint)
+    check(ebm_energy_himmelblau_new(out))
     return Energy(out[])
 end
 
 "Booth's function, dim 2."
 function booth_energy()
     out = _out_handle()
-    check(@ccall libtorchebm.ebm_energy_booth_new(out::Ptr{Ptr{Cvoid}})::Cint)
+    check(ebm_energy_booth_new(out))
     return Energy(out[])
 end
 
 "Styblinski-Tang E(x) = 1/2 sum_i (x_i^4 - 16 x_i^2 + 5 x_i), any dim."
 function styblinski_tang_energy()
     out = _out_handle()
-    check(@ccall libtorchebm.ebm_energy_styblinski_tang_new(out::Ptr{Ptr{Cvoid}})::Cint)
+    check(ebm_energy_styblinski_tang_new(out))
     return Energy(out[])
 end
 
@@ -171,8 +168,7 @@ function gaussian_mixture_energy(weights::AbstractVector{<:Real}, means::Abstrac
     m = Matrix{Float64}(means)                           # (dim, K) = C's row-major (K, dim)
     c = Array{Float64, 3}(permutedims(covs, (2, 1, 3)))  # each matrix row-major
     out = _out_handle()
-    check(@ccall libtorchebm.ebm_energy_gaussian_mixture_new(w::Ptr{Cdouble}, m::Ptr{Cdouble}, c::Ptr{Cdouble},
-                                                             k::Int64, d::Int64, out::Ptr{Ptr{Cvoid}})::Cint)
+    check(ebm_energy_gaussian_mixture_new(w, m, c, k, d, out))
     return Energy(out[])
 end
 
@@ -193,9 +189,7 @@ function composite_energy(energies::AbstractVector{Energy}, weights::Union{Nothi
     out = _out_handle()
     GC.@preserve parts w begin
         ptrs = Ptr{Cvoid}[Base.unsafe_convert(Ptr{Cvoid}, p) for p in parts]
-        check(@ccall libtorchebm.ebm_energy_composite_new(ptrs::Ptr{Ptr{Cvoid}}, length(ptrs)::Int64,
-                                                          wptr::Ptr{Cdouble}, length(w)::Int64,
-                                                          out::Ptr{Ptr{Cvoid}})::Cint)
+        check(ebm_energy_composite_new(ptrs, length(ptrs), wptr, length(w), out))
     end
     return Energy(out[]; calls_julia = any(p -> p.calls_julia, parts), deps = Any[parts...])
 end
@@ -225,16 +219,14 @@ Writes E[i] = e(X[:, i]) for the n columns of X (a `(dim, n)` matrix) into `E`; 
 function energy!(out::Vector{Float64}, e::Energy, X::Matrix{Float64})
     d, n = _points(e, X, "energy!")
     _check_len("energy!", "E", length(out), n)
-    check(@ebm_blocking e.calls_julia libtorchebm.ebm_energy_eval_f64(e::Ptr{Cvoid}, X::Ptr{Cdouble}, n::Int64,
-                                                                     d::Int64, out::Ptr{Cdouble})::Cint)
+    check(ebm_energy_eval_f64(e, X, n, d, out; may_call_julia = e.calls_julia))
     return out
 end
 
 function energy!(out::Vector{Float32}, e::Energy, X::Matrix{Float32})
     d, n = _points(e, X, "energy!")
     _check_len("energy!", "E", length(out), n)
-    check(@ebm_blocking e.calls_julia libtorchebm.ebm_energy_eval_f32(e::Ptr{Cvoid}, X::Ptr{Cfloat}, n::Int64,
-                                                                     d::Int64, out::Ptr{Cfloat})::Cint)
+    check(ebm_energy_eval_f32(e, X, n, d, out; may_call_julia = e.calls_julia))
     return out
 end
 
@@ -262,16 +254,14 @@ the automatic-differentiation packages' `gradient`; with ChainRulesCore loaded, 
 function energy_gradient!(G::Matrix{Float64}, e::Energy, X::Matrix{Float64})
     d, n = _points(e, X, "energy_gradient!")
     _check_len("energy_gradient!", "G", size(G), size(X))
-    check(@ebm_blocking e.calls_julia libtorchebm.ebm_energy_gradient_f64(e::Ptr{Cvoid}, X::Ptr{Cdouble}, n::Int64,
-                                                                         d::Int64, G::Ptr{Cdouble})::Cint)
+    check(ebm_energy_gradient_f64(e, X, n, d, G; may_call_julia = e.calls_julia))
     return G
 end
 
 function energy_gradient!(G::Matrix{Float32}, e::Energy, X::Matrix{Float32})
     d, n = _points(e, X, "energy_gradient!")
     _check_len("energy_gradient!", "G", size(G), size(X))
-    check(@ebm_blocking e.calls_julia libtorchebm.ebm_energy_gradient_f32(e::Ptr{Cvoid}, X::Ptr{Cfloat}, n::Int64,
-                                                                         d::Int64, G::Ptr{Cfloat})::Cint)
+    check(ebm_energy_gradient_f32(e, X, n, d, G; may_call_julia = e.calls_julia))
     return G
 end
 
@@ -289,8 +279,7 @@ function energy_and_gradient!(E::Vector{Float64}, G::Matrix{Float64}, e::Energy,
     d, n = _points(e, X, "energy_and_gradient!")
     _check_len("energy_and_gradient!", "E", length(E), n)
     _check_len("energy_and_gradient!", "G", size(G), size(X))
-    check(@ebm_blocking e.calls_julia libtorchebm.ebm_energy_eval_and_gradient_f64(
-        e::Ptr{Cvoid}, X::Ptr{Cdouble}, n::Int64, d::Int64, E::Ptr{Cdouble}, G::Ptr{Cdouble})::Cint)
+    check(ebm_energy_eval_and_gradient_f64(e, X, n, d, E, G; may_call_julia = e.calls_julia))
     return E, G
 end
 
@@ -298,8 +287,7 @@ function energy_and_gradient!(E::Vector{Float32}, G::Matrix{Float32}, e::Energy,
     d, n = _points(e, X, "energy_and_gradient!")
     _check_len("energy_and_gradient!", "E", length(E), n)
     _check_len("energy_and_gradient!", "G", size(G), size(X))
-    check(@ebm_blocking e.calls_julia libtorchebm.ebm_energy_eval_and_gradient_f32(
-        e::Ptr{Cvoid}, X::Ptr{Cfloat}, n::Int64, d::Int64, E::Ptr{Cfloat}, G::Ptr{Cfloat})::Cint)
+    check(ebm_energy_eval_and_gradient_f32(e, X, n, d, E, G; may_call_julia = e.calls_julia))
     return E, G
 end
 
@@ -322,9 +310,7 @@ function hvp!(H::Matrix{Float64}, e::Energy, X::Matrix{Float64}, V::Matrix{Float
     d, n = _points(e, X, "hvp!")
     _check_len("hvp!", "V", size(V), size(X))
     _check_len("hvp!", "H", size(H), size(X))
-    check(@ebm_blocking e.calls_julia libtorchebm.ebm_energy_hvp_f64(
-        e::Ptr{Cvoid}, X::Ptr{Cdouble}, V::Ptr{Cdouble}, n::Int64, d::Int64, H::Ptr{Cdouble},
-        C_NULL::Ptr{Cdouble}, C_NULL::Ptr{Cdouble})::Cint)
+    check(ebm_energy_hvp_f64(e, X, V, n, d, H, C_NULL, C_NULL; may_call_julia = e.calls_julia))
     return H
 end
 
@@ -332,9 +318,7 @@ function hvp!(H::Matrix{Float32}, e::Energy, X::Matrix{Float32}, V::Matrix{Float
     d, n = _points(e, X, "hvp!")
     _check_len("hvp!", "V", size(V), size(X))
     _check_len("hvp!", "H", size(H), size(X))
-    check(@ebm_blocking e.calls_julia libtorchebm.ebm_energy_hvp_f32(
-        e::Ptr{Cvoid}, X::Ptr{Cfloat}, V::Ptr{Cfloat}, n::Int64, d::Int64, H::Ptr{Cfloat},
-        C_NULL::Ptr{Cfloat}, C_NULL::Ptr{Cfloat})::Cint)
+    check(ebm_energy_hvp_f32(e, X, V, n, d, H, C_NULL, C_NULL; may_call_julia = e.calls_julia))
     return H
 end
 
@@ -360,9 +344,7 @@ function energy_gradient_hvp!(E::Vector{Float64}, G::Matrix{Float64}, H::Matrix{
     _check_len("energy_gradient_hvp!", "G", size(G), size(X))
     _check_len("energy_gradient_hvp!", "H", size(H), size(X))
     _check_len("energy_gradient_hvp!", "V", size(V), size(X))
-    check(@ebm_blocking e.calls_julia libtorchebm.ebm_energy_hvp_f64(
-        e::Ptr{Cvoid}, X::Ptr{Cdouble}, V::Ptr{Cdouble}, n::Int64, d::Int64, H::Ptr{Cdouble},
-        E::Ptr{Cdouble}, G::Ptr{Cdouble})::Cint)
+    check(ebm_energy_hvp_f64(e, X, V, n, d, H, E, G; may_call_julia = e.calls_julia))
     return E, G, H
 end
 
@@ -373,9 +355,7 @@ function energy_gradient_hvp!(E::Vector{Float32}, G::Matrix{Float32}, H::Matrix{
     _check_len("energy_gradient_hvp!", "G", size(G), size(X))
     _check_len("energy_gradient_hvp!", "H", size(H), size(X))
     _check_len("energy_gradient_hvp!", "V", size(V), size(X))
-    check(@ebm_blocking e.calls_julia libtorchebm.ebm_energy_hvp_f32(
-        e::Ptr{Cvoid}, X::Ptr{Cfloat}, V::Ptr{Cfloat}, n::Int64, d::Int64, H::Ptr{Cfloat},
-        E::Ptr{Cfloat}, G::Ptr{Cfloat})::Cint)
+    check(ebm_energy_hvp_f32(e, X, V, n, d, H, E, G; may_call_julia = e.calls_julia))
     return E, G, H
 end
 

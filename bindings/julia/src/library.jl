@@ -7,9 +7,9 @@
 # (TORCHEBM_LIB or `set_library!`) takes effect at the next start of Julia.
 
 "The EBM_VERSION_* of the `include/torchebm.h` this package was written for."
-const HEADER_VERSION_MAJOR = 0
-const HEADER_VERSION_MINOR = 1
-const HEADER_VERSION_PATCH = 0
+const HEADER_VERSION_MAJOR = Int(EBM_VERSION_MAJOR)
+const HEADER_VERSION_MINOR = Int(EBM_VERSION_MINOR)
+const HEADER_VERSION_PATCH = Int(EBM_VERSION_PATCH)
 const HEADER_VERSION_NUMBER = UInt32(HEADER_VERSION_MAJOR * 1_000_000 + HEADER_VERSION_MINOR * 1_000 + HEADER_VERSION_PATCH)
 
 "Path (or soname) of libtorchebm that every `ccall` uses; set once by `__init__`."
@@ -59,7 +59,7 @@ function check_version(number::Integer)
 end
 
 function _check_version(path, origin)
-    number = @ccall libtorchebm.ebm_version_number()::UInt32
+    number = ebm_version_number()
     if !check_version(number)
         found = "$(number ÷ 1_000_000).$((number ÷ 1_000) % 1_000).$(number % 1_000)"
         error("TorchEBM: the library $(repr(path)) (from $origin) is version $found, but this " *

@@ -1,13 +1,13 @@
 # Versions, build information, threads, CUDA, datasets, pictures.
 
 "The library's version string, e.g. \"0.1.0\" (`ebm_version`)."
-version() = unsafe_string(@ccall libtorchebm.ebm_version()::Cstring)
+version() = unsafe_string(ebm_version())
 
 "The library's version as major * 1000000 + minor * 1000 + patch."
-version_number() = Int(@ccall libtorchebm.ebm_version_number()::UInt32)
+version_number() = Int(ebm_version_number())
 
 "The version of libtorch the library was built against."
-libtorch_version() = unsafe_string(@ccall libtorchebm.ebm_libtorch_version()::Cstring)
+libtorch_version() = unsafe_string(ebm_libtorch_version())
 
 """
     build_info() -> NamedTuple
@@ -17,7 +17,7 @@ Versions and capabilities: `version`, `libtorch_version`, `version_number`, `cud
 """
 function build_info()
     out = Ref{ebm_build_info}()
-    check(@ccall libtorchebm.ebm_get_build_info(out::Ptr{ebm_build_info}, sizeof(ebm_build_info)::Csize_t)::Cint)
+    check(ebm_get_build_info(out, sizeof(ebm_build_info)))
     b = out[]
     return (version = unsafe_string(b.version), libtorch_version = unsafe_string(b.libtorch_version),
             version_number = Int(b.version_number), cuda_compiled = b.cuda_compiled,
@@ -26,10 +26,10 @@ function build_info()
 end
 
 "Whether a CUDA device is usable."
-cuda_available() = @ccall libtorchebm.ebm_cuda_is_available()::Bool
+cuda_available() = ebm_cuda_is_available()
 
 "Number of usable CUDA devices."
-cuda_device_count() = Int(@ccall libtorchebm.ebm_cuda_device_count()::Int32)
+cuda_device_count() = Int(ebm_cuda_device_count())
 
 """
     set_num_threads!(n)
@@ -38,12 +38,12 @@ How many threads the library's parallel work may use, for the whole process (1 r
 everything on the calling thread and starts no thread).
 """
 function set_num_threads!(n::Integer)
-    check(@ccall libtorchebm.ebm_set_num_threads(n::Int32)::Cint)
+    check(ebm_set_num_threads(n))
     return nothing
 end
 
 "The number of threads the library's parallel work may use."
-num_threads() = Int(@ccall libtorchebm.ebm_get_num_threads()::Int32)
+num_threads() = Int(ebm_get_num_threads())
 
 """
     set_task_runner!(runner::Ptr{Cvoid}, user_data::Ptr{Cvoid} = C_NULL)
@@ -54,7 +54,7 @@ the library's parallel work; `C_NULL` restores the library's own pool. The libra
 are C functions that must not be run on Julia tasks that can be migrated mid-call.
 """
 function set_task_runner!(runner::Ptr{Cvoid}, user_data::Ptr{Cvoid} = C_NULL)
-    check(@ccall libtorchebm.ebm_set_task_runner(runner::Ptr{Cvoid}, user_data::Ptr{Cvoid})::Cint)
+    check(ebm_set_task_runner(runner, user_data))
     return nothing
 end
 
@@ -74,7 +74,7 @@ end
 
 "TorchEBM's default `ebm_dataset_params` for a dataset kind."
 dataset_default_params(kind) =
-    @ccall libtorchebm.ebm_dataset_default_params(_dataset_kind(kind)::Int32)::ebm_dataset_params
+    ebm_dataset_default_params(_dataset_kind(kind))
 
 """
     dataset!(X::Matrix{T}, kind; seed=0, kwargs...)   fills the (2, n) matrix X
@@ -88,16 +88,14 @@ A 2-D toy dataset as TorchEBM 0.8.9 generates it: `kind` is one of `:gaussian_mi
 function dataset!(X::Matrix{Float32}, kind; kwargs...)
     size(X, 1) == 2 || throw(ArgumentError("dataset!: X must have 2 rows (2-D points), has $(size(X, 1))"))
     p = Ref(_with(dataset_default_params(kind); kwargs...))
-    check(@ccall libtorchebm.ebm_dataset_generate_f32(p::Ptr{ebm_dataset_params}, size(X, 2)::Int64,
-                                                      X::Ptr{Cfloat})::Cint)
+    check(ebm_dataset_generate_f32(p, size(X, 2), X))
     return X
 end
 
 function dataset!(X::Matrix{Float64}, kind; kwargs...)
     size(X, 1) == 2 || throw(ArgumentError("dataset!: X must have 2 rows (2-D points), has $(size(X, 1))"))
     p = Ref(_with(dataset_default_params(kind); kwargs...))
-    check(@ccall libtorchebm.ebm_dataset_generate_f64(p::Ptr{ebm_dataset_params}, size(X, 2)::Int64,
-                                                      X::Ptr{Cdouble})::Cint)
+    check(ebm_dataset_generate_f64(p, size(X, 2), X))
     return X
 end
 
@@ -137,9 +135,6 @@ function render_png(path::AbstractString, e::Energy; data = nothing, samples = n
     S, ns = _points2(samples, "samples")
     dptr = nd == 0 ? Ptr{Cdouble}(C_NULL) : D
     sptr = ns == 0 ? Ptr{Cdouble}(C_NULL) : S
-    check(@ebm_blocking e.calls_julia libtorchebm.ebm_render_png(
-        e::Ptr{Cvoid}, dptr::Ptr{Cdouble}, nd::Int64, sptr::Ptr{Cdouble}, ns::Int64,
-        xlim[1]::Cdouble, xlim[2]::Cdouble, ylim[1]::Cdouble, ylim[2]::Cdouble,
-        panel_size::Int64, temperature::Cdouble, path::Cstring)::Cint)
+    check(ebm_render_png(e, dptr, nd, sptr, ns, xlim[1], xlim[2], ylim[1], ylim[2], panel_size, temperature, path; may_call_julia = e.calls_julia))
     return path
 end

@@ -1,7 +1,7 @@
 # Neural energy models: MLPs, TorchScript modules; parameters and gradients.
 
 "Default `ebm_mlp_params`."
-mlp_default_params() = @ccall libtorchebm.ebm_mlp_default_params()::ebm_mlp_params
+mlp_default_params() = ebm_mlp_default_params()
 
 function _activation_code(a)
     a isa Integer && return Int32(a)
@@ -36,7 +36,7 @@ function mlp_model(; input_dim::Integer = 2, hidden::AbstractVector{<:Integer} =
         p = Ref(_with(mlp_default_params(); input_dim = input_dim, hidden = wptr, n_hidden = length(widths),
                       activation = _activation_code(activation), spectral_norm = Int32(spectral_norm),
                       dtype = _dtype_code(dtype), device = device, seed = seed))
-        check(@ccall libtorchebm.ebm_model_mlp_new(p::Ptr{ebm_mlp_params}, out::Ptr{Ptr{Cvoid}})::Cint)
+        check(ebm_model_mlp_new(p, out))
     end
     return Energy(out[])
 end
@@ -55,28 +55,27 @@ A TorchScript module (torch.jit.save) mapping `(n, dim)` points to n energies.
 function torchscript_model(path::AbstractString, dim::Integer; device::Integer = -1)
     dim >= 1 || throw(ArgumentError("torchscript_model: dim must be >= 1"))
     out = _out_handle()
-    check(@ccall libtorchebm.ebm_model_torchscript_load(path::Cstring, dim::Int64, device::Int32,
-                                                        out::Ptr{Ptr{Cvoid}})::Cint)
+    check(ebm_model_torchscript_load(path, dim, device, out))
     return Energy(out[])
 end
 
 "Saves an MLP model (safetensors with its architecture) to `path`."
 function save_model(model::Energy, path::AbstractString)
-    check(@ccall libtorchebm.ebm_model_save(model::Ptr{Cvoid}, path::Cstring)::Cint)
+    check(ebm_model_save(model, path))
     return path
 end
 
 "Loads a model saved by [`save_model`](@ref) onto `device`."
 function load_model(path::AbstractString; device::Integer = -1)
     out = _out_handle()
-    check(@ccall libtorchebm.ebm_model_load(path::Cstring, device::Int32, out::Ptr{Ptr{Cvoid}})::Cint)
+    check(ebm_model_load(path, device, out))
     return Energy(out[])
 end
 
 "Number of scalar trainable parameters of a model."
 function parameter_count(model::Energy)
     count = Ref{Int64}(0)
-    check(@ccall libtorchebm.ebm_model_parameter_count(model::Ptr{Cvoid}, count::Ptr{Int64})::Cint)
+    check(ebm_model_parameter_count(model, count))
     return Int(count[])
 end
 
@@ -89,13 +88,13 @@ The parameters, flattened layer by layer (weight then bias, row-major).
 """
 function parameters!(v::Vector{Float32}, model::Energy)
     _check_params("parameters!", model, v)
-    check(@ccall libtorchebm.ebm_model_get_parameters_f32(model::Ptr{Cvoid}, v::Ptr{Cfloat}, length(v)::Int64)::Cint)
+    check(ebm_model_get_parameters_f32(model, v, length(v)))
     return v
 end
 
 function parameters!(v::Vector{Float64}, model::Energy)
     _check_params("parameters!", model, v)
-    check(@ccall libtorchebm.ebm_model_get_parameters_f64(model::Ptr{Cvoid}, v::Ptr{Cdouble}, length(v)::Int64)::Cint)
+    check(ebm_model_get_parameters_f64(model, v, length(v)))
     return v
 end
 
@@ -105,13 +104,13 @@ parameters(model::Energy; eltype::Type{T} = Float32) where {T <: FloatType} =
 "Replaces the parameters (same order and length as [`parameters`](@ref))."
 function set_parameters!(model::Energy, v::Vector{Float32})
     _check_params("set_parameters!", model, v)
-    check(@ccall libtorchebm.ebm_model_set_parameters_f32(model::Ptr{Cvoid}, v::Ptr{Cfloat}, length(v)::Int64)::Cint)
+    check(ebm_model_set_parameters_f32(model, v, length(v)))
     return model
 end
 
 function set_parameters!(model::Energy, v::Vector{Float64})
     _check_params("set_parameters!", model, v)
-    check(@ccall libtorchebm.ebm_model_set_parameters_f64(model::Ptr{Cvoid}, v::Ptr{Cdouble}, length(v)::Int64)::Cint)
+    check(ebm_model_set_parameters_f64(model, v, length(v)))
     return model
 end
 
@@ -122,13 +121,13 @@ The accumulated parameter gradients (0 before any loss).
 """
 function gradients!(v::Vector{Float32}, model::Energy)
     _check_params("gradients!", model, v)
-    check(@ccall libtorchebm.ebm_model_get_gradients_f32(model::Ptr{Cvoid}, v::Ptr{Cfloat}, length(v)::Int64)::Cint)
+    check(ebm_model_get_gradients_f32(model, v, length(v)))
     return v
 end
 
 function gradients!(v::Vector{Float64}, model::Energy)
     _check_params("gradients!", model, v)
-    check(@ccall libtorchebm.ebm_model_get_gradients_f64(model::Ptr{Cvoid}, v::Ptr{Cdouble}, length(v)::Int64)::Cint)
+    check(ebm_model_get_gradients_f64(model, v, length(v)))
     return v
 end
 
@@ -138,18 +137,18 @@ gradients(model::Energy; eltype::Type{T} = Float32) where {T <: FloatType} =
 "Replaces the parameter gradients (e.g. by an all-reduced average) before an optimizer step."
 function set_gradients!(model::Energy, v::Vector{Float32})
     _check_params("set_gradients!", model, v)
-    check(@ccall libtorchebm.ebm_model_set_gradients_f32(model::Ptr{Cvoid}, v::Ptr{Cfloat}, length(v)::Int64)::Cint)
+    check(ebm_model_set_gradients_f32(model, v, length(v)))
     return model
 end
 
 function set_gradients!(model::Energy, v::Vector{Float64})
     _check_params("set_gradients!", model, v)
-    check(@ccall libtorchebm.ebm_model_set_gradients_f64(model::Ptr{Cvoid}, v::Ptr{Cdouble}, length(v)::Int64)::Cint)
+    check(ebm_model_set_gradients_f64(model, v, length(v)))
     return model
 end
 
 "Sets a model's parameter gradients to zero."
 function zero_grad!(model::Energy)
-    check(@ccall libtorchebm.ebm_model_zero_grad(model::Ptr{Cvoid})::Cint)
+    check(ebm_model_zero_grad(model))
     return model
 end

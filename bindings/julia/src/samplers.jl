@@ -13,13 +13,13 @@ mutable struct Sampler
     ptr::Ptr{Cvoid}
     energy::Energy
     progress::Union{Nothing, _Progress}
-    n::Int                  # chains, 0 before initialisation
-    dim::Int
     eltype::DataType        # Float32 or Float64: the type of the last initialisation
+    # No copy of the chains' number or dimension: the library changes them (init with another
+    # n, sample, step!, set_samples!, a CD loss's negatives, load_checkpoint); _shape asks it.
     allreduce::Union{Nothing, _AllReduce}   # set_allreduce!, for stats and energy_trace
     function Sampler(ptr::Ptr{Cvoid}, energy::Energy)
         ptr == C_NULL && throw(ArgumentError("Sampler: NULL handle"))
-        s = new(ptr, energy, nothing, 0, 0, Float64, nothing)
+        s = new(ptr, energy, nothing, Float64, nothing)
         return finalizer(_finalize, s)
     end
 end
@@ -33,7 +33,7 @@ function free!(s::Sampler)
     p = s.ptr
     if p != C_NULL
         s.ptr = C_NULL
-        @ccall libtorchebm.ebm_sampler_free(p::Ptr{Cvoid})::Cvoid
+        ebm_sampler_free(p)
     end
     # s.progress is kept: a CD loss may keep the C sampler, and so its progress callback,
     # alive after this; the loss's calls then still need it (the callback's exception, and
@@ -43,13 +43,20 @@ end
 Base.close(s::Sampler) = free!(s)
 
 Base.show(io::IO, s::Sampler) = s.ptr == C_NULL ? print(io, "TorchEBM.Sampler(freed)") :
-    print(io, "TorchEBM.Sampler(", kind(s), ", ", s.n, " chains of dim ", s.dim, ")")
+    print(io, "TorchEBM.Sampler(", kind(s), ", ", _shape(s)[1], " chains of dim ", _shape(s)[2], ")")
+
+# The chains' (n, dim) as the library has them now, (0, 0) before initialisation.
+function _shape(s::Sampler)
+    n, dim = Ref{Int64}(0), Ref{Int64}(0)
+    check(ebm_sampler_get_shape(s, n, dim))
+    return Int(n[]), Int(dim[])
+end
 
 # Whether a call on this sampler may run Julia code (so must not be GC-safe).
 _calls_julia(s::Sampler) = s.energy.calls_julia || s.progress !== nothing
 
 "The sampler's kind: \"langevin\", \"mala\", \"hmc\" or \"kinetic_langevin\"."
-kind(s::Sampler) = unsafe_string(@ccall libtorchebm.ebm_sampler_name(s::Ptr{Cvoid})::Cstring)
+kind(s::Sampler) = unsafe_string(ebm_sampler_name(s))
 
 function _rng_code(rng)
     rng isa Integer && return Int32(rng)
@@ -87,16 +94,16 @@ _mass_vector(m::AbstractVector{<:Real}) = Vector{Float64}(m)
 _mass_vector(m::AbstractMatrix{<:Real}) = vec(Matrix{Float64}(m))
 
 "Default `ebm_langevin_params` (the library's)."
-langevin_default_params() = @ccall libtorchebm.ebm_langevin_default_params()::ebm_langevin_params
+langevin_default_params() = ebm_langevin_default_params()
 "Default `ebm_mala_params`."
-mala_default_params() = @ccall libtorchebm.ebm_mala_default_params()::ebm_mala_params
+mala_default_params() = ebm_mala_default_params()
 "Default `ebm_hmc_params`."
-hmc_default_params() = @ccall libtorchebm.ebm_hmc_default_params()::ebm_hmc_params
+hmc_default_params() = ebm_hmc_default_params()
 "Default `ebm_kinetic_langevin_params`."
 kinetic_langevin_default_params() =
-    ccall((:ebm_kinetic_langevin_default_params, libtorchebm), ebm_kinetic_langevin_params, ())
+    ebm_kinetic_langevin_default_params()
 "Default `ebm_nuts_params`."
-nuts_default_params() = @ccall libtorchebm.ebm_nuts_default_params()::ebm_nuts_params
+nuts_default_params() = ebm_nuts_default_params()
 
 """
     langevin_sampler(e; step_size=0.01, noise_scale=1, seed=0, rng=:per_chain, device=-1, first_chain=0,
@@ -107,8 +114,7 @@ Unadjusted Langevin dynamics. Keywords are the fields of `ebm_langevin_params`.
 function langevin_sampler(e::Energy; kwargs...)
     p = Ref(_with(langevin_default_params(); _sampler_kwargs(kwargs)...))
     out = _out_handle()
-    check(@ccall libtorchebm.ebm_langevin_new(e::Ptr{Cvoid}, p::Ptr{ebm_langevin_params},
-                                              out::Ptr{Ptr{Cvoid}})::Cint)
+    check(ebm_langevin_new(e, p, out))
     return Sampler(out[], e)
 end
 
@@ -126,7 +132,7 @@ Metropolis-adjusted Langevin (fields of `ebm_mala_params`).
 function mala_sampler(e::Energy; kwargs...)
     p = Ref(_with(mala_default_params(); _sampler_kwargs(kwargs)...))
     out = _out_handle()
-    check(@ccall libtorchebm.ebm_mala_new(e::Ptr{Cvoid}, p::Ptr{ebm_mala_params}, out::Ptr{Ptr{Cvoid}})::Cint)
+    check(ebm_mala_new(e, p, out))
     return Sampler(out[], e)
 end
 
@@ -154,7 +160,7 @@ function hmc_sampler(e::Energy; mass = nothing, kwargs...)
     GC.@preserve m begin
         mptr = isempty(m) ? Ptr{Cdouble}(C_NULL) : pointer(m)
         p = Ref(_with(hmc_default_params(); mass = mptr, mass_len = length(m), _sampler_kwargs(kwargs)...))
-        check(@ccall libtorchebm.ebm_hmc_new(e::Ptr{Cvoid}, p::Ptr{ebm_hmc_params}, out::Ptr{Ptr{Cvoid}})::Cint)
+        check(ebm_hmc_new(e, p, out))
     end
     return Sampler(out[], e)
 end
@@ -180,7 +186,7 @@ function nuts_sampler(e::Energy; mass = nothing, kwargs...)
     GC.@preserve m begin
         mptr = isempty(m) ? Ptr{Cdouble}(C_NULL) : pointer(m)
         p = Ref(_with(nuts_default_params(); mass = mptr, mass_len = length(m), _sampler_kwargs(kwargs)...))
-        check(@ccall libtorchebm.ebm_nuts_new(e::Ptr{Cvoid}, p::Ptr{ebm_nuts_params}, out::Ptr{Ptr{Cvoid}})::Cint)
+        check(ebm_nuts_new(e, p, out))
     end
     return Sampler(out[], e)
 end
@@ -203,8 +209,7 @@ function kinetic_langevin_sampler(e::Energy; mass = nothing, kwargs...)
         mptr = isempty(m) ? Ptr{Cdouble}(C_NULL) : pointer(m)
         p = Ref(_with(kinetic_langevin_default_params(); mass = mptr, mass_len = length(m),
                       _sampler_kwargs(kwargs)...))
-        check(@ccall libtorchebm.ebm_kinetic_langevin_new(e::Ptr{Cvoid}, p::Ptr{ebm_kinetic_langevin_params},
-                                                          out::Ptr{Ptr{Cvoid}})::Cint)
+        check(ebm_kinetic_langevin_new(e, p, out))
     end
     return Sampler(out[], e)
 end
@@ -216,7 +221,7 @@ function kinetic_langevin_sampler(rng::AbstractRNG, e::Energy; kwargs...)
 end
 
 "Default `ebm_tempering_params`."
-tempering_default_params() = @ccall libtorchebm.ebm_tempering_default_params()::ebm_tempering_params
+tempering_default_params() = ebm_tempering_default_params()
 
 """
     parallel_tempering(inner; n_temperatures=8, max_temperature=10, temperatures=nothing, swap_interval=1)
@@ -233,8 +238,7 @@ function parallel_tempering(inner::Sampler; temperatures = nothing, kwargs...)
         lptr = isempty(ladder) ? Ptr{Cdouble}(C_NULL) : pointer(ladder)
         p = Ref(_with(tempering_default_params(); temperatures = lptr, temperatures_len = length(ladder),
                       kwargs...))
-        check(@ccall libtorchebm.ebm_parallel_tempering_new(inner::Ptr{Cvoid}, p::Ptr{ebm_tempering_params},
-                                                             out::Ptr{Ptr{Cvoid}})::Cint)
+        check(ebm_parallel_tempering_new(inner, p, out))
     end
     return Sampler(out[], inner.energy)
 end
@@ -242,11 +246,9 @@ end
 "The replicas' temperatures of a replica-exchange sampler, its own chains first."
 function temperatures(s::Sampler)
     len = Ref{Int64}(0)
-    check(@ccall libtorchebm.ebm_sampler_get_temperatures(s::Ptr{Cvoid}, C_NULL::Ptr{Cdouble}, 0::Int64,
-                                                          len::Ptr{Int64})::Cint)
+    check(ebm_sampler_get_temperatures(s, C_NULL, 0, len))
     out = Vector{Float64}(undef, len[])
-    check(@ccall libtorchebm.ebm_sampler_get_temperatures(s::Ptr{Cvoid}, out::Ptr{Cdouble}, length(out)::Int64,
-                                                          len::Ptr{Int64})::Cint)
+    check(ebm_sampler_get_temperatures(s, out, length(out), len))
     return out
 end
 
@@ -254,7 +256,7 @@ end
 function swap_acceptance(s::Sampler)
     k = length(temperatures(s))
     out = Vector{Float64}(undef, k - 1)
-    check(@ccall libtorchebm.ebm_sampler_get_swap_acceptance(s::Ptr{Cvoid}, out::Ptr{Cdouble}, (k - 1)::Int64)::Cint)
+    check(ebm_sampler_get_swap_acceptance(s, out, (k - 1)))
     return out
 end
 
@@ -268,7 +270,7 @@ function _chain_dims(s::Sampler, d::Integer, n::Integer, what)
 end
 
 function _initialised(s::Sampler, what)
-    s.n > 0 || throw(ArgumentError("$what: the chains are not initialised (call init!, TorchEBM.sample or sample_chain first)"))
+    _shape(s)[1] > 0 || throw(ArgumentError("$what: the chains are not initialised (call init!, TorchEBM.sample or sample_chain first)"))
     return nothing
 end
 
@@ -292,29 +294,27 @@ Starts the chains; resets step count, diagnostics and adaptation.
 function init!(s::Sampler, X0::Matrix{Float64})
     d, n = size(X0)
     _chain_dims(s, d, n, "init!")
-    check(@ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_init_f64(s::Ptr{Cvoid}, X0::Ptr{Cdouble}, n::Int64, d::Int64)::Cint)
-    s.n, s.dim, s.eltype = n, d, Float64
+    check(ebm_sampler_init_f64(s, X0, n, d; may_call_julia = _calls_julia(s)))
+    s.eltype = Float64
     return s
 end
 
 function init!(s::Sampler, X0::Matrix{Float32})
     d, n = size(X0)
     _chain_dims(s, d, n, "init!")
-    check(@ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_init_f32(s::Ptr{Cvoid}, X0::Ptr{Cfloat}, n::Int64, d::Int64)::Cint)
-    s.n, s.dim, s.eltype = n, d, Float32
+    check(ebm_sampler_init_f32(s, X0, n, d; may_call_julia = _calls_julia(s)))
+    s.eltype = Float32
     return s
 end
 
 function init!(s::Sampler, dim::Integer, n::Integer; eltype::Type{T} = Float64) where {T <: FloatType}
     _chain_dims(s, dim, n, "init!")
     if T === Float64
-        check(@ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_init_f64(s::Ptr{Cvoid}, C_NULL::Ptr{Cdouble},
-                                                                           n::Int64, dim::Int64)::Cint)
+        check(ebm_sampler_init_f64(s, C_NULL, n, dim; may_call_julia = _calls_julia(s)))
     else
-        check(@ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_init_f32(s::Ptr{Cvoid}, C_NULL::Ptr{Cfloat},
-                                                                           n::Int64, dim::Int64)::Cint)
+        check(ebm_sampler_init_f32(s, C_NULL, n, dim; may_call_julia = _calls_julia(s)))
     end
-    s.n, s.dim, s.eltype = Int(n), Int(dim), T
+    s.eltype = T
     return s
 end
 
@@ -322,7 +322,7 @@ end
 function run!(s::Sampler, n_steps::Integer)
     n_steps >= 0 || throw(ArgumentError("run!: n_steps must be >= 0"))
     _initialised(s, "run!")
-    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_run(s::Ptr{Cvoid}, n_steps::Int64)::Cint)
+    _check_run(s, ebm_sampler_run(s, n_steps; may_call_julia = _calls_julia(s)))
     return s
 end
 
@@ -335,30 +335,30 @@ Runs `n_steps` steps keeping every `thin`-th state: `traj[:, i, k]` is chain i a
 """
 function run_trajectory!(traj::Array{Float64, 3}, s::Sampler, n_steps::Integer; thin::Integer = 1)
     _trajectory_checks(traj, s, n_steps, thin)
-    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_run_trajectory_f64(
-        s::Ptr{Cvoid}, n_steps::Int64, thin::Int64, traj::Ptr{Cdouble}, length(traj)::Int64)::Cint)
+    _check_run(s, ebm_sampler_run_trajectory_f64(s, n_steps, thin, traj, length(traj); may_call_julia = _calls_julia(s)))
     return traj
 end
 
 function run_trajectory!(traj::Array{Float32, 3}, s::Sampler, n_steps::Integer; thin::Integer = 1)
     _trajectory_checks(traj, s, n_steps, thin)
-    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_run_trajectory_f32(
-        s::Ptr{Cvoid}, n_steps::Int64, thin::Int64, traj::Ptr{Cfloat}, length(traj)::Int64)::Cint)
+    _check_run(s, ebm_sampler_run_trajectory_f32(s, n_steps, thin, traj, length(traj); may_call_julia = _calls_julia(s)))
     return traj
 end
 
 function run_trajectory!(s::Sampler, n_steps::Integer; thin::Integer = 1)
     _initialised(s, "run_trajectory!")
+    n, dim = _shape(s)
     thin >= 1 || throw(ArgumentError("run_trajectory!: thin must be >= 1"))
-    traj = Array{s.eltype, 3}(undef, s.dim, s.n, n_steps ÷ thin)
+    traj = Array{s.eltype, 3}(undef, dim, n, n_steps ÷ thin)
     return run_trajectory!(traj, s, n_steps; thin = thin)
 end
 
 function _trajectory_checks(traj, s, n_steps, thin)
     _initialised(s, "run_trajectory!")
+    n, dim = _shape(s)
     n_steps >= 0 || throw(ArgumentError("run_trajectory!: n_steps must be >= 0"))
     thin >= 1 || throw(ArgumentError("run_trajectory!: thin must be >= 1"))
-    _check_len("run_trajectory!", "trajectory", size(traj), (s.dim, s.n, n_steps ÷ thin))
+    _check_len("run_trajectory!", "trajectory", size(traj), (dim, n, n_steps ÷ thin))
     return nothing
 end
 
@@ -369,19 +369,25 @@ The chains' current states, `(dim, n)`.
 """
 function samples!(X::Matrix{Float64}, s::Sampler)
     _initialised(s, "samples!")
-    _check_len("samples!", "X", size(X), (s.dim, s.n))
-    check(@ccall libtorchebm.ebm_sampler_get_samples_f64(s::Ptr{Cvoid}, X::Ptr{Cdouble}, s.n::Int64, s.dim::Int64)::Cint)
+    n, dim = _shape(s)
+    _check_len("samples!", "X", size(X), (dim, n))
+    check(ebm_sampler_get_samples_f64(s, X, n, dim))
     return X
 end
 
 function samples!(X::Matrix{Float32}, s::Sampler)
     _initialised(s, "samples!")
-    _check_len("samples!", "X", size(X), (s.dim, s.n))
-    check(@ccall libtorchebm.ebm_sampler_get_samples_f32(s::Ptr{Cvoid}, X::Ptr{Cfloat}, s.n::Int64, s.dim::Int64)::Cint)
+    n, dim = _shape(s)
+    _check_len("samples!", "X", size(X), (dim, n))
+    check(ebm_sampler_get_samples_f32(s, X, n, dim))
     return X
 end
 
-samples(s::Sampler) = (_initialised(s, "samples"); samples!(Matrix{s.eltype}(undef, s.dim, s.n), s))
+function samples(s::Sampler)
+    _initialised(s, "samples")
+    n, dim = _shape(s)
+    return samples!(Matrix{s.eltype}(undef, dim, n), s)
+end
 
 """
     TorchEBM.sample!(X::Matrix{T}, s; n_steps)   chains from N(0, I), final states into X (dim, n)
@@ -396,18 +402,16 @@ steps a sampler as an `AbstractMCMC.AbstractSampler` (ext/TorchEBMAbstractMCMCEx
 function sample!(X::Matrix{Float64}, s::Sampler; n_steps::Integer)
     d, n = size(X)
     _chain_dims(s, d, n, "sample!")
-    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_sample_f64(
-        s::Ptr{Cvoid}, n::Int64, d::Int64, n_steps::Int64, X::Ptr{Cdouble})::Cint)
-    s.n, s.dim, s.eltype = n, d, Float64
+    _check_run(s, ebm_sampler_sample_f64(s, n, d, n_steps, X; may_call_julia = _calls_julia(s)))
+    s.eltype = Float64
     return X
 end
 
 function sample!(X::Matrix{Float32}, s::Sampler; n_steps::Integer)
     d, n = size(X)
     _chain_dims(s, d, n, "sample!")
-    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_sample_f32(
-        s::Ptr{Cvoid}, n::Int64, d::Int64, n_steps::Int64, X::Ptr{Cfloat})::Cint)
-    s.n, s.dim, s.eltype = n, d, Float32
+    _check_run(s, ebm_sampler_sample_f32(s, n, d, n_steps, X; may_call_julia = _calls_julia(s)))
+    s.eltype = Float32
     return X
 end
 
@@ -433,10 +437,8 @@ function sample_chain(s::Sampler, X0::Union{Nothing, Matrix{Float64}}, d::Intege
     init = X0 === nothing ? Ptr{Cdouble}(C_NULL) : X0
     tbuf = traj === nothing ? Ptr{Cdouble}(C_NULL) : traj
     tlen = traj === nothing ? 0 : length(traj)
-    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_sample_chain_f64(
-        s::Ptr{Cvoid}, init::Ptr{Cdouble}, n::Int64, d::Int64, n_steps::Int64, max(thin, 1)::Int64,
-        X::Ptr{Cdouble}, tbuf::Ptr{Cdouble}, tlen::Int64)::Cint)
-    s.n, s.dim, s.eltype = n, d, Float64
+    _check_run(s, ebm_sampler_sample_chain_f64(s, init, n, d, n_steps, max(thin, 1), X, tbuf, tlen; may_call_julia = _calls_julia(s)))
+    s.eltype = Float64
     return X, traj
 end
 
@@ -448,10 +450,8 @@ function sample_chain(s::Sampler, X0::Union{Nothing, Matrix{Float32}}, d::Intege
     init = X0 === nothing ? Ptr{Cfloat}(C_NULL) : X0
     tbuf = traj === nothing ? Ptr{Cfloat}(C_NULL) : traj
     tlen = traj === nothing ? 0 : length(traj)
-    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_sample_chain_f32(
-        s::Ptr{Cvoid}, init::Ptr{Cfloat}, n::Int64, d::Int64, n_steps::Int64, max(thin, 1)::Int64,
-        X::Ptr{Cfloat}, tbuf::Ptr{Cfloat}, tlen::Int64)::Cint)
-    s.n, s.dim, s.eltype = n, d, Float32
+    _check_run(s, ebm_sampler_sample_chain_f32(s, init, n, d, n_steps, max(thin, 1), X, tbuf, tlen; may_call_julia = _calls_julia(s)))
+    s.eltype = Float32
     return X, traj
 end
 
@@ -469,80 +469,77 @@ The specification's `sample_step`: one step from the columns of X, written back 
 function step!(s::Sampler, X::Matrix{Float64})
     d, n = size(X)
     _chain_dims(s, d, n, "step!")
-    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_step_f64(s::Ptr{Cvoid}, X::Ptr{Cdouble},
-                                                                                n::Int64, d::Int64)::Cint)
-    s.n, s.dim, s.eltype = n, d, Float64
+    _check_run(s, ebm_sampler_step_f64(s, X, n, d; may_call_julia = _calls_julia(s)))
+    s.eltype = Float64
     return X
 end
 
 function step!(s::Sampler, X::Matrix{Float32})
     d, n = size(X)
     _chain_dims(s, d, n, "step!")
-    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_step_f32(s::Ptr{Cvoid}, X::Ptr{Cfloat},
-                                                                                n::Int64, d::Int64)::Cint)
-    s.n, s.dim, s.eltype = n, d, Float32
+    _check_run(s, ebm_sampler_step_f32(s, X, n, d; may_call_julia = _calls_julia(s)))
+    s.eltype = Float32
     return X
 end
 
 "The chains' summary since initialisation (an `ebm_sampler_stats`)."
 function stats(s::Sampler)
     out = Ref{ebm_sampler_stats}()
-    check(@ccall libtorchebm.ebm_sampler_get_stats(s::Ptr{Cvoid}, out::Ptr{ebm_sampler_stats},
-                                                   sizeof(ebm_sampler_stats)::Csize_t)::Cint)
+    check(ebm_sampler_get_stats(s, out, sizeof(ebm_sampler_stats)))
     return out[]
 end
 
 "Per-chain acceptance rates (MALA, HMC; NUTS: the mean acceptance statistic)."
 function acceptance_rates(s::Sampler)
     _initialised(s, "acceptance_rates")
-    rates = Vector{Float64}(undef, s.n)
-    check(@ccall libtorchebm.ebm_sampler_get_acceptance_rates(s::Ptr{Cvoid}, rates::Ptr{Cdouble}, s.n::Int64)::Cint)
+    n, dim = _shape(s)
+    rates = Vector{Float64}(undef, n)
+    check(ebm_sampler_get_acceptance_rates(s, rates, n))
     return rates
 end
 
 "Per-chain divergent trajectories since initialisation (HMC, NUTS)."
 function divergences(s::Sampler)
     _initialised(s, "divergences")
-    counts = Vector{Int64}(undef, s.n)
-    check(@ccall libtorchebm.ebm_sampler_get_divergences(s::Ptr{Cvoid}, counts::Ptr{Int64}, s.n::Int64)::Cint)
+    n, dim = _shape(s)
+    counts = Vector{Int64}(undef, n)
+    check(ebm_sampler_get_divergences(s, counts, n))
     return counts
 end
 
 "Per-chain flags: true when the chain turned non-finite (and was frozen)."
 function non_finite_chains(s::Sampler)
     _initialised(s, "non_finite_chains")
-    flags = Vector{UInt8}(undef, s.n)
-    check(@ccall libtorchebm.ebm_sampler_get_non_finite_chains(s::Ptr{Cvoid}, flags::Ptr{UInt8}, s.n::Int64)::Cint)
+    n, dim = _shape(s)
+    flags = Vector{UInt8}(undef, n)
+    check(ebm_sampler_get_non_finite_chains(s, flags, n))
     return flags .!= 0
 end
 
 "Mean energy of the finite chains after each step since initialisation."
 function energy_trace(s::Sampler)
     len = Ref{Int64}(0)
-    check(@ccall libtorchebm.ebm_sampler_get_energy_trace(s::Ptr{Cvoid}, C_NULL::Ptr{Cdouble}, 0::Int64,
-                                                          len::Ptr{Int64})::Cint)
+    check(ebm_sampler_get_energy_trace(s, C_NULL, 0, len))
     trace = Vector{Float64}(undef, len[])
-    check(@ccall libtorchebm.ebm_sampler_get_energy_trace(s::Ptr{Cvoid}, trace::Ptr{Cdouble},
-                                                          length(trace)::Int64, len::Ptr{Int64})::Cint)
+    check(ebm_sampler_get_energy_trace(s, trace, length(trace), len))
     return resize!(trace, min(length(trace), Int(len[])))
 end
 
 "Accepted over proposed proposals at each step since initialisation, all chains together (MALA, HMC)."
 function acceptance_trace(s::Sampler)
     len = Ref{Int64}(0)
-    check(@ccall libtorchebm.ebm_sampler_get_acceptance_trace(s::Ptr{Cvoid}, C_NULL::Ptr{Cdouble}, 0::Int64,
-                                                              len::Ptr{Int64})::Cint)
+    check(ebm_sampler_get_acceptance_trace(s, C_NULL, 0, len))
     trace = Vector{Float64}(undef, len[])
-    check(@ccall libtorchebm.ebm_sampler_get_acceptance_trace(s::Ptr{Cvoid}, trace::Ptr{Cdouble},
-                                                              length(trace)::Int64, len::Ptr{Int64})::Cint)
+    check(ebm_sampler_get_acceptance_trace(s, trace, length(trace), len))
     return resize!(trace, min(length(trace), Int(len[])))
 end
 
 "Per chain, the energy of its current state."
 function energies(s::Sampler)
     _initialised(s, "energies")
-    out = Vector{Float64}(undef, s.n)
-    check(@ccall libtorchebm.ebm_sampler_get_energies(s::Ptr{Cvoid}, out::Ptr{Cdouble}, s.n::Int64)::Cint)
+    n, dim = _shape(s)
+    out = Vector{Float64}(undef, n)
+    check(ebm_sampler_get_energies(s, out, n))
     return out
 end
 
@@ -554,13 +551,13 @@ a vector of the dim diagonal values, or for a dense mass the symmetric (dim, dim
 """
 function inverse_mass(s::Sampler)
     _initialised(s, "inverse_mass")
-    for len in (s.dim, s.dim * s.dim)
+    n, dim = _shape(s)
+    for len in (dim, dim * dim)
         out = Vector{Float64}(undef, len)
-        status = @ccall libtorchebm.ebm_sampler_get_inverse_mass(s::Ptr{Cvoid}, out::Ptr{Cdouble},
-                                                                 len::Int64)::Cint
-        status == EBM_ERR_LENGTH_MISMATCH && len == s.dim && s.dim > 1 && continue
+        status = ebm_sampler_get_inverse_mass(s, out, len)
+        status == EBM_ERR_LENGTH_MISMATCH && len == dim && dim > 1 && continue
         check(status)
-        return len == s.dim ? out : reshape(out, s.dim, s.dim)
+        return len == dim ? out : reshape(out, dim, dim)
     end
 end
 
@@ -572,13 +569,12 @@ Langevin's p = M v.
 """
 function momenta(s::Sampler; eltype::Type{T} = Float64) where {T <: FloatType}
     _initialised(s, "momenta")
-    P = Matrix{T}(undef, s.dim, s.n)
+    n, dim = _shape(s)
+    P = Matrix{T}(undef, dim, n)
     if T === Float64
-        check(@ccall libtorchebm.ebm_sampler_get_momenta_f64(s::Ptr{Cvoid}, P::Ptr{Cdouble}, s.n::Int64,
-                                                             s.dim::Int64)::Cint)
+        check(ebm_sampler_get_momenta_f64(s, P, n, dim))
     else
-        check(@ccall libtorchebm.ebm_sampler_get_momenta_f32(s::Ptr{Cvoid}, P::Ptr{Cfloat}, s.n::Int64,
-                                                             s.dim::Int64)::Cint)
+        check(ebm_sampler_get_momenta_f32(s, P, n, dim))
     end
     return P
 end
@@ -591,13 +587,13 @@ kinetic Langevin continues with velocities M⁻¹p.
 """
 function set_momenta!(s::Sampler, P::Matrix{Float64})
     d, n = size(P)
-    check(@ccall libtorchebm.ebm_sampler_set_momenta_f64(s::Ptr{Cvoid}, P::Ptr{Cdouble}, n::Int64, d::Int64)::Cint)
+    check(ebm_sampler_set_momenta_f64(s, P, n, d))
     return s
 end
 
 function set_momenta!(s::Sampler, P::Matrix{Float32})
     d, n = size(P)
-    check(@ccall libtorchebm.ebm_sampler_set_momenta_f32(s::Ptr{Cvoid}, P::Ptr{Cfloat}, n::Int64, d::Int64)::Cint)
+    check(ebm_sampler_set_momenta_f32(s, P, n, d))
     return s
 end
 
@@ -609,21 +605,19 @@ statistics, adaptation and momenta continue.
 """
 function set_samples!(s::Sampler, X::Matrix{Float64})
     d, n = size(X)
-    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_set_samples_f64(s::Ptr{Cvoid}, X::Ptr{Cdouble},
-                                                                                       n::Int64, d::Int64)::Cint)
+    _check_run(s, ebm_sampler_set_samples_f64(s, X, n, d; may_call_julia = _calls_julia(s)))
     return s
 end
 
 function set_samples!(s::Sampler, X::Matrix{Float32})
     d, n = size(X)
-    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_set_samples_f32(s::Ptr{Cvoid}, X::Ptr{Cfloat},
-                                                                                       n::Int64, d::Int64)::Cint)
+    _check_run(s, ebm_sampler_set_samples_f32(s, X, n, d; may_call_julia = _calls_julia(s)))
     return s
 end
 
 "Evaluates the energy again at the chains' states (after the energy changed between runs)."
 function refresh!(s::Sampler)
-    _check_run(s, @ebm_blocking _calls_julia(s) libtorchebm.ebm_sampler_refresh(s::Ptr{Cvoid})::Cint)
+    _check_run(s, ebm_sampler_refresh(s; may_call_julia = _calls_julia(s)))
     return s
 end
 
@@ -635,7 +629,7 @@ Restarts the sampler's random streams from `seed`, or from `rand(rng, UInt64)`; 
 keep their states.
 """
 function reseed!(s::Sampler, seed::Integer)
-    check(@ccall libtorchebm.ebm_sampler_reseed(s::Ptr{Cvoid}, seed::UInt64)::Cint)
+    check(ebm_sampler_reseed(s, seed))
     return s
 end
 
@@ -666,9 +660,7 @@ function set_progress_callback!(s::Sampler, f; interval::Integer = 1)
     # goes (a CD loss may keep it, and so this callback, alive after free!(s)).
     _root!(p)
     status = GC.@preserve p begin
-        @ccall libtorchebm.ebm_sampler_set_progress_callback(s::Ptr{Cvoid}, fn::Ptr{Cvoid}, interval::Int64,
-                                                             pointer_from_objref(p)::Ptr{Cvoid},
-                                                             ffn::Ptr{Cvoid})::Cint
+        ebm_sampler_set_progress_callback(s, fn, interval, pointer_from_objref(p), ffn)
     end
     status == EBM_OK || _unroot!(p)    # on failure free_fn is not called: the root is ours
     check(status)
@@ -677,8 +669,7 @@ function set_progress_callback!(s::Sampler, f; interval::Integer = 1)
 end
 
 function set_progress_callback!(s::Sampler, ::Nothing; interval::Integer = 1)
-    check(@ccall libtorchebm.ebm_sampler_set_progress_callback(s::Ptr{Cvoid}, C_NULL::Ptr{Cvoid}, 0::Int64,
-                                                               C_NULL::Ptr{Cvoid}, C_NULL::Ptr{Cvoid})::Cint)
+    check(ebm_sampler_set_progress_callback(s, C_NULL, 0, C_NULL, C_NULL))
     s.progress = nothing
     return s
 end

@@ -75,7 +75,7 @@ function free!(l::CDLoss)
     p = l.ptr
     if p != C_NULL
         l.ptr = C_NULL
-        @ccall libtorchebm.ebm_cd_loss_free(p::Ptr{Cvoid})::Cvoid
+        ebm_cd_loss_free(p)
     end
     return nothing
 end
@@ -84,7 +84,7 @@ function free!(l::ScoreMatching)
     p = l.ptr
     if p != C_NULL
         l.ptr = C_NULL
-        @ccall libtorchebm.ebm_score_matching_free(p::Ptr{Cvoid})::Cvoid
+        ebm_score_matching_free(p)
     end
     return nothing
 end
@@ -93,7 +93,7 @@ function free!(o::Optimizer)
     p = o.ptr
     if p != C_NULL
         o.ptr = C_NULL
-        @ccall libtorchebm.ebm_optimizer_free(p::Ptr{Cvoid})::Cvoid
+        ebm_optimizer_free(p)
     end
     return nothing
 end
@@ -101,7 +101,7 @@ end
 # --- contrastive divergence ----------------------------------------------------------------
 
 "Default `ebm_cd_params`."
-cd_default_params() = @ccall libtorchebm.ebm_cd_default_params()::ebm_cd_params
+cd_default_params() = ebm_cd_default_params()
 
 function _cd_start(start)
     start isa Integer && return Int32(start)
@@ -123,8 +123,7 @@ function cd_loss(model::Energy, sampler::Sampler; start = :noise, kwargs...)
         throw(ArgumentError("cd_loss: the sampler does not sample this model"))
     p = Ref(_with(cd_default_params(); start = _cd_start(start), kwargs...))
     out = _out_handle()
-    check(@ccall libtorchebm.ebm_cd_loss_new(model::Ptr{Cvoid}, sampler::Ptr{Cvoid}, p::Ptr{ebm_cd_params},
-                                             out::Ptr{Ptr{Cvoid}})::Cint)
+    check(ebm_cd_loss_new(model, sampler, p, out))
     return CDLoss(out[], model, sampler, p[].n_negatives)
 end
 
@@ -144,13 +143,13 @@ function _batch(l, X::AbstractMatrix, what)
     return d, n
 end
 
-# After a successful CD loss on n points of dimension d: the negatives' count, and the
-# sampler's chains, which the loss re-initialised (in double precision) with that many
-# negatives and ran: samples(sampler), run!(sampler, ...) etc. then see them.
+# After a successful CD loss on n points of dimension d: the negatives' count; the loss
+# re-initialised the sampler's chains (in double precision) with that many negatives, whose
+# shape samples(sampler) etc. ask the library for.
 function _cd_computed!(l::CDLoss, n::Integer, d::Integer)
     l.last_n = l.n_negatives == 0 ? n : l.n_negatives
     s = l.sampler
-    s.n, s.dim, s.eltype = l.last_n, d, Float64
+    s.eltype = Float64
     return nothing
 end
 
@@ -167,8 +166,7 @@ parameters (zero them first with `zero_grad!`).
 function loss!(l::CDLoss, X::Matrix{Float64})
     d, n = _batch(l, X, "loss!")
     out = Ref{Cdouble}(NaN)
-    _check_loss(l, @ebm_blocking _calls_julia(l) libtorchebm.ebm_cd_loss_compute_f64(
-        l::Ptr{Cvoid}, X::Ptr{Cdouble}, n::Int64, d::Int64, out::Ptr{Cdouble})::Cint)
+    _check_loss(l, ebm_cd_loss_compute_f64(l, X, n, d, out; may_call_julia = _calls_julia(l)))
     _cd_computed!(l, n, d)
     return out[]
 end
@@ -176,8 +174,7 @@ end
 function loss!(l::CDLoss, X::Matrix{Float32})
     d, n = _batch(l, X, "loss!")
     out = Ref{Cdouble}(NaN)
-    _check_loss(l, @ebm_blocking _calls_julia(l) libtorchebm.ebm_cd_loss_compute_f32(
-        l::Ptr{Cvoid}, X::Ptr{Cfloat}, n::Int64, d::Int64, out::Ptr{Cdouble})::Cint)
+    _check_loss(l, ebm_cd_loss_compute_f32(l, X, n, d, out; may_call_julia = _calls_julia(l)))
     _cd_computed!(l, n, d)
     return out[]
 end
@@ -191,7 +188,7 @@ function negatives!(N::Matrix{Float32}, l::CDLoss)
     l.last_n > 0 || throw(ArgumentError("negatives!: no loss computed yet"))
     d, n = size(N)
     _check_len("negatives!", "N", size(N), (l.model.dim == 0 ? d : l.model.dim, l.last_n))
-    check(@ccall libtorchebm.ebm_cd_loss_get_negatives_f32(l::Ptr{Cvoid}, N::Ptr{Cfloat}, n::Int64, d::Int64)::Cint)
+    check(ebm_cd_loss_get_negatives_f32(l, N, n, d))
     return N
 end
 
@@ -199,7 +196,7 @@ function negatives!(N::Matrix{Float64}, l::CDLoss)
     l.last_n > 0 || throw(ArgumentError("negatives!: no loss computed yet"))
     d, n = size(N)
     _check_len("negatives!", "N", size(N), (l.model.dim == 0 ? d : l.model.dim, l.last_n))
-    check(@ccall libtorchebm.ebm_cd_loss_get_negatives_f64(l::Ptr{Cvoid}, N::Ptr{Cdouble}, n::Int64, d::Int64)::Cint)
+    check(ebm_cd_loss_get_negatives_f64(l, N, n, d))
     return N
 end
 
@@ -210,7 +207,7 @@ negatives(l::CDLoss; eltype::Type{T} = Float32) where {T <: FloatType} =
 
 "Default `ebm_score_matching_params`."
 score_matching_default_params() =
-    @ccall libtorchebm.ebm_score_matching_default_params()::ebm_score_matching_params
+    ebm_score_matching_default_params()
 
 function _sm_method(m)
     m isa Integer && return Int32(m)
@@ -235,8 +232,7 @@ function score_matching(e::Energy; method = :exact, projection = :rademacher, kw
     p = Ref(_with(score_matching_default_params(); method = _sm_method(method),
                   projection = _projection(projection), kwargs...))
     out = _out_handle()
-    check(@ccall libtorchebm.ebm_score_matching_new(e::Ptr{Cvoid}, p::Ptr{ebm_score_matching_params},
-                                                    out::Ptr{Ptr{Cvoid}})::Cint)
+    check(ebm_score_matching_new(e, p, out))
     return ScoreMatching(out[], e)
 end
 
@@ -249,25 +245,23 @@ end
 function loss!(l::ScoreMatching, X::Matrix{Float64})
     d, n = _batch(l, X, "loss!")
     out = Ref{Cdouble}(NaN)
-    check(@ebm_blocking l.energy.calls_julia libtorchebm.ebm_score_matching_compute_f64(
-        l::Ptr{Cvoid}, X::Ptr{Cdouble}, n::Int64, d::Int64, out::Ptr{Cdouble})::Cint)
+    check(ebm_score_matching_compute_f64(l, X, n, d, out; may_call_julia = l.energy.calls_julia))
     return out[]
 end
 
 function loss!(l::ScoreMatching, X::Matrix{Float32})
     d, n = _batch(l, X, "loss!")
     out = Ref{Cdouble}(NaN)
-    check(@ebm_blocking l.energy.calls_julia libtorchebm.ebm_score_matching_compute_f32(
-        l::Ptr{Cvoid}, X::Ptr{Cfloat}, n::Int64, d::Int64, out::Ptr{Cdouble})::Cint)
+    check(ebm_score_matching_compute_f32(l, X, n, d, out; may_call_julia = l.energy.calls_julia))
     return out[]
 end
 
 # --- optimizers --------------------------------------------------------------------------
 
 "Default `ebm_sgd_params`."
-sgd_default_params() = @ccall libtorchebm.ebm_sgd_default_params()::ebm_sgd_params
+sgd_default_params() = ebm_sgd_default_params()
 "Default `ebm_adam_params`."
-adam_default_params() = @ccall libtorchebm.ebm_adam_default_params()::ebm_adam_params
+adam_default_params() = ebm_adam_default_params()
 
 """
     sgd(model; learning_rate=0.01, momentum=0, dampening=0, nesterov=false, weight_decay=0,
@@ -276,8 +270,7 @@ adam_default_params() = @ccall libtorchebm.ebm_adam_default_params()::ebm_adam_p
 function sgd(model::Energy; kwargs...)
     p = Ref(_with(sgd_default_params(); kwargs...))
     out = _out_handle()
-    check(@ccall libtorchebm.ebm_optimizer_sgd_new(model::Ptr{Cvoid}, p::Ptr{ebm_sgd_params},
-                                                   out::Ptr{Ptr{Cvoid}})::Cint)
+    check(ebm_optimizer_sgd_new(model, p, out))
     return Optimizer(out[], model)
 end
 
@@ -288,14 +281,13 @@ end
 function adam(model::Energy; kwargs...)
     p = Ref(_with(adam_default_params(); kwargs...))
     out = _out_handle()
-    check(@ccall libtorchebm.ebm_optimizer_adam_new(model::Ptr{Cvoid}, p::Ptr{ebm_adam_params},
-                                                    out::Ptr{Ptr{Cvoid}})::Cint)
+    check(ebm_optimizer_adam_new(model, p, out))
     return Optimizer(out[], model)
 end
 
 "Sets the gradients of the optimizer's model to zero."
 function zero_grad!(o::Optimizer)
-    check(@ccall libtorchebm.ebm_optimizer_zero_grad(o::Ptr{Cvoid})::Cint)
+    check(ebm_optimizer_zero_grad(o))
     return o
 end
 
@@ -307,20 +299,20 @@ Updates the model's parameters from their gradients. With an all-reduce set
 equal weights first.
 """
 function step!(o::Optimizer)
-    check(@ebm_blocking _calls_julia(o) libtorchebm.ebm_optimizer_step(o::Ptr{Cvoid})::Cint)
+    check(ebm_optimizer_step(o; may_call_julia = _calls_julia(o)))
     return o
 end
 
 "Changes the learning rate of the next steps."
 function set_learning_rate!(o::Optimizer, lr::Real)
-    check(@ccall libtorchebm.ebm_optimizer_set_learning_rate(o::Ptr{Cvoid}, lr::Cdouble)::Cint)
+    check(ebm_optimizer_set_learning_rate(o, lr))
     return o
 end
 
 function _optimizer_state(o::Optimizer)
     lr = Ref{Cdouble}(NaN)
     steps = Ref{Int64}(0)
-    check(@ccall libtorchebm.ebm_optimizer_get_state(o::Ptr{Cvoid}, lr::Ptr{Cdouble}, steps::Ptr{Int64})::Cint)
+    check(ebm_optimizer_get_state(o, lr, steps))
     return lr[], Int(steps[])
 end
 
@@ -345,8 +337,7 @@ function train_step!(l::CDLoss, o::Optimizer, X::Matrix{Float64})
     d, n = _batch(l, X, "train_step!")
     _check_model(o, l.model, "train_step!")
     out = Ref{Cdouble}(NaN)
-    _check_loss(l, @ebm_blocking (_calls_julia(l) || _calls_julia(o)) libtorchebm.ebm_cd_loss_train_step_f64(
-        l::Ptr{Cvoid}, o::Ptr{Cvoid}, X::Ptr{Cdouble}, n::Int64, d::Int64, out::Ptr{Cdouble})::Cint)
+    _check_loss(l, ebm_cd_loss_train_step_f64(l, o, X, n, d, out; may_call_julia = (_calls_julia(l) || _calls_julia(o))))
     _cd_computed!(l, n, d)
     return out[]
 end
@@ -355,8 +346,7 @@ function train_step!(l::CDLoss, o::Optimizer, X::Matrix{Float32})
     d, n = _batch(l, X, "train_step!")
     _check_model(o, l.model, "train_step!")
     out = Ref{Cdouble}(NaN)
-    _check_loss(l, @ebm_blocking (_calls_julia(l) || _calls_julia(o)) libtorchebm.ebm_cd_loss_train_step_f32(
-        l::Ptr{Cvoid}, o::Ptr{Cvoid}, X::Ptr{Cfloat}, n::Int64, d::Int64, out::Ptr{Cdouble})::Cint)
+    _check_loss(l, ebm_cd_loss_train_step_f32(l, o, X, n, d, out; may_call_julia = (_calls_julia(l) || _calls_julia(o))))
     _cd_computed!(l, n, d)
     return out[]
 end
@@ -365,8 +355,7 @@ function train_step!(l::ScoreMatching, o::Optimizer, X::Matrix{Float64})
     d, n = _batch(l, X, "train_step!")
     _check_model(o, l.energy, "train_step!")
     out = Ref{Cdouble}(NaN)
-    check(@ebm_blocking (l.energy.calls_julia || _calls_julia(o)) libtorchebm.ebm_score_matching_train_step_f64(
-        l::Ptr{Cvoid}, o::Ptr{Cvoid}, X::Ptr{Cdouble}, n::Int64, d::Int64, out::Ptr{Cdouble})::Cint)
+    check(ebm_score_matching_train_step_f64(l, o, X, n, d, out; may_call_julia = (l.energy.calls_julia || _calls_julia(o))))
     return out[]
 end
 
@@ -374,8 +363,7 @@ function train_step!(l::ScoreMatching, o::Optimizer, X::Matrix{Float32})
     d, n = _batch(l, X, "train_step!")
     _check_model(o, l.energy, "train_step!")
     out = Ref{Cdouble}(NaN)
-    check(@ebm_blocking (l.energy.calls_julia || _calls_julia(o)) libtorchebm.ebm_score_matching_train_step_f32(
-        l::Ptr{Cvoid}, o::Ptr{Cvoid}, X::Ptr{Cfloat}, n::Int64, d::Int64, out::Ptr{Cdouble})::Cint)
+    check(ebm_score_matching_train_step_f32(l, o, X, n, d, out; may_call_julia = (l.energy.calls_julia || _calls_julia(o))))
     return out[]
 end
 
@@ -393,8 +381,7 @@ function save_checkpoint(path::AbstractString, model::Energy;
                          optimizer::Union{Nothing, Optimizer} = nothing, loss::Union{Nothing, CDLoss} = nothing)
     opt = _handle_or_null(optimizer)
     lss = _handle_or_null(loss)
-    check(@ccall libtorchebm.ebm_checkpoint_save(path::Cstring, model::Ptr{Cvoid}, opt::Ptr{Cvoid},
-                                                 lss::Ptr{Cvoid})::Cint)
+    check(ebm_checkpoint_save(path, model, opt, lss))
     return path
 end
 
@@ -407,7 +394,6 @@ function load_checkpoint(path::AbstractString, model::Energy;
                          optimizer::Union{Nothing, Optimizer} = nothing, loss::Union{Nothing, CDLoss} = nothing)
     opt = _handle_or_null(optimizer)
     lss = _handle_or_null(loss)
-    check(@ccall libtorchebm.ebm_checkpoint_load(path::Cstring, model::Ptr{Cvoid}, opt::Ptr{Cvoid},
-                                                 lss::Ptr{Cvoid})::Cint)
+    check(ebm_checkpoint_load(path, model, opt, lss))
     return model
 end

@@ -276,6 +276,11 @@ end
     set_samples!(hot, zeros(2, 2000))
     refresh!(hot)
     @test all(energies(hot) .== 0)
+    # the sizes come from the library, not a copy: a new initialisation with another number of
+    # chains is seen by every getter
+    init!(hot, zeros(2, 7))
+    @test size(samples(hot)) == (2, 7) && length(energies(hot)) == 7 && size(momenta(hot)) == (2, 7)
+    @test T.stats(hot).n_chains == 7
     pt = parallel_tempering(mala_sampler(double_well_energy(; a = 8.0, b = 1.0); step_size = 0.02);
                             temperatures = [1.0, 2.0, 4.0, 8.0])
     @test temperatures(pt) == [1.0, 2.0, 4.0, 8.0]
