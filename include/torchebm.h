@@ -2467,11 +2467,6 @@ enum ebm_status ebm_sampler_set_progress_callback(struct ebm_sampler *sampler,
                                                   void *user_data,
                                                   ebm_free_fn free_user_data);
 
-/* ===============================================================================================
- * SECTION: Chain state
- *   the chains' energies, momenta and positions between runs
- * =============================================================================================== */
-
 /**
  * Writes the number of this process's chains into *n_chains_out and their dimension into
  * *dim_out, both 0 before the chains are initialised: the sizes of the buffers the other
@@ -2484,6 +2479,11 @@ enum ebm_status ebm_sampler_set_progress_callback(struct ebm_sampler *sampler,
 enum ebm_status ebm_sampler_get_shape(const struct ebm_sampler *sampler,
                                       int64_t *n_chains_out,
                                       int64_t *dim_out);
+
+/* ===============================================================================================
+ * SECTION: Chain state
+ *   the chains' energies, momenta and positions between runs
+ * =============================================================================================== */
 
 /**
  * Writes, per chain, the energy E of its current state (not divided by the temperature) into

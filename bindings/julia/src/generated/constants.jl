@@ -140,6 +140,17 @@ inverse mass (the positions' covariance); chains of dim <= 100 only.
 const EBM_ADAPT_MASS_DENSE = Int32(2)
 
 """
+Returned by an ebm_progress_fn to let the run go on.
+"""
+const EBM_PROGRESS_CONTINUE = Int32(0)
+
+"""
+Returned by an ebm_progress_fn to stop the run (EBM_ERR_CANCELLED). Any other nonzero
+value cancels too.
+"""
+const EBM_PROGRESS_CANCEL = Int32(1)
+
+"""
 The most replicas a replica-exchange sampler may have.
 """
 const EBM_TEMPERING_MAX_REPLICAS = Int32(1024)

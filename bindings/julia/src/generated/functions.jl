@@ -15,6 +15,29 @@ const _ElementBuffer{T} = Union{Array{T}, Ptr{T}, Base.RefValue{T}}
 A fixed, static description of a status code, e.g. "null pointer" for
 EBM_ERR_NULL_POINTER; "unknown status" for a value that is not a status. Never NULL;
 the string must not be freed.
+
+Example, a complete program (make test-header-examples compiles and runs it):
+
+```c
+#include <stdio.h>
+#include "torchebm.h"
+
+int main(void) {
+    if (ebm_version_number() != EBM_VERSION_NUMBER) return 1; // header and library differ
+    // Bad input is a status and a message naming the function and argument, never a crash.
+    double mean[2] = {0, 0}, cov[4] = {1, 2, 2, 1}; // not positive definite
+    ebm_energy *e = NULL;
+    ebm_status status = ebm_energy_gaussian_new(mean, cov, 2, &e);
+    printf("%s: %s\\n", ebm_status_string(status), ebm_last_error_message());
+    if (status != EBM_ERR_NOT_POSITIVE_DEFINITE || e != NULL) return 1;
+    if (ebm_set_num_threads(2) != EBM_OK) return 1; // the library's own pool
+    ebm_build_info info;
+    if (ebm_get_build_info(&info, sizeof info) != EBM_OK) return 1;
+    printf("libtorchebm %s, libtorch %s, %d threads, CUDA devices: %d\\n", info.version,
+           info.libtorch_version, info.num_threads, info.cuda_device_count);
+    return 0;
+}
+```
 """
 ebm_status_string(status) =
     @ccall libtorchebm.ebm_status_string(status::Int32)::Cstring
@@ -145,6 +168,36 @@ copied. dim >= 1.
 Errors: EBM_ERR_NULL_POINTER (mean, cov, out), EBM_ERR_INVALID_ARGUMENT (dim < 1),
 EBM_ERR_SIZE_OVERFLOW (dim*dim), EBM_ERR_NON_FINITE (mean, cov),
 EBM_ERR_NOT_POSITIVE_DEFINITE (cov not symmetric or not positive definite).
+
+Example, a complete program (make test-header-examples compiles and runs it):
+
+```c
+#include <math.h>
+#include <stdio.h>
+#include "torchebm.h"
+
+int main(void) {
+    ebm_energy *well = NULL, *bowl = NULL, *sum = NULL;
+    if (ebm_energy_double_well_new(EBM_DOUBLE_WELL_DEFAULT_A, EBM_DOUBLE_WELL_DEFAULT_B, &well) ||
+        ebm_energy_harmonic_new(0.5, &bowl)) {
+        fprintf(stderr, "%s\\n", ebm_last_error_message());
+        return 1;
+    }
+    // 2 E_well + 3 E_bowl; the composite keeps its parts alive, so they may be freed now.
+    const ebm_energy *parts[2] = {well, bowl};
+    double weights[2] = {2.0, 3.0};
+    ebm_status status = ebm_energy_composite_new(parts, 2, weights, 2, &sum);
+    ebm_energy_free(well);
+    ebm_energy_free(bowl);
+    if (status != EBM_OK) return 1;
+    double x[3] = {1.0, 0.0, -2.0}, e;
+    if (ebm_energy_eval_f64(sum, x, 1, 3, &e) != EBM_OK) return 1;
+    // double well a sum (x_i^2 - b)^2 = 1 + 4 + 4; harmonic k/2 sum x_i^2 = 0.25 * 5
+    printf("%s: E = %g\\n", ebm_energy_name(sum), e);
+    ebm_energy_free(sum);
+    return fabs(e - (2 * 9.0 + 3 * 1.25)) < 1e-9 ? 0 : 1;
+}
+```
 """
 ebm_energy_gaussian_new(mean, cov, dim, out) =
     @ccall libtorchebm.ebm_energy_gaussian_new(mean::Ptr{Cdouble}, cov::Ptr{Cdouble}, dim::Int64, out::Ptr{Ptr{Cvoid}})::Cint
@@ -343,6 +396,31 @@ Errors: EBM_ERR_NULL_POINTER (energy, x, energy_out), EBM_ERR_INVALID_ARGUMENT (
 dim < 1, misaligned or overlapping buffers), EBM_ERR_SIZE_OVERFLOW (n*dim),
 EBM_ERR_DIMENSION_MISMATCH (dim not accepted by the energy), EBM_ERR_CALLBACK (a user
 energy failed), EBM_ERR_OUT_OF_MEMORY, EBM_ERR_TORCH.
+
+Example, a complete program (make test-header-examples compiles and runs it):
+
+```c
+#include <math.h>
+#include <stdio.h>
+#include "torchebm.h"
+
+int main(void) {
+    ebm_energy *rosenbrock = NULL;
+    if (ebm_energy_rosenbrock_new(EBM_ROSENBROCK_DEFAULT_A, EBM_ROSENBROCK_DEFAULT_B, &rosenbrock))
+        return 1;
+    // Two points in two dimensions, row-major (n = 2, dim = 2): (1, 1) and (0, 0).
+    double x[4] = {1, 1, 0, 0}, e[2], grad[4];
+    if (ebm_energy_eval_and_gradient_f64(rosenbrock, x, 2, 2, e, grad) != EBM_OK) {
+        fprintf(stderr, "%s\\n", ebm_last_error_message());
+        return 1;
+    }
+    printf("E(1,1) = %g, E(0,0) = %g, grad E(0,0) = (%g, %g)\\n", e[0], e[1], grad[2], grad[3]);
+    float xf[2] = {0.0f, 0.0f}, ef; // the same in float, no conversion on the caller's side
+    if (ebm_energy_eval_f32(rosenbrock, xf, 1, 2, &ef) != EBM_OK) return 1;
+    ebm_energy_free(rosenbrock);
+    return e[0] == 0 && e[1] == 1 && grad[2] == -2 && grad[3] == 0 && ef == 1.0f ? 0 : 1;
+}
+```
 """
 ebm_energy_eval_f32(energy, x, n, dim, energy_out; may_call_julia::Bool = true) =
     @ebm_blocking may_call_julia libtorchebm.ebm_energy_eval_f32(energy::Ptr{Cvoid}, x::Ptr{Cfloat}, n::Int64, dim::Int64, energy_out::Ptr{Cfloat})::Cint
@@ -459,6 +537,42 @@ ebm_energy_hvp_f64(energy, x, v, n, dim, hvp_out, energy_out, gradient_out; may_
 Called from inside a failing callback: records a message that the library adds to the
 EBM_ERR_CALLBACK error it reports (e.g. "energy_fn: callback returned 3 (out of range)").
 message is copied; NULL clears it. Applies to the callback running on the calling thread.
+
+Example, a complete program (make test-header-examples compiles and runs it):
+
+```c
+#include <math.h>
+#include <stdio.h>
+#include "torchebm.h"
+
+// E(x) = scale * |x|^2 for n points at once; user_data is the caller's context.
+static int32_t scaled_square(const double *x, int64_t n, int64_t dim, double *energy_out,
+                             void *user_data) {
+    double scale = *(const double *)user_data;
+    for (int64_t i = 0; i < n; i++) {
+        double s = 0;
+        for (int64_t j = 0; j < dim; j++) s += x[i * dim + j] * x[i * dim + j];
+        if (!isfinite(s)) {
+            ebm_callback_set_error("x is not finite");
+            return 1; // the library fails with EBM_ERR_CALLBACK and this message
+        }
+        energy_out[i] = scale * s;
+    }
+    return 0;
+}
+
+int main(void) {
+    static double scale = 0.5;
+    ebm_energy *energy = NULL;
+    // No gradient_fn: gradients by central differences of energy_fn.
+    if (ebm_energy_callback_new(3, scaled_square, NULL, &scale, NULL, &energy) != EBM_OK) return 1;
+    double x[3] = {1, 2, 3}, grad[3];
+    if (ebm_energy_gradient_f64(energy, x, 1, 3, grad) != EBM_OK) return 1;
+    printf("grad E(1, 2, 3) = (%.6f, %.6f, %.6f)\\n", grad[0], grad[1], grad[2]);
+    ebm_energy_free(energy);
+    return fabs(grad[0] - 1) + fabs(grad[1] - 2) + fabs(grad[2] - 3) < 1e-8 ? 0 : 1;
+}
+```
 """
 ebm_callback_set_error(message) =
     @ccall libtorchebm.ebm_callback_set_error(message::Cstring)::Cvoid
@@ -492,6 +606,48 @@ ebm_energy_callback_new(dim, energy_fn, gradient_fn, user_data, free_user_data, 
 
 Default parameters for ebm_langevin_new(): the specification's step_size 0.01 and
 noise_scale 1, constant schedules, no clamp, seed 0, CPU, per-chain streams.
+
+Example, a complete program (make test-header-examples compiles and runs it):
+
+```c
+#include <math.h>
+#include <stdio.h>
+#include "torchebm.h"
+
+static int32_t report(int64_t steps_done, int64_t steps_total, double mean_energy, void *user_data) {
+    (void)user_data;
+    printf("step %lld of %lld: mean energy %.3f\\n", (long long)steps_done, (long long)steps_total,
+           mean_energy);
+    return EBM_PROGRESS_CONTINUE; // EBM_PROGRESS_CANCEL would stop the run here
+}
+
+int main(void) {
+    double mean[2] = {1, -1}, cov[4] = {1, 0, 0, 1};
+    ebm_energy *gaussian = NULL;
+    ebm_sampler *sampler = NULL;
+    ebm_langevin_params params = ebm_langevin_default_params(); // then change what you need
+    params.seed = 7;
+    if (ebm_energy_gaussian_new(mean, cov, 2, &gaussian) ||
+        ebm_langevin_new(gaussian, &params, &sampler) ||
+        ebm_sampler_set_progress_callback(sampler, report, 250, NULL, NULL) ||
+        ebm_sampler_init_f64(sampler, NULL, 1000, 2) || // 1000 chains from N(0, I)
+        ebm_sampler_run(sampler, 500)) {
+        fprintf(stderr, "%s\\n", ebm_last_error_message());
+        return 1;
+    }
+    static double x[1000 * 2];
+    ebm_sampler_stats stats;
+    if (ebm_sampler_get_samples_f64(sampler, x, 1000, 2) ||
+        ebm_sampler_get_stats(sampler, &stats, sizeof stats))
+        return 1;
+    double m0 = 0, m1 = 0;
+    for (int i = 0; i < 1000; i++) m0 += x[2 * i] / 1000, m1 += x[2 * i + 1] / 1000;
+    printf("%lld steps; sample mean (%.3f, %.3f)\\n", (long long)stats.steps, m0, m1);
+    ebm_sampler_free(sampler);
+    ebm_energy_free(gaussian);
+    return fabs(m0 - 1) < 0.15 && fabs(m1 + 1) < 0.15 ? 0 : 1;
+}
+```
 """
 ebm_langevin_default_params() =
     @ccall libtorchebm.ebm_langevin_default_params()::ebm_langevin_params
@@ -878,6 +1034,39 @@ energies_out (n doubles, n the number of chains): the values the next step start
 
 Errors: EBM_ERR_NULL_POINTER (sampler, energies_out), EBM_ERR_INVALID_ARGUMENT (chains not
 initialised, n < 0), EBM_ERR_LENGTH_MISMATCH (n), EBM_ERR_TORCH.
+
+Example, a complete program (make test-header-examples compiles and runs it):
+
+```c
+#include <math.h>
+#include <stdio.h>
+#include "torchebm.h"
+
+int main(void) {
+    ebm_energy *bowl = NULL;
+    ebm_sampler *hmc = NULL;
+    ebm_hmc_params params = ebm_hmc_default_params();
+    double start[4] = {1, 0, 0, 2}; // two chains in two dimensions
+    double energies[2], momenta[4];
+    if (ebm_energy_harmonic_new(1.0, &bowl) || ebm_hmc_new(bowl, &params, &hmc) ||
+        ebm_sampler_init_f64(hmc, start, 2, 2) || ebm_sampler_get_energies(hmc, energies, 2)) {
+        fprintf(stderr, "%s\\n", ebm_last_error_message());
+        return 1;
+    }
+    printf("energies at the start: %g %g\\n", energies[0], energies[1]); // 0.5 and 2
+    if (energies[0] != 0.5 || energies[1] != 2) return 1;
+    // Move the chains without re-initialising them (a simulation's own update, say), then run.
+    double moved[4] = {0, 0, 3, 0};
+    if (ebm_sampler_set_samples_f64(hmc, moved, 2, 2) || ebm_sampler_get_energies(hmc, energies, 2) ||
+        ebm_sampler_run(hmc, 10) || ebm_sampler_get_momenta_f64(hmc, momenta, 2, 2))
+        return 1;
+    printf("after moving: %g %g; chain 0's momentum (%.3f, %.3f)\\n", energies[0], energies[1],
+           momenta[0], momenta[1]);
+    ebm_sampler_free(hmc);
+    ebm_energy_free(bowl);
+    return energies[0] == 0 && energies[1] == 4.5 ? 0 : 1;
+}
+```
 """
 ebm_sampler_get_energies(sampler, energies_out, n; may_call_julia::Bool = true) =
     @ebm_blocking may_call_julia libtorchebm.ebm_sampler_get_energies(sampler::Ptr{Cvoid}, energies_out::Ptr{Cdouble}, n::Int64)::Cint
@@ -1006,6 +1195,42 @@ ebm_sampler_get_inverse_mass(sampler, inverse_mass_out, len) =
 
 Default parameters for ebm_parallel_tempering_new(): 8 replicas on a geometric ladder from
 1 to 10, an exchange round after every step.
+
+Example, a complete program (make test-header-examples compiles and runs it):
+
+```c
+#include <stdio.h>
+#include "torchebm.h"
+
+int main(void) {
+    // a (x^2 - b)^2 with a = 1, b = 4: wells at -2 and 2, a barrier of height 16 between.
+    ebm_energy *well = NULL;
+    ebm_sampler *langevin = NULL, *tempering = NULL;
+    ebm_langevin_params inner = ebm_langevin_default_params();
+    ebm_tempering_params params = ebm_tempering_default_params();
+    params.n_temperatures = 8;
+    params.max_temperature = 30.0;
+    static double x[200];
+    for (int i = 0; i < 200; i++) x[i] = 2.0; // every chain starts in the right-hand well
+    if (ebm_energy_double_well_new(1.0, 4.0, &well) || ebm_langevin_new(well, &inner, &langevin) ||
+        ebm_parallel_tempering_new(langevin, &params, &tempering) ||
+        ebm_sampler_init_f64(tempering, x, 200, 1) || ebm_sampler_run(tempering, 2000) ||
+        ebm_sampler_get_samples_f64(tempering, x, 200, 1)) {
+        fprintf(stderr, "%s\\n", ebm_last_error_message());
+        return 1;
+    }
+    double swaps[7];
+    if (ebm_sampler_get_swap_acceptance(tempering, swaps, 7)) return 1;
+    int left = 0;
+    for (int i = 0; i < 200; i++) left += x[i] < 0;
+    printf("%d of 200 chains crossed to the left well; swaps accepted between T0 and T1: %.2f\\n",
+           left, swaps[0]);
+    ebm_sampler_free(tempering);
+    ebm_sampler_free(langevin);
+    ebm_energy_free(well);
+    return left > 50 && left < 150 ? 0 : 1;
+}
+```
 """
 ebm_tempering_default_params() =
     @ccall libtorchebm.ebm_tempering_default_params()::ebm_tempering_params
@@ -1072,6 +1297,40 @@ ebm_sampler_get_temperatures(sampler, temperatures_out, capacity, length_out) =
 
 Default MLP parameters: input_dim 2, no hidden layer, SiLU, no spectral norm, float, CPU,
 seed 0. Set hidden/n_hidden for a useful network.
+
+Example, a complete program (make test-header-examples compiles and runs it):
+
+```c
+#include <stdio.h>
+#include "torchebm.h"
+
+int main(void) {
+    int64_t hidden[2] = {32, 32};
+    ebm_mlp_params params = ebm_mlp_default_params();
+    params.input_dim = 2;
+    params.hidden = hidden;
+    params.n_hidden = 2;
+    params.seed = 1;
+    ebm_energy *model = NULL, *loaded = NULL;
+    int64_t count = 0;
+    if (ebm_model_mlp_new(&params, &model) || ebm_model_parameter_count(model, &count) ||
+        ebm_model_save(model, "mlp.safetensors") ||
+        ebm_model_load("mlp.safetensors", EBM_DEVICE_CPU, &loaded)) {
+        fprintf(stderr, "%s\\n", ebm_last_error_message());
+        return 1;
+    }
+    // A model is an ebm_energy: evaluate it, sample it, train it.
+    float x[4] = {0.5f, -1.0f, 2.0f, 0.0f}, e[2], e_loaded[2];
+    if (ebm_energy_eval_f32(model, x, 2, 2, e) || ebm_energy_eval_f32(loaded, x, 2, 2, e_loaded))
+        return 1;
+    printf("%lld parameters; E = %g, %g (saved and loaded: %g, %g)\\n", (long long)count, e[0], e[1],
+           e_loaded[0], e_loaded[1]);
+    ebm_energy_free(loaded);
+    ebm_energy_free(model);
+    // 2*32 + 32 weights and biases in, 32*32 + 32 between, 32 + 1 out
+    return count == 1185 && e[0] == e_loaded[0] && e[1] == e_loaded[1] ? 0 : 1;
+}
+```
 """
 ebm_mlp_default_params() =
     @ccall libtorchebm.ebm_mlp_default_params()::ebm_mlp_params
@@ -1576,6 +1835,42 @@ valid until then. If this function fails, free_user_data is not called.
 
 Errors: EBM_ERR_NULL_POINTER (optimizer), EBM_ERR_BUSY (called from a callback the
 optimizer is running).
+
+Example, a complete program (make test-header-examples compiles and runs it):
+
+```c
+#include <stdio.h>
+#include "torchebm.h"
+
+// Sums values over the processes, in place: with MPI, MPI_Allreduce(MPI_IN_PLACE, ...) (see
+// ebm_mpi_allreduce in include/torchebm_mpi.h). Here there is one process, so the sum is the
+// values themselves; it only counts its calls.
+static int32_t sum_over_one_process(void *values, size_t count, int32_t dtype, void *user_data) {
+    (void)values, (void)count, (void)dtype;
+    ++*(int *)user_data;
+    return 0;
+}
+
+int main(void) {
+    ebm_energy *bowl = NULL;
+    ebm_sampler *sampler = NULL;
+    ebm_langevin_params params = ebm_langevin_default_params();
+    params.first_chain = 0; // on rank r, r * n_local: the chains of one run, sharded
+    int calls = 0;
+    ebm_sampler_stats stats;
+    if (ebm_energy_harmonic_new(1.0, &bowl) || ebm_langevin_new(bowl, &params, &sampler) ||
+        ebm_sampler_set_allreduce(sampler, sum_over_one_process, &calls, NULL) ||
+        ebm_sampler_init_f64(sampler, NULL, 100, 2) || ebm_sampler_run(sampler, 10) ||
+        ebm_sampler_get_stats(sampler, &stats, sizeof stats)) { // collective: every rank calls it
+        fprintf(stderr, "%s\\n", ebm_last_error_message());
+        return 1;
+    }
+    printf("statistics of %lld chains, combined in %d all-reduce calls\\n", (long long)stats.n_chains, calls);
+    ebm_sampler_free(sampler);
+    ebm_energy_free(bowl);
+    return stats.n_chains == 100 && calls > 0 ? 0 : 1;
+}
+```
 """
 ebm_optimizer_set_allreduce(optimizer, allreduce_fn, user_data, free_user_data) =
     @ccall libtorchebm.ebm_optimizer_set_allreduce(optimizer::Ptr{Cvoid}, allreduce_fn::Ptr{Cvoid}, user_data::Ptr{Cvoid}, free_user_data::Ptr{Cvoid})::Cint
@@ -1620,6 +1915,28 @@ ebm_sampler_set_allreduce(sampler, allreduce_fn, user_data, free_user_data) =
 
 TorchEBM 0.8.9's defaults for dataset `kind` (an EBM_DATASET_* value; an unknown kind
 gets the defaults with that kind, rejected when generating), seed 0.
+
+Example, a complete program (make test-header-examples compiles and runs it):
+
+```c
+#include <math.h>
+#include <stdio.h>
+#include "torchebm.h"
+
+int main(void) {
+    ebm_dataset_params params = ebm_dataset_default_params(EBM_DATASET_EIGHT_GAUSSIANS);
+    params.seed = 3;
+    static double points[2000 * 2]; // row-major (n, 2)
+    if (ebm_dataset_generate_f64(&params, 2000, points) != EBM_OK) {
+        fprintf(stderr, "%s\\n", ebm_last_error_message());
+        return 1;
+    }
+    double mean_x = 0, mean_y = 0;
+    for (int i = 0; i < 2000; i++) mean_x += points[2 * i] / 2000, mean_y += points[2 * i + 1] / 2000;
+    printf("eight Gaussians: mean (%.3f, %.3f)\\n", mean_x, mean_y); // about (0, 0)
+    return fabs(mean_x) < 0.25 && fabs(mean_y) < 0.25 ? 0 : 1;
+}
+```
 """
 ebm_dataset_default_params(kind) =
     @ccall libtorchebm.ebm_dataset_default_params(kind::Int32)::ebm_dataset_params
@@ -1673,6 +1990,32 @@ ebm_render_png(energy, data, n_data, samples, n_samples, x_min, x_max, y_min, y_
 Default parameters for ebm_ais_estimate_f32/_f64: 200 temperatures on the sigmoid
 schedule, one MALA transition of step size 0.05 per temperature, base N(0, I), seed 0,
 CPU, per-chain streams.
+
+Example, a complete program (make test-header-examples compiles and runs it):
+
+```c
+#include <math.h>
+#include <stdio.h>
+#include "torchebm.h"
+
+int main(void) {
+    // E(x) = |x|^2 / 4 in two dimensions (covariance 2 I): Z = 4 pi exactly.
+    double mean[2] = {0, 0}, cov[4] = {2, 0, 0, 2};
+    ebm_energy *gaussian = NULL;
+    ebm_ais_params params = ebm_ais_default_params();
+    params.seed = 1;
+    ebm_ais_result result;
+    if (ebm_energy_gaussian_new(mean, cov, 2, &gaussian) ||
+        ebm_ais_estimate_f64(gaussian, &params, 1000, 2, &result, sizeof result, NULL, NULL)) {
+        fprintf(stderr, "%s\\n", ebm_last_error_message());
+        return 1;
+    }
+    printf("log Z = %.4f +- %.4f (exact %.4f), ESS %.0f\\n", result.log_z, result.standard_error,
+           log(4 * 3.14159265358979323846), result.effective_sample_size);
+    ebm_energy_free(gaussian);
+    return fabs(result.log_z - log(4 * 3.14159265358979323846)) < 0.1 ? 0 : 1;
+}
+```
 """
 ebm_ais_default_params() =
     @ccall libtorchebm.ebm_ais_default_params()::ebm_ais_params
@@ -1737,6 +2080,36 @@ Errors: EBM_ERR_NULL_POINTER (draws, rhat_out), EBM_ERR_INVALID_ARGUMENT (n_draw
 n_chains < 1, dim < 1, misaligned or overlapping buffers), EBM_ERR_SIZE_OVERFLOW
 (n_draws * n_chains * dim), EBM_ERR_NON_FINITE (a NaN or infinite value in draws; the
 message gives its [t][c][j]), EBM_ERR_OUT_OF_MEMORY, EBM_ERR_TORCH.
+
+Example, a complete program (make test-header-examples compiles and runs it):
+
+```c
+#include <stdio.h>
+#include "torchebm.h"
+
+int main(void) {
+    enum { DRAWS = 500, CHAINS = 4, DIM = 2 };
+    ebm_energy *bowl = NULL;
+    ebm_sampler *sampler = NULL;
+    ebm_mala_params params = ebm_mala_default_params();
+    params.step_size = 0.5;
+    static double trajectory[DRAWS * CHAINS * DIM]; // [draw][chain][coordinate]
+    double rhat[DIM], ess[DIM];
+    if (ebm_energy_harmonic_new(1.0, &bowl) || ebm_mala_new(bowl, &params, &sampler) ||
+        ebm_sampler_init_f64(sampler, NULL, CHAINS, DIM) || ebm_sampler_run(sampler, 100) ||
+        ebm_sampler_run_trajectory_f64(sampler, DRAWS, 1, trajectory, DRAWS * CHAINS * DIM) ||
+        ebm_diagnostics_rhat_f64(trajectory, DRAWS, CHAINS, DIM, rhat) ||
+        ebm_diagnostics_ess_bulk_f64(trajectory, DRAWS, CHAINS, DIM, ess)) {
+        fprintf(stderr, "%s\\n", ebm_last_error_message());
+        return 1;
+    }
+    printf("R-hat %.3f %.3f, bulk ESS %.0f %.0f of %d draws\\n", rhat[0], rhat[1], ess[0], ess[1],
+           DRAWS * CHAINS);
+    ebm_sampler_free(sampler);
+    ebm_energy_free(bowl);
+    return rhat[0] < 1.05 && rhat[1] < 1.05 && ess[0] > 100 ? 0 : 1;
+}
+```
 """
 ebm_diagnostics_rhat_f32(draws, n_draws, n_chains, dim, rhat_out) =
     @ccall libtorchebm.ebm_diagnostics_rhat_f32(draws::Ptr{Cfloat}, n_draws::Int64, n_chains::Int64, dim::Int64, rhat_out::Ptr{Cdouble})::Cint
