@@ -53,15 +53,35 @@ pub struct ebm_cd_params {
 #[no_mangle]
 pub extern "C" fn ebm_cd_default_params() -> ebm_cd_params {
     let d = CdParams::default();
+    // PCD's buffer settings are those of the default start when it is persistent.
+    let persistent = match d.start {
+        ChainStart::Persistent { .. } => d.start,
+        _ => ChainStart::DEFAULT_PERSISTENT,
+    };
+    let ChainStart::Persistent {
+        buffer_size,
+        reinit_fraction,
+    } = persistent
+    else {
+        unreachable!("ChainStart::DEFAULT_PERSISTENT is persistent")
+    };
     ebm_cd_params {
         struct_size: size_of::<ebm_cd_params>(),
         k: d.k as i64,
-        start: EBM_CD_START_NOISE,
-        buffer_size: 10_000,
-        reinit_fraction: 0.05,
+        start: start_code(d.start),
+        buffer_size: buffer_size as i64,
+        reinit_fraction,
         energy_reg_weight: d.energy_reg_weight,
-        n_negatives: 0,
+        n_negatives: d.n_negatives as i64,
         seed: d.seed,
+    }
+}
+
+fn start_code(start: ChainStart) -> i32 {
+    match start {
+        ChainStart::Noise => EBM_CD_START_NOISE,
+        ChainStart::Data => EBM_CD_START_DATA,
+        ChainStart::Persistent { .. } => EBM_CD_START_PERSISTENT,
     }
 }
 
@@ -150,7 +170,7 @@ unsafe fn cd_compute<T: Real>(
 
 /// Computes the CD loss on n data points (data: n*dim floats, row-major), writes it to
 /// *loss_out (NULL to skip), and accumulates its gradient into the model's parameters (call
-/// ebm_optimizer_zero_grad first, then ebm_optimizer_step; or use ebm_cd_loss_train_step).
+/// ebm_optimizer_zero_grad first, then ebm_optimizer_step; or use ebm_cd_loss_train_step_f32).
 ///
 /// Errors: EBM_ERR_NULL_POINTER (loss, data), EBM_ERR_INVALID_ARGUMENT (n < 1, dim < 1),
 /// EBM_ERR_DIMENSION_MISMATCH (dim not the model's), EBM_ERR_NON_FINITE (NaN or infinite

@@ -65,14 +65,24 @@ pub struct ebm_adam_params {
 /// Default SGD: learning rate 0.01, no momentum, no weight decay, no clipping.
 #[no_mangle]
 pub extern "C" fn ebm_sgd_default_params() -> ebm_sgd_params {
+    let rule = Rule::DEFAULT_SGD;
+    let Rule::Sgd {
+        momentum,
+        dampening,
+        nesterov,
+        weight_decay,
+    } = rule
+    else {
+        unreachable!("Rule::DEFAULT_SGD is an SGD rule")
+    };
     ebm_sgd_params {
         struct_size: size_of::<ebm_sgd_params>(),
-        learning_rate: 0.01,
-        momentum: 0.0,
-        dampening: 0.0,
-        nesterov: 0,
-        weight_decay: 0.0,
-        max_grad_norm: 0.0,
+        learning_rate: rule.default_learning_rate(),
+        momentum,
+        dampening,
+        nesterov: i32::from(nesterov),
+        weight_decay,
+        max_grad_norm: max_grad_norm_field(Optimizer::DEFAULT_MAX_GRAD_NORM),
     }
 }
 
@@ -80,16 +90,32 @@ pub extern "C" fn ebm_sgd_default_params() -> ebm_sgd_params {
 /// weight decay, no clipping.
 #[no_mangle]
 pub extern "C" fn ebm_adam_default_params() -> ebm_adam_params {
+    let rule = Rule::DEFAULT_ADAM;
+    let Rule::Adam {
+        beta1,
+        beta2,
+        eps,
+        weight_decay,
+        decoupled_weight_decay,
+    } = rule
+    else {
+        unreachable!("Rule::DEFAULT_ADAM is an Adam rule")
+    };
     ebm_adam_params {
         struct_size: size_of::<ebm_adam_params>(),
-        learning_rate: 0.001,
-        beta1: 0.9,
-        beta2: 0.999,
-        eps: 1e-8,
-        weight_decay: 0.0,
-        decoupled_weight_decay: 0,
-        max_grad_norm: 0.0,
+        learning_rate: rule.default_learning_rate(),
+        beta1,
+        beta2,
+        eps,
+        weight_decay,
+        decoupled_weight_decay: i32::from(decoupled_weight_decay),
+        max_grad_norm: max_grad_norm_field(Optimizer::DEFAULT_MAX_GRAD_NORM),
     }
+}
+
+/// The C field's encoding of a clipping norm: 0 for none.
+fn max_grad_norm_field(max_grad_norm: Option<f64>) -> f64 {
+    max_grad_norm.unwrap_or(0.0)
 }
 
 unsafe fn new_optimizer(

@@ -52,14 +52,45 @@ pub struct ebm_score_matching_params {
 /// denoising; seed 0.
 #[no_mangle]
 pub extern "C" fn ebm_score_matching_default_params() -> ebm_score_matching_params {
-    ebm_score_matching_params {
+    let mut params = ebm_score_matching_params {
         struct_size: size_of::<ebm_score_matching_params>(),
         method: EBM_SCORE_MATCHING_EXACT,
-        n_projections: 1,
+        n_projections: 0,
         projection: EBM_PROJECTION_RADEMACHER,
-        noise_scale: 0.1,
-        seed: 0,
+        noise_scale: 0.0,
+        seed: ScoreMatching::DEFAULT_SEED,
+    };
+    // Each method's own fields from its default, the default method's last (it sets method).
+    for method in [
+        ScoreMatchingMethod::DEFAULT_SLICED,
+        ScoreMatchingMethod::DEFAULT_DENOISING,
+        ScoreMatchingMethod::default(),
+    ] {
+        write_method(method, &mut params);
     }
+    params
+}
+
+/// Writes `method`'s code and the fields it reads into `p`.
+fn write_method(method: ScoreMatchingMethod, p: &mut ebm_score_matching_params) {
+    p.method = match method {
+        ScoreMatchingMethod::Exact => EBM_SCORE_MATCHING_EXACT,
+        ScoreMatchingMethod::Sliced {
+            projections,
+            distribution,
+        } => {
+            p.n_projections = projections as i64;
+            p.projection = match distribution {
+                Projection::Rademacher => EBM_PROJECTION_RADEMACHER,
+                Projection::Gaussian => EBM_PROJECTION_GAUSSIAN,
+            };
+            EBM_SCORE_MATCHING_SLICED
+        }
+        ScoreMatchingMethod::Denoising { noise_scale } => {
+            p.noise_scale = noise_scale;
+            EBM_SCORE_MATCHING_DENOISING
+        }
+    };
 }
 
 /// A score-matching loss, created by ebm_score_matching_new, released by

@@ -13,7 +13,7 @@ use super::status::ebm_status;
 use crate::error::Result;
 use crate::tensor::Real;
 
-/// Checks that a loss and an optimizer train the same model.
+/// A CD training step (the optimizer's train_step refuses a loss of another model).
 unsafe fn cd_train_step<T: Real>(
     loss: *mut ebm_cd_loss,
     optimizer: *mut ebm_optimizer,
