@@ -13,11 +13,12 @@ CPP_MODEL    := $(CPP_BUILD)/two_moons.safetensors
 
 .PHONY: test-cpp test-cpp-valgrind test-cpp-compile-fail
 
-test-cpp: build bindings-check test-cpp-compile-fail $(CPP_BUILD)/test_wrapper $(CPP_BUILD)/test_wrapper_cxx20 $(CPP_BUILD)/test_no_exceptions \
+test-cpp: build bindings-check test-cpp-compile-fail $(CPP_BUILD)/test_wrapper $(CPP_BUILD)/test_wrapper_cxx20 $(CPP_BUILD)/test_defaults $(CPP_BUILD)/test_no_exceptions \
           $(CPP_BUILD)/test_no_exceptions_macro $(addprefix $(CPP_BUILD)/,$(CPP_EXAMPLES)) test-cpp-valgrind
 	@set -e; \
 	echo "== C++17 test_wrapper"; $(CPP_BUILD)/test_wrapper $(CPP_BUILD); \
 	echo "== C++20 test_wrapper (std::span)"; $(CPP_BUILD)/test_wrapper_cxx20 $(CPP_BUILD); \
+	echo "== C++ defaults equal the library's (test_defaults)"; $(CPP_BUILD)/test_defaults; \
 	echo "== -fno-exceptions test_no_exceptions"; $(CPP_BUILD)/test_no_exceptions; \
 	echo "== -DTORCHEBM_NO_EXCEPTIONS test_no_exceptions"; $(CPP_BUILD)/test_no_exceptions_macro; \
 	echo "== example sample_double_well"; $(CPP_BUILD)/sample_double_well; \
@@ -35,6 +36,9 @@ $(CPP_BUILD)/test_wrapper: tests/cpp/test_wrapper.cpp $(CPP_TESTDEPS) | $(CPP_BU
 
 $(CPP_BUILD)/test_wrapper_cxx20: tests/cpp/test_wrapper.cpp $(CPP_TESTDEPS) | $(CPP_BUILD)
 	$(CXX) -std=c++20 $(CPP_FLAGS) $< -o $@ $(LINK)
+
+$(CPP_BUILD)/test_defaults: tests/cpp/test_defaults.cpp $(CPP_TESTDEPS) | $(CPP_BUILD)
+	$(CXX) -std=c++17 $(CPP_FLAGS) $< -o $@ $(LINK)
 
 $(CPP_BUILD)/test_no_exceptions: tests/cpp/test_no_exceptions.cpp $(CPP_TESTDEPS) | $(CPP_BUILD)
 	$(CXX) -std=c++17 -fno-exceptions $(CPP_FLAGS) $< -o $@ $(LINK)

@@ -1,9 +1,12 @@
 //! libtorchebm: TorchEBM's energy-based-model toolkit on libtorch, for Rust and, through
 //! [`ffi`], for every language that can call C.
 //!
-//! The crate has two layers. The safe core ([`energy`], [`runtime`], [`error`]) knows nothing
-//! of C: it works on tensors and slices and reports [`Error`]s. The [`ffi`] layer only
-//! validates C arguments, converts buffers, contains panics and maps errors to status codes.
+//! The crate has two layers. The safe core (every module but [`ffi`]) knows nothing of C: it
+//! works on tensors and slices, reports [`Error`]s, and owns every default (`Default` impls
+//! and `DEFAULT_*` constants) and every rule between objects (a CD loss's sampler samples its
+//! model, an optimizer updates the model its loss trains). The [`ffi`] layer only validates C
+//! arguments, converts buffers and the core's defaults to C structs, contains panics and maps
+//! errors to status codes.
 
 /// cbindgen:ignore
 pub mod checkpoint;

@@ -507,15 +507,9 @@ struct Schedule {
   }
 
  private:
-  static ebm_schedule make(int32_t kind) noexcept {
-    ebm_schedule s{};
-    s.kind = kind;
-    s.decay_rate = 1;
-    s.min_value = 1e-12;
-    s.end_value = 1;
-    s.n_steps = 1;
-    return s;
-  }
+  /* The library's defaults of the kind's fields (ebm_schedule_default), so that the fields a
+   * constructor does not take are those of C. */
+  static ebm_schedule make(int32_t kind) noexcept { return ebm_schedule_default(kind); }
   static ebm_schedule ends(int32_t kind, double end_value, int64_t n_steps) noexcept {
     ebm_schedule s = make(kind);
     s.end_value = end_value;

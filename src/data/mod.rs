@@ -94,6 +94,48 @@ fn non_negative(arg: &'static str, value: f64) -> Result<()> {
 }
 
 impl Dataset {
+    /// TorchEBM 0.8.9's `GaussianMixtureDataset` defaults.
+    pub const DEFAULT_GAUSSIAN_MIXTURE: Dataset = Dataset::GaussianMixture {
+        n_components: 8,
+        std: 0.05,
+        radius: 1.0,
+    };
+    /// TorchEBM 0.8.9's `EightGaussiansDataset` defaults.
+    pub const DEFAULT_EIGHT_GAUSSIANS: Dataset = Dataset::EightGaussians { std: 0.02, scale: 2.0 };
+    /// TorchEBM 0.8.9's `TwoMoonsDataset` defaults.
+    pub const DEFAULT_TWO_MOONS: Dataset = Dataset::TwoMoons { noise: 0.05 };
+    /// TorchEBM 0.8.9's `SwissRollDataset` defaults.
+    pub const DEFAULT_SWISS_ROLL: Dataset = Dataset::SwissRoll {
+        noise: 0.05,
+        arclength: 3.0,
+    };
+    /// TorchEBM 0.8.9's `CircleDataset` defaults.
+    pub const DEFAULT_CIRCLE: Dataset = Dataset::Circle {
+        noise: 0.05,
+        radius: 1.0,
+    };
+    /// TorchEBM 0.8.9's `CheckerboardDataset` defaults.
+    pub const DEFAULT_CHECKERBOARD: Dataset = Dataset::Checkerboard {
+        range_limit: 4.0,
+        noise: 0.0,
+    };
+    /// TorchEBM 0.8.9's `PinwheelDataset` defaults.
+    pub const DEFAULT_PINWHEEL: Dataset = Dataset::Pinwheel {
+        n_classes: 5,
+        noise: 0.05,
+        radial_scale: 2.0,
+        angular_scale: 0.1,
+        spiral_scale: 5.0,
+    };
+    /// TorchEBM 0.8.9's `GridDataset` defaults.
+    pub const DEFAULT_GRID: Dataset = Dataset::Grid {
+        points_per_dim: 10,
+        range_limit: 1.0,
+        noise: 0.01,
+    };
+    /// The seed a dataset is generated with unless one is chosen.
+    pub const DEFAULT_SEED: u64 = 0;
+
     /// The dataset's TorchEBM class name without "Dataset", e.g. "eight_gaussians".
     pub fn name(&self) -> &'static str {
         match self {

@@ -5,7 +5,7 @@ use std::mem::size_of;
 use super::args::{count, dimension, disjoint, element_count, handle, output, span};
 use super::energy::ebm_energy;
 use super::guard::call;
-use super::sampler_params::{read, EBM_RNG_PER_CHAIN, EBM_RNG_TORCH};
+use super::sampler_params::{read, rng_code, EBM_RNG_PER_CHAIN, EBM_RNG_TORCH};
 use super::status::ebm_status;
 use crate::error::{Error, Result};
 use crate::estimate::{ais_estimate, AisParams, BetaSchedule, InnerSampler};
@@ -126,15 +126,21 @@ pub extern "C" fn ebm_ais_default_params() -> ebm_ais_params {
     ebm_ais_params {
         struct_size: size_of::<ebm_ais_params>(),
         n_temperatures: d.n_temperatures as i64,
-        schedule: EBM_AIS_SCHEDULE_SIGMOID,
-        sampler: EBM_AIS_SAMPLER_MALA,
+        schedule: match d.schedule {
+            BetaSchedule::Sigmoid => EBM_AIS_SCHEDULE_SIGMOID,
+            BetaSchedule::Linear => EBM_AIS_SCHEDULE_LINEAR,
+        },
+        sampler: match d.sampler {
+            InnerSampler::Mala => EBM_AIS_SAMPLER_MALA,
+            InnerSampler::Hmc { .. } => EBM_AIS_SAMPLER_HMC,
+        },
         step_size: d.step_size,
         n_leapfrog_steps: HmcParams::default().n_leapfrog_steps as i64,
         inner_steps: d.inner_steps as i64,
         base_std: d.base_std,
         seed: o.seed,
         device: runtime::device_code(o.device),
-        rng: EBM_RNG_PER_CHAIN,
+        rng: rng_code(o.rng),
         first_chain: o.first_chain,
     }
 }

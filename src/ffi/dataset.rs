@@ -75,7 +75,8 @@ pub struct ebm_dataset_params {
 }
 
 /// TorchEBM 0.8.9's defaults for dataset `kind` (an EBM_DATASET_* value; an unknown kind
-/// gets the defaults with that kind, rejected when generating), seed 0.
+/// gets the defaults with that kind, rejected when generating), seed 0. The fields a kind
+/// does not read hold the default of a kind that does (std 0.05, noise 0.05, range_limit 1).
 ///
 /// Example, a complete program (make test-header-examples compiles and runs it):
 ///
@@ -100,28 +101,107 @@ pub struct ebm_dataset_params {
 /// ```
 #[no_mangle]
 pub extern "C" fn ebm_dataset_default_params(kind: i32) -> ebm_dataset_params {
-    let (std, noise, range_limit) = match kind {
-        EBM_DATASET_EIGHT_GAUSSIANS => (0.02, 0.05, 1.0),
-        EBM_DATASET_CHECKERBOARD => (0.05, 0.0, 4.0),
-        EBM_DATASET_GRID => (0.05, 0.01, 1.0),
-        _ => (0.05, 0.05, 1.0),
-    };
-    ebm_dataset_params {
+    let mut params = ebm_dataset_params {
         struct_size: size_of::<ebm_dataset_params>(),
         kind,
-        seed: 0,
-        std,
-        scale: 2.0,
-        radius: 1.0,
-        noise,
-        arclength: 3.0,
-        range_limit,
-        n_components: 8,
-        n_classes: 5,
-        radial_scale: 2.0,
-        angular_scale: 0.1,
-        spiral_scale: 5.0,
-        points_per_dim: 10,
+        seed: Dataset::DEFAULT_SEED,
+        std: 0.0,
+        scale: 0.0,
+        radius: 0.0,
+        noise: 0.0,
+        arclength: 0.0,
+        range_limit: 0.0,
+        n_components: 0,
+        n_classes: 0,
+        radial_scale: 0.0,
+        angular_scale: 0.0,
+        spiral_scale: 0.0,
+        points_per_dim: 0,
+    };
+    // Every field first gets a default of some kind, the majority's written last (std,
+    // noise and range_limit are shared); then the chosen kind's own defaults win.
+    let others = [
+        Dataset::DEFAULT_EIGHT_GAUSSIANS,
+        Dataset::DEFAULT_CHECKERBOARD,
+        Dataset::DEFAULT_GRID,
+        Dataset::DEFAULT_GAUSSIAN_MIXTURE,
+        Dataset::DEFAULT_TWO_MOONS,
+        Dataset::DEFAULT_SWISS_ROLL,
+        Dataset::DEFAULT_CIRCLE,
+        Dataset::DEFAULT_PINWHEEL,
+    ];
+    for dataset in others.into_iter().chain(default_dataset(kind)) {
+        write_fields(dataset, &mut params);
+    }
+    params
+}
+
+/// The core's defaults of an EBM_DATASET_* kind.
+fn default_dataset(kind: i32) -> Option<Dataset> {
+    Some(match kind {
+        EBM_DATASET_GAUSSIAN_MIXTURE => Dataset::DEFAULT_GAUSSIAN_MIXTURE,
+        EBM_DATASET_EIGHT_GAUSSIANS => Dataset::DEFAULT_EIGHT_GAUSSIANS,
+        EBM_DATASET_TWO_MOONS => Dataset::DEFAULT_TWO_MOONS,
+        EBM_DATASET_SWISS_ROLL => Dataset::DEFAULT_SWISS_ROLL,
+        EBM_DATASET_CIRCLE => Dataset::DEFAULT_CIRCLE,
+        EBM_DATASET_CHECKERBOARD => Dataset::DEFAULT_CHECKERBOARD,
+        EBM_DATASET_PINWHEEL => Dataset::DEFAULT_PINWHEEL,
+        EBM_DATASET_GRID => Dataset::DEFAULT_GRID,
+        _ => return None,
+    })
+}
+
+/// Writes the fields `dataset` reads into `p` (the others are left as they are).
+fn write_fields(dataset: Dataset, p: &mut ebm_dataset_params) {
+    match dataset {
+        Dataset::GaussianMixture {
+            n_components,
+            std,
+            radius,
+        } => {
+            p.n_components = n_components as i64;
+            p.std = std;
+            p.radius = radius;
+        }
+        Dataset::EightGaussians { std, scale } => {
+            p.std = std;
+            p.scale = scale;
+        }
+        Dataset::TwoMoons { noise } => p.noise = noise,
+        Dataset::SwissRoll { noise, arclength } => {
+            p.noise = noise;
+            p.arclength = arclength;
+        }
+        Dataset::Circle { noise, radius } => {
+            p.noise = noise;
+            p.radius = radius;
+        }
+        Dataset::Checkerboard { range_limit, noise } => {
+            p.range_limit = range_limit;
+            p.noise = noise;
+        }
+        Dataset::Pinwheel {
+            n_classes,
+            noise,
+            radial_scale,
+            angular_scale,
+            spiral_scale,
+        } => {
+            p.n_classes = n_classes as i64;
+            p.noise = noise;
+            p.radial_scale = radial_scale;
+            p.angular_scale = angular_scale;
+            p.spiral_scale = spiral_scale;
+        }
+        Dataset::Grid {
+            points_per_dim,
+            range_limit,
+            noise,
+        } => {
+            p.points_per_dim = points_per_dim as i64;
+            p.range_limit = range_limit;
+            p.noise = noise;
+        }
     }
 }
 

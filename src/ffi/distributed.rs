@@ -7,9 +7,9 @@ use super::args::handle_mut;
 use super::callback::{clear_detail, ebm_free_fn, take_detail, UserData};
 use super::guard::call;
 use super::model::{EBM_DTYPE_F32, EBM_DTYPE_F64};
+use super::optimizer::ebm_optimizer;
 use super::sampler::ebm_sampler;
 use super::status::ebm_status;
-use super::training::ebm_optimizer;
 use crate::distributed::{AllReduce, Values};
 use crate::error::Error;
 

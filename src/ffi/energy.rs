@@ -45,6 +45,16 @@ pub const EBM_ACKLEY_DEFAULT_B: f64 = 0.2;
 pub const EBM_ACKLEY_DEFAULT_C: f64 = 6.283185307179586;
 /// TorchEBM 0.8.9 default for ebm_energy_rastrigin_new's a.
 pub const EBM_RASTRIGIN_DEFAULT_A: f64 = 10.0;
+// cbindgen needs literals: each is tied to the core's default it repeats.
+const _: () = {
+    use crate::energy::{Ackley, DoubleWell, Harmonic, Rastrigin, Rosenbrock};
+    assert!(EBM_DOUBLE_WELL_DEFAULT_A == DoubleWell::DEFAULT_A && EBM_DOUBLE_WELL_DEFAULT_B == DoubleWell::DEFAULT_B);
+    assert!(EBM_HARMONIC_DEFAULT_K == Harmonic::DEFAULT_K);
+    assert!(EBM_ROSENBROCK_DEFAULT_A == Rosenbrock::DEFAULT_A && EBM_ROSENBROCK_DEFAULT_B == Rosenbrock::DEFAULT_B);
+    assert!(EBM_ACKLEY_DEFAULT_A == Ackley::DEFAULT_A && EBM_ACKLEY_DEFAULT_B == Ackley::DEFAULT_B);
+    assert!(EBM_ACKLEY_DEFAULT_C == Ackley::DEFAULT_C);
+    assert!(EBM_RASTRIGIN_DEFAULT_A == Rastrigin::DEFAULT_A);
+};
 
 /// Builds an energy and stores its new handle (on the CPU) into `out`, checked first.
 pub(crate) unsafe fn new_energy(

@@ -7,7 +7,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::Arc;
 
-use tch::Kind;
+use tch::{Device, Kind};
 
 use super::args::{count, handle, handle_mut, input, output};
 use super::energy::{ebm_energy, new_energy};
@@ -104,16 +104,36 @@ pub struct ebm_mlp_params {
 /// ```
 #[no_mangle]
 pub extern "C" fn ebm_mlp_default_params() -> ebm_mlp_params {
+    let d = MlpSpec::default();
+    debug_assert!(d.hidden.is_empty(), "a default hidden width would need static storage");
     ebm_mlp_params {
         struct_size: size_of::<ebm_mlp_params>(),
-        input_dim: 2,
+        input_dim: d.input_dim as i64,
         hidden: std::ptr::null(),
-        n_hidden: 0,
-        activation: EBM_ACTIVATION_SILU,
-        spectral_norm: 0,
-        dtype: EBM_DTYPE_F32,
-        device: runtime::CPU_DEVICE_CODE,
-        seed: 0,
+        n_hidden: d.hidden.len() as i64,
+        activation: activation_code(d.activation),
+        spectral_norm: i32::from(d.spectral_norm),
+        dtype: dtype_code(d.kind),
+        device: runtime::device_code(Device::Cpu),
+        seed: MlpSpec::DEFAULT_SEED,
+    }
+}
+
+fn activation_code(activation: Activation) -> i32 {
+    match activation {
+        Activation::Silu => EBM_ACTIVATION_SILU,
+        Activation::Relu => EBM_ACTIVATION_RELU,
+        Activation::Tanh => EBM_ACTIVATION_TANH,
+        Activation::Softplus => EBM_ACTIVATION_SOFTPLUS,
+        Activation::Elu => EBM_ACTIVATION_ELU,
+    }
+}
+
+fn dtype_code(kind: Kind) -> i32 {
+    if kind == Kind::Double {
+        EBM_DTYPE_F64
+    } else {
+        EBM_DTYPE_F32
     }
 }
 

@@ -45,19 +45,19 @@ pub const EBM_ADAPT_MASS_DENSE: i32 = 2;
 
 /// How a step size or noise scale evolves with t, the number of steps taken since the chains
 /// were initialised (t = 0 for the first step). The value at t = 0 is the parameter's base
-/// value (e.g. step_size). Formulas are TorchEBM's.
+/// value (e.g. step_size). Formulas are TorchEBM's. Start from ebm_schedule_default(kind).
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct ebm_schedule {
     /// EBM_SCHEDULE_CONSTANT (default), _EXPONENTIAL_DECAY, _LINEAR or _COSINE.
     pub kind: i32,
-    /// LINEAR, COSINE: the value reached after n_steps steps (> 0).
+    /// LINEAR, COSINE: the value reached after n_steps steps (> 0). Default 1.
     pub end_value: f64,
-    /// EXPONENTIAL_DECAY: the factor applied per step, in (0, 1].
+    /// EXPONENTIAL_DECAY: the factor applied per step, in (0, 1]. Default 1.
     pub decay_rate: f64,
-    /// EXPONENTIAL_DECAY: the lower bound (> 0).
+    /// EXPONENTIAL_DECAY: the lower bound (> 0). Default 1e-12.
     pub min_value: f64,
-    /// LINEAR, COSINE: the number of steps to reach end_value (>= 1).
+    /// LINEAR, COSINE: the number of steps to reach end_value (>= 1). Default 1.
     pub n_steps: i64,
 }
 
@@ -291,14 +291,33 @@ pub struct ebm_nuts_params {
     pub base_window: i64,
 }
 
+/// The schedule of kind `kind` (an EBM_SCHEDULE_* value) before its fields are chosen:
+/// decay_rate 1 and min_value 1e-12 (EXPONENTIAL_DECAY: no decay until decay_rate is set, and
+/// a floor that keeps step sizes and noise scales > 0), end_value 1 and n_steps 1 (LINEAR,
+/// COSINE). Every kind has all of these fields, so changing kind keeps a valid schedule. An
+/// unknown kind gets them with that kind, rejected when used. Wrappers build their schedules
+/// from it.
+#[no_mangle]
+pub extern "C" fn ebm_schedule_default(kind: i32) -> ebm_schedule {
+    ebm_schedule {
+        kind,
+        ..ebm_schedule::from(Schedule::Constant)
+    }
+}
+
 impl From<Schedule> for ebm_schedule {
     fn from(schedule: Schedule) -> Self {
+        let (Schedule::ExponentialDecay { decay_rate, min_value }, Schedule::Linear { end_value, n_steps }) =
+            (Schedule::DEFAULT_EXPONENTIAL_DECAY, Schedule::DEFAULT_LINEAR)
+        else {
+            unreachable!("the default schedules are of their own kinds")
+        };
         let blank = ebm_schedule {
             kind: EBM_SCHEDULE_CONSTANT,
-            end_value: 0.0,
-            decay_rate: 1.0,
-            min_value: 0.0,
-            n_steps: 1,
+            end_value,
+            decay_rate,
+            min_value,
+            n_steps: n_steps as i64,
         };
         match schedule {
             Schedule::Constant => blank,
@@ -347,6 +366,23 @@ fn schedule(arg: &'static str, raw: &ebm_schedule) -> Result<Schedule> {
             arg,
             format!("kind {other} is not an EBM_SCHEDULE_* value"),
         )),
+    }
+}
+
+/// The EBM_RNG_* code of a kind of random streams.
+pub(crate) fn rng_code(rng: RngKind) -> i32 {
+    match rng {
+        RngKind::PerChain => EBM_RNG_PER_CHAIN,
+        RngKind::Torch => EBM_RNG_TORCH,
+    }
+}
+
+/// The EBM_ADAPT_MASS_* code of a kind of mass adaptation.
+fn mass_adaptation_code(kind: MassAdaptationKind) -> i32 {
+    match kind {
+        MassAdaptationKind::None => EBM_ADAPT_MASS_NONE,
+        MassAdaptationKind::Diagonal => EBM_ADAPT_MASS_DIAGONAL,
+        MassAdaptationKind::Dense => EBM_ADAPT_MASS_DENSE,
     }
 }
 
@@ -410,18 +446,19 @@ impl ebm_langevin_params {
     pub(crate) fn defaults() -> Self {
         let d = LangevinParams::default();
         let o = SamplerOptions::default();
+        let (clamp_min, clamp_max) = d.clamp.unwrap_or(LangevinParams::DEFAULT_CLAMP_BOX);
         ebm_langevin_params {
             struct_size: size_of::<Self>(),
             step_size: d.step_size,
             noise_scale: d.noise_scale,
             step_size_schedule: d.step_size_schedule.into(),
             noise_scale_schedule: d.noise_scale_schedule.into(),
-            clamp: 0,
-            clamp_min: -1.0,
-            clamp_max: 1.0,
+            clamp: i32::from(d.clamp.is_some()),
+            clamp_min,
+            clamp_max,
             seed: o.seed,
             device: runtime::device_code(o.device),
-            rng: EBM_RNG_PER_CHAIN,
+            rng: rng_code(o.rng),
             first_chain: o.first_chain,
         }
     }
@@ -450,7 +487,7 @@ impl ebm_mala_params {
             target_accept: d.adaptation.target_accept,
             seed: o.seed,
             device: runtime::device_code(o.device),
-            rng: EBM_RNG_PER_CHAIN,
+            rng: rng_code(o.rng),
             first_chain: o.first_chain,
             temperature: d.temperature,
         }
@@ -482,10 +519,10 @@ impl ebm_hmc_params {
             target_accept: d.adaptation.target_accept,
             seed: o.seed,
             device: runtime::device_code(o.device),
-            rng: EBM_RNG_PER_CHAIN,
+            rng: rng_code(o.rng),
             first_chain: o.first_chain,
             temperature: d.temperature,
-            adapt_mass: EBM_ADAPT_MASS_NONE,
+            adapt_mass: mass_adaptation_code(d.mass_adaptation.kind),
             init_buffer: d.mass_adaptation.windows.init_buffer as i64,
             term_buffer: d.mass_adaptation.windows.term_buffer as i64,
             base_window: d.mass_adaptation.windows.base_window as i64,
@@ -558,7 +595,7 @@ impl ebm_kinetic_langevin_params {
             step_size_schedule: d.step_size_schedule.into(),
             seed: o.seed,
             device: runtime::device_code(o.device),
-            rng: EBM_RNG_PER_CHAIN,
+            rng: rng_code(o.rng),
             first_chain: o.first_chain,
             temperature: d.temperature,
         }
@@ -592,9 +629,9 @@ impl ebm_nuts_params {
             target_accept: d.adaptation.target_accept,
             seed: o.seed,
             device: runtime::device_code(o.device),
-            rng: EBM_RNG_PER_CHAIN,
+            rng: rng_code(o.rng),
             first_chain: o.first_chain,
-            adapt_mass: EBM_ADAPT_MASS_NONE,
+            adapt_mass: mass_adaptation_code(d.mass_adaptation.kind),
             init_buffer: d.mass_adaptation.windows.init_buffer as i64,
             term_buffer: d.mass_adaptation.windows.term_buffer as i64,
             base_window: d.mass_adaptation.windows.base_window as i64,

@@ -43,11 +43,11 @@ impl ebm_tempering_params {
     fn defaults() -> Self {
         ebm_tempering_params {
             struct_size: size_of::<Self>(),
-            n_temperatures: 8,
-            max_temperature: 10.0,
+            n_temperatures: TemperingParams::DEFAULT_REPLICAS as i64,
+            max_temperature: TemperingParams::DEFAULT_MAX_TEMPERATURE,
             temperatures: std::ptr::null(),
             temperatures_len: 0,
-            swap_interval: 1,
+            swap_interval: TemperingParams::DEFAULT_SWAP_INTERVAL as i64,
         }
     }
 

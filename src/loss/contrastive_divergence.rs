@@ -26,6 +26,15 @@ pub enum ChainStart {
     Persistent { buffer_size: usize, reinit_fraction: f64 },
 }
 
+impl ChainStart {
+    /// PCD before its buffer is chosen: 10000 points, each chain restarted from N(0, I) with
+    /// probability 0.05 (TorchEBM's replay-buffer practice).
+    pub const DEFAULT_PERSISTENT: ChainStart = ChainStart::Persistent {
+        buffer_size: 10_000,
+        reinit_fraction: 0.05,
+    };
+}
+
 /// Contrastive-divergence settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CdParams {

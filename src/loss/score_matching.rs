@@ -27,10 +27,11 @@ pub enum Projection {
     Gaussian,
 }
 
-/// Which score-matching objective.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Which score-matching objective (exact unless another is chosen).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum ScoreMatchingMethod {
     /// Exact: the Hessian trace by autograd.
+    #[default]
     Exact,
     /// Sliced, with `projections` random directions per point.
     Sliced {
@@ -39,6 +40,17 @@ pub enum ScoreMatchingMethod {
     },
     /// Denoising, with Gaussian noise of standard deviation `noise_scale`.
     Denoising { noise_scale: f64 },
+}
+
+impl ScoreMatchingMethod {
+    /// Sliced score matching before its settings are chosen: one Rademacher direction per
+    /// point.
+    pub const DEFAULT_SLICED: ScoreMatchingMethod = ScoreMatchingMethod::Sliced {
+        projections: 1,
+        distribution: Projection::Rademacher,
+    };
+    /// Denoising score matching before its noise is chosen: standard deviation 0.1.
+    pub const DEFAULT_DENOISING: ScoreMatchingMethod = ScoreMatchingMethod::Denoising { noise_scale: 0.1 };
 }
 
 /// A score-matching loss for one energy (a model, or an analytic energy for its value).
@@ -54,6 +66,9 @@ fn gradient_with_graph(energy: &Tensor, x: &Tensor) -> Result<Tensor> {
 }
 
 impl ScoreMatching {
+    /// The seed of the projections and noise unless one is chosen.
+    pub const DEFAULT_SEED: u64 = 0;
+
     /// Score matching of `energy` by `method`; `seed` drives projections and noise.
     pub fn new(energy: Arc<dyn Energy>, method: ScoreMatchingMethod, seed: u64) -> Result<Self> {
         match method {

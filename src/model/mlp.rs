@@ -91,7 +91,24 @@ pub struct MlpSpec {
     pub kind: Kind,
 }
 
+/// A linear energy of 2-D points (no hidden layer; choose `hidden` for a useful network), SiLU
+/// after hidden layers, no spectral normalisation, float parameters.
+impl Default for MlpSpec {
+    fn default() -> Self {
+        MlpSpec {
+            input_dim: 2,
+            hidden: Vec::new(),
+            activation: Activation::Silu,
+            spectral_norm: false,
+            kind: Kind::Float,
+        }
+    }
+}
+
 impl MlpSpec {
+    /// The seed of the initial weights unless one is chosen.
+    pub const DEFAULT_SEED: u64 = 0;
+
     fn validate(&self) -> Result<()> {
         if self.input_dim == 0 {
             return Err(Error::invalid("input_dim", "must be >= 1"));

@@ -37,6 +37,31 @@ pub enum Rule {
 }
 
 impl Rule {
+    /// torch.optim.SGD's defaults: no momentum, dampening or weight decay.
+    pub const DEFAULT_SGD: Rule = Rule::Sgd {
+        momentum: 0.0,
+        dampening: 0.0,
+        nesterov: false,
+        weight_decay: 0.0,
+    };
+    /// torch.optim.Adam's defaults: betas (0.9, 0.999), eps 1e-8, no weight decay.
+    pub const DEFAULT_ADAM: Rule = Rule::Adam {
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+        weight_decay: 0.0,
+        decoupled_weight_decay: false,
+    };
+
+    /// The learning rate used unless one is chosen: torch.optim.Adam's 0.001 for Adam, and
+    /// 0.01 for SGD (torch.optim.SGD has no default; 0.01 is the usual starting point).
+    pub fn default_learning_rate(&self) -> f64 {
+        match self {
+            Rule::Sgd { .. } => 0.01,
+            Rule::Adam { .. } => 0.001,
+        }
+    }
+
     /// "sgd" or "adam".
     pub fn name(&self) -> &'static str {
         match self {
@@ -144,6 +169,9 @@ fn check_learning_rate(learning_rate: f64) -> Result<()> {
 
 impl Optimizer {
     /// An optimizer of `model`'s parameters.
+    /// No gradient clipping unless chosen.
+    pub const DEFAULT_MAX_GRAD_NORM: Option<f64> = None;
+
     pub fn new(model: Arc<dyn Energy>, rule: Rule, learning_rate: f64, max_grad_norm: Option<f64>) -> Result<Self> {
         let parameters = match model.as_model() {
             Some(m) => m.parameters()?,

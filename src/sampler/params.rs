@@ -187,6 +187,12 @@ pub struct LangevinParams {
     pub clamp: Option<(f64, f64)>,
 }
 
+impl LangevinParams {
+    /// The box [-1, 1] a caller who switches clamping on without choosing one gets (the C
+    /// struct's clamp_min and clamp_max defaults; `clamp` itself defaults to off).
+    pub const DEFAULT_CLAMP_BOX: (f64, f64) = (-1.0, 1.0);
+}
+
 impl Default for LangevinParams {
     fn default() -> Self {
         LangevinParams {

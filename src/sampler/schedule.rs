@@ -18,6 +18,23 @@ pub enum Schedule {
 }
 
 impl Schedule {
+    /// An exponential decay before its fields are chosen: decay_rate 1 (no decay until set)
+    /// and a floor of 1e-12, which keeps a decaying step size or noise scale > 0.
+    pub const DEFAULT_EXPONENTIAL_DECAY: Schedule = Schedule::ExponentialDecay {
+        decay_rate: 1.0,
+        min_value: 1e-12,
+    };
+    /// A linear schedule before its fields are chosen: to 1 in one step.
+    pub const DEFAULT_LINEAR: Schedule = Schedule::Linear {
+        end_value: 1.0,
+        n_steps: 1,
+    };
+    /// A cosine schedule before its fields are chosen: to 1 in one step.
+    pub const DEFAULT_COSINE: Schedule = Schedule::Cosine {
+        end_value: 1.0,
+        n_steps: 1,
+    };
+
     /// The value at step t for a parameter whose base value is `start`.
     pub fn value(&self, start: f64, t: u64) -> f64 {
         match *self {

@@ -28,6 +28,13 @@ pub struct TemperingParams {
 }
 
 impl TemperingParams {
+    /// Replicas of the default geometric ladder.
+    pub const DEFAULT_REPLICAS: usize = 8;
+    /// The top of the default geometric ladder.
+    pub const DEFAULT_MAX_TEMPERATURE: f64 = 10.0;
+    /// An exchange round after every step unless chosen otherwise.
+    pub const DEFAULT_SWAP_INTERVAL: u64 = 1;
+
     /// `n_temperatures` multipliers spaced geometrically from 1 to `max_temperature`.
     pub fn geometric(n_temperatures: usize, max_temperature: f64, swap_interval: u64) -> Result<Self> {
         if !(2..=MAX_REPLICAS).contains(&n_temperatures) {

@@ -451,6 +451,7 @@ class _Method:
     keywords: set[str]
     splat: str | None           # name of a `kwargs...` keyword splat
     body: list                  # tree-sitter nodes of the body
+    defaults: list = dataclasses.field(default_factory=list)   # (keyword, default value node)
 
 
 @dataclasses.dataclass
@@ -622,7 +623,7 @@ def _method_from(sig_call, body: list, path: Path) -> _Method | None:
         return None                     # Base.show(...) and the like extend other modules
     args = sig_call.child_by_field_name("arguments") or next(
         (c for c in sig_call.named_children if c.type == "argument_list"), None)
-    keywords, splat = set(), None
+    keywords, splat, defaults = set(), None, []
     after = False
     for c in (args.children if args is not None else []):
         if c.type == ";":
@@ -638,7 +639,9 @@ def _method_from(sig_call, body: list, path: Path) -> _Method | None:
             n = n.named_children[0]
         if n.type == "identifier":
             keywords.add(_text(n))
-    return _Method(_text(callee), path, sig_call.start_point[0] + 1, keywords, splat, body)
+            if c.type == "named_argument":
+                defaults.append((_text(n), c.named_children[-1]))
+    return _Method(_text(callee), path, sig_call.start_point[0] + 1, keywords, splat, body, defaults)
 
 
 def _definition(node, path: Path):
@@ -790,6 +793,47 @@ def check_extensions(package: Path, module: str, problems: list[str]) -> int:
             if f.resolve() not in listed:
                 problems.append(f"{f}: not an extension of {where} ([extensions] {f.stem} = ...)")
     return len(exts)
+
+
+NUMBER_LITERALS = {"integer_literal", "float_literal", "boolean_literal"}
+
+
+def _number_literal(node) -> bool:
+    """A number or Bool written out: `2`, `-1`, `1e-8`, `false` (not a name or a call)."""
+    if node.type == "unary_expression" and len(node.named_children) == 2:
+        node = node.named_children[-1]
+    return node.type in NUMBER_LITERALS
+
+
+def check_keyword_defaults(api: PackageAPI) -> list[str]:
+    """One owner for every default: a method that fills a params struct through
+    `_with(X_default_params(); ...)` (or any call returning a mirrored struct) must not give a
+    keyword of the same name as one of that struct's fields a number as its default: the
+    library's value, which the struct already holds, would be written a second time (and the
+    keyword's would win). Leave the keyword out, or default it to `nothing`."""
+    problems = []
+    for name, methods in sorted(api.methods.items()):
+        for m in methods:
+            filled: dict[str, str] = {}
+            for b in m.body:
+                for n in _walk(b):
+                    if n.type != "call_expression" or _text(n.named_children[0]) != PARAMS_SETTER:
+                        continue
+                    arglist = next((c for c in n.named_children if c.type == "argument_list"), None)
+                    pos = _positional_args(arglist) if arglist is not None else []
+                    if pos and pos[0].type == "call_expression" and pos[0].named_children[0].type == "identifier":
+                        source = _text(pos[0].named_children[0])
+                        struct = api._returned_struct(source)
+                        if struct is not None:
+                            for f in api.struct_fields[struct]:
+                                filled.setdefault(f, f"{struct}.{f} (from {source}())")
+            for keyword, value in m.defaults:
+                if keyword in filled and _number_literal(value):
+                    problems.append(
+                        f"{m.file}:{value.start_point[0] + 1}: {name}: keyword default "
+                        f"`{keyword} = {_text(value)}` repeats the library's default of "
+                        f"{filled[keyword]}; leave it out so that the library's value is used")
+    return problems
 
 
 def _bind_params(node, out: set[str]):
@@ -1419,12 +1463,15 @@ def check(header_path: Path, julia_paths: list[Path], *, exports: set[str] | Non
             if str(f.resolve()).startswith(str(pkg_src) + os.sep) and not _is_generated(f):
                 covered |= called
     res.constants = check_constants(header, files, problems)
+    # defaults written again in the package
+    api = collect_api(package / "src", module) if package is not None else None
+    if api is not None:
+        problems.extend(check_keyword_defaults(api))
 
     # names in the files that use the package
     if use_files:
-        if package is None:
+        if api is None:
             raise SystemExit("check_julia: --uses needs the Julia package (--package or --julia)")
-        api = collect_api(package / "src", module)
         problems.extend(api.problems)
         res.use_files = len(use_files)
         res.use_calls = check_uses(api, use_files, problems)

@@ -166,6 +166,39 @@ class CheckJuliaNegative(unittest.TestCase):
             res = check_julia.check(HEADER, [pkg], exports=self.exports, package=pkg)
         self.assertCaught(res.problems, "ebm_sampler_reseed is never called by the Julia package")
 
+    def planted_package(self, path: str, old: str, new: str):
+        """The problems of a copy of the package with `old` replaced by `new` in src/`path`."""
+        with tempfile.TemporaryDirectory() as d:
+            pkg = Path(d) / "pkg"
+            shutil.copytree(PACKAGE, pkg)
+            src = pkg / "src" / path
+            text = src.read_text()
+            self.assertIn(old, text)
+            src.write_text(text.replace(old, new, 1))
+            return check_julia.check(HEADER, [pkg], exports=self.exports, package=pkg).problems
+
+    def test_keyword_default_repeating_a_library_default(self):
+        # The schedule bug of issue 12: a hand-written min_value = 0 beside the library's.
+        problems = self.planted_package("types.jl", "function schedule(kind::Symbol = :constant; kwargs...)",
+                                        "function schedule(kind::Symbol = :constant; min_value::Real = 0.0, "
+                                        "kwargs...)")
+        self.assertCaught(problems, "schedule: keyword default `min_value = 0.0`", "ebm_schedule.min_value")
+        self.assertEqual(len(problems), 1)
+        # Negative numbers and Bools count; so does a field passed on explicitly.
+        problems = self.planted_package("models.jl", "function mlp_model(; hidden::AbstractVector{<:Integer} = Int[], kwargs...)",
+                                        "function mlp_model(; hidden::AbstractVector{<:Integer} = Int[], "
+                                        "device::Integer = -1, spectral_norm::Bool = false, kwargs...)")
+        self.assertCaught(problems, "`device = -1`", "`spectral_norm = false`", "ebm_mlp_params.device")
+        self.assertEqual(len(problems), 2)
+
+    def test_keyword_default_of_no_params_field_is_allowed(self):
+        # thin is no field of a params struct the function fills, and a keyword defaulting to a
+        # name (not a number) repeats no value.
+        problems = self.planted_package("models.jl", "function mlp_model(; hidden::AbstractVector{<:Integer} = Int[], kwargs...)",
+                                        "function mlp_model(; hidden::AbstractVector{<:Integer} = Int[], thin = 1, "
+                                        "seed = nothing, kwargs...)")
+        self.assertEqual(problems, [])
+
     def test_real_package_covers_everything(self):
         res = check_julia.check(HEADER, [PACKAGE], exports=self.exports, package=PACKAGE)
         self.assertEqual(res.problems, [])

@@ -19,23 +19,29 @@ function _dtype_code(T)
     throw(ArgumentError("dtype must be Float32 or Float64, got $T"))
 end
 
+function _mlp_kwargs(kwargs)
+    kw = Dict{Symbol, Any}(kwargs)
+    haskey(kw, :activation) && (kw[:activation] = _activation_code(kw[:activation]))
+    haskey(kw, :spectral_norm) && (kw[:spectral_norm] = Int32(kw[:spectral_norm]))
+    haskey(kw, :dtype) && kw[:dtype] isa Type && (kw[:dtype] = _dtype_code(kw[:dtype]))
+    return kw
+end
+
 """
-    mlp_model(; input_dim=2, hidden=Int[], activation=:silu, spectral_norm=false,
-              dtype=Float32, device=-1, seed=0) -> Energy
+    mlp_model(; input_dim, hidden=Int[], activation, spectral_norm, dtype, device, seed) -> Energy
 
 An MLP energy input_dim -> hidden... -> 1 (trainable), seeded as PyTorch's nn.Linear after
-`torch.manual_seed(seed)`.
+`torch.manual_seed(seed)`. Keywords are the fields of `ebm_mlp_params` (`activation` also as
+`:silu`, `:relu`, `:tanh`, `:softplus`, `:elu`; `dtype` also as `Float32` or `Float64`); those
+not given keep the library's defaults (`mlp_default_params()`: 2 inputs, SiLU, Float32, CPU,
+seed 0).
 """
-function mlp_model(; input_dim::Integer = 2, hidden::AbstractVector{<:Integer} = Int[],
-                   activation = :silu, spectral_norm::Bool = false, dtype::Type = Float32,
-                   device::Integer = -1, seed::Integer = 0)
+function mlp_model(; hidden::AbstractVector{<:Integer} = Int[], kwargs...)
     widths = Vector{Int64}(hidden)
     out = _out_handle()
     GC.@preserve widths begin
         wptr = isempty(widths) ? Ptr{Int64}(C_NULL) : pointer(widths)
-        p = Ref(_with(mlp_default_params(); input_dim = input_dim, hidden = wptr, n_hidden = length(widths),
-                      activation = _activation_code(activation), spectral_norm = Int32(spectral_norm),
-                      dtype = _dtype_code(dtype), device = device, seed = seed))
+        p = Ref(_with(mlp_default_params(); hidden = wptr, n_hidden = length(widths), _mlp_kwargs(kwargs)...))
         check(ebm_model_mlp_new(p, out))
     end
     return Energy(out[])

@@ -1,20 +1,24 @@
 # Helpers over the C structs of include/torchebm.h, whose Julia mirrors and constants are
 # generated (generated/structs.jl, generated/constants.jl: scripts/generate_bindings.py).
 
+"The library's `ebm_schedule` of kind `code` (an `EBM_SCHEDULE_*` value) before its fields are chosen."
+schedule_default(code::Integer) = @ccall libtorchebm.ebm_schedule_default(code::Int32)::ebm_schedule
+
 """
-    schedule(kind; end_value=0, decay_rate=1, min_value=0, n_steps=1) -> ebm_schedule
+    schedule(kind; end_value, decay_rate, min_value, n_steps) -> ebm_schedule
 
 A step-size or noise schedule: `kind` is `:constant`, `:exponential_decay`, `:linear` or
-`:cosine` (see `ebm_schedule` in the header for the formulas).
+`:cosine` (see `ebm_schedule` in the header for the formulas). Keywords not given keep the
+library's defaults for the kind (`ebm_schedule_default`: decay_rate 1, min_value 1e-12,
+end_value 1, n_steps 1).
 """
-function schedule(kind::Symbol = :constant; end_value::Real = 0.0, decay_rate::Real = 1.0,
-                  min_value::Real = 0.0, n_steps::Integer = 1)
+function schedule(kind::Symbol = :constant; kwargs...)
     code = kind === :constant ? EBM_SCHEDULE_CONSTANT :
            kind === :exponential_decay ? EBM_SCHEDULE_EXPONENTIAL_DECAY :
            kind === :linear ? EBM_SCHEDULE_LINEAR :
            kind === :cosine ? EBM_SCHEDULE_COSINE :
            throw(ArgumentError("schedule: unknown kind $(repr(kind)); use :constant, :exponential_decay, :linear or :cosine"))
-    return ebm_schedule(code, end_value, decay_rate, min_value, n_steps)
+    return _with(schedule_default(code); kwargs...)
 end
 
 # A copy of the params struct `p` with the fields named in `kwargs` replaced (struct_size,

@@ -293,6 +293,35 @@ end
     @test status_of(() -> langevin_sampler(h; step_size = -1.0)).status == T.EBM_ERR_INVALID_ARGUMENT
 end
 
+@testset "defaults come from the library" begin
+    # schedule(kind) is the library's ebm_schedule_default(kind) field by field; a keyword
+    # replaces its own field only.
+    for (kind, code) in ((:constant, T.EBM_SCHEDULE_CONSTANT), (:exponential_decay, T.EBM_SCHEDULE_EXPONENTIAL_DECAY),
+                         (:linear, T.EBM_SCHEDULE_LINEAR), (:cosine, T.EBM_SCHEDULE_COSINE))
+        library = T.schedule_default(code)
+        @test T.schedule(kind) === library            # immutable structs: === is field by field
+        @test library.kind == code
+    end
+    linear = T.schedule(:linear; end_value = 0.5)
+    @test linear.end_value == 0.5
+    @test linear.n_steps == T.schedule_default(T.EBM_SCHEDULE_LINEAR).n_steps
+    # The default params' constant schedules are the same struct, so both routes agree.
+    @test T.langevin_default_params().step_size_schedule === T.schedule(:constant)
+    @test T.hmc_default_params().step_size_schedule === T.schedule(:constant)
+    # The bug this replaces: a decaying step size given only its decay rate used to get
+    # min_value 0, which the library refuses ("min_value must be > 0, got 0").
+    decay = T.schedule(:exponential_decay; decay_rate = 0.9)
+    @test decay.min_value > 0
+    s = mala_sampler(harmonic_energy(); step_size_schedule = decay)
+    @test T.kind(s) == "mala"
+    # mlp_model's unset keywords are the library's: a default model is the C default's
+    # architecture (input_dim 2, float).
+    p = T.mlp_default_params()
+    m = mlp_model(hidden = [4])
+    X = zeros(Float32, p.input_dim, 3)
+    @test length(energy(m, X)) == 3
+end
+
 @testset "progress callbacks" begin
     s = langevin_sampler(harmonic_energy(); seed = 1)
     calls = Tuple{Int, Int}[]
