@@ -27,9 +27,12 @@
  * it uses alive, so handles may be freed in any order; freeing a handle twice, or using it
  * after freeing it, is undefined behaviour.
  *
- * Parameter structs. Samplers take a params struct filled by its ebm_*_default_params()
- * (which sets struct_size, so that later versions can add fields); change the fields you
- * need and pass a pointer. The struct is copied.
+ * Parameter structs. Every constructor with settings (samplers, losses, optimizers, models,
+ * datasets, AIS, replica exchange) takes a params struct filled by its
+ * ebm_*_default_params(), which holds the library's defaults and sets struct_size (so that
+ * a newer library can append fields and still read this header's struct); change the fields
+ * you need and pass a pointer. The struct is copied. A schedule (ebm_schedule) starts from
+ * ebm_schedule_default(kind). Wrappers take their defaults from these functions.
  *
  * Buffers. Points are row-major (n, dim) arrays: point i occupies x[i*dim .. i*dim+dim-1].
  * Every buffer is owned by the caller, must hold the number of elements stated for it, be
@@ -631,7 +634,7 @@ typedef void (*ebm_free_fn)(void *user_data);
 /**
  * How a step size or noise scale evolves with t, the number of steps taken since the chains
  * were initialised (t = 0 for the first step). The value at t = 0 is the parameter's base
- * value (e.g. step_size). Formulas are TorchEBM's.
+ * value (e.g. step_size). Formulas are TorchEBM's. Start from ebm_schedule_default(kind).
  */
 typedef struct ebm_schedule {
   /**
@@ -639,19 +642,19 @@ typedef struct ebm_schedule {
    */
   int32_t kind;
   /**
-   * LINEAR, COSINE: the value reached after n_steps steps (> 0).
+   * LINEAR, COSINE: the value reached after n_steps steps (> 0). Default 1.
    */
   double end_value;
   /**
-   * EXPONENTIAL_DECAY: the factor applied per step, in (0, 1].
+   * EXPONENTIAL_DECAY: the factor applied per step, in (0, 1]. Default 1.
    */
   double decay_rate;
   /**
-   * EXPONENTIAL_DECAY: the lower bound (> 0).
+   * EXPONENTIAL_DECAY: the lower bound (> 0). Default 1e-12.
    */
   double min_value;
   /**
-   * LINEAR, COSINE: the number of steps to reach end_value (>= 1).
+   * LINEAR, COSINE: the number of steps to reach end_value (>= 1). Default 1.
    */
   int64_t n_steps;
 } ebm_schedule;
@@ -2075,6 +2078,16 @@ enum ebm_status ebm_energy_callback_new(int64_t dim,
                                         ebm_free_fn free_user_data,
                                         struct ebm_energy **out);
 
+/**
+ * The schedule of kind `kind` (an EBM_SCHEDULE_* value) before its fields are chosen:
+ * decay_rate 1 and min_value 1e-12 (EXPONENTIAL_DECAY: no decay until decay_rate is set, and
+ * a floor that keeps step sizes and noise scales > 0), end_value 1 and n_steps 1 (LINEAR,
+ * COSINE). Every kind has all of these fields, so changing kind keeps a valid schedule. An
+ * unknown kind gets them with that kind, rejected when used. Wrappers build their schedules
+ * from it.
+ */
+struct ebm_schedule ebm_schedule_default(int32_t kind);
+
 /* ===============================================================================================
  * SECTION: Samplers
  *   creating samplers, running chains, their samples, statistics and progress
@@ -2966,7 +2979,7 @@ void ebm_cd_loss_free(struct ebm_cd_loss *loss);
 /**
  * Computes the CD loss on n data points (data: n*dim floats, row-major), writes it to
  * *loss_out (NULL to skip), and accumulates its gradient into the model's parameters (call
- * ebm_optimizer_zero_grad first, then ebm_optimizer_step; or use ebm_cd_loss_train_step).
+ * ebm_optimizer_zero_grad first, then ebm_optimizer_step; or use ebm_cd_loss_train_step_f32).
  *
  * Errors: EBM_ERR_NULL_POINTER (loss, data), EBM_ERR_INVALID_ARGUMENT (n < 1, dim < 1),
  * EBM_ERR_DIMENSION_MISMATCH (dim not the model's), EBM_ERR_NON_FINITE (NaN or infinite
@@ -3339,7 +3352,8 @@ enum ebm_status ebm_sampler_set_allreduce(struct ebm_sampler *sampler,
 
 /**
  * TorchEBM 0.8.9's defaults for dataset `kind` (an EBM_DATASET_* value; an unknown kind
- * gets the defaults with that kind, rejected when generating), seed 0.
+ * gets the defaults with that kind, rejected when generating), seed 0. The fields a kind
+ * does not read hold the default of a kind that does (std 0.05, noise 0.05, range_limit 1).
  *
  * Example, a complete program (make test-header-examples compiles and runs it):
  *

@@ -602,6 +602,19 @@ ebm_energy_callback_new(dim, energy_fn, gradient_fn, user_data, free_user_data, 
     @ccall libtorchebm.ebm_energy_callback_new(dim::Int64, energy_fn::Ptr{Cvoid}, gradient_fn::Ptr{Cvoid}, user_data::Ptr{Cvoid}, free_user_data::Ptr{Cvoid}, out::Ptr{Ptr{Cvoid}})::Cint
 
 """
+    ebm_schedule_default(kind) -> ebm_schedule
+
+The schedule of kind `kind` (an EBM_SCHEDULE_* value) before its fields are chosen:
+decay_rate 1 and min_value 1e-12 (EXPONENTIAL_DECAY: no decay until decay_rate is set, and
+a floor that keeps step sizes and noise scales > 0), end_value 1 and n_steps 1 (LINEAR,
+COSINE). Every kind has all of these fields, so changing kind keeps a valid schedule. An
+unknown kind gets them with that kind, rejected when used. Wrappers build their schedules
+from it.
+"""
+ebm_schedule_default(kind) =
+    @ccall libtorchebm.ebm_schedule_default(kind::Int32)::ebm_schedule
+
+"""
     ebm_langevin_default_params() -> ebm_langevin_params
 
 Default parameters for ebm_langevin_new(): the specification's step_size 0.01 and
@@ -1536,7 +1549,7 @@ ebm_cd_loss_free(loss) =
 
 Computes the CD loss on n data points (data: n*dim floats, row-major), writes it to
 *loss_out (NULL to skip), and accumulates its gradient into the model's parameters (call
-ebm_optimizer_zero_grad first, then ebm_optimizer_step; or use ebm_cd_loss_train_step).
+ebm_optimizer_zero_grad first, then ebm_optimizer_step; or use ebm_cd_loss_train_step_f32).
 
 Errors: EBM_ERR_NULL_POINTER (loss, data), EBM_ERR_INVALID_ARGUMENT (n < 1, dim < 1),
 EBM_ERR_DIMENSION_MISMATCH (dim not the model's), EBM_ERR_NON_FINITE (NaN or infinite
@@ -1914,7 +1927,8 @@ ebm_sampler_set_allreduce(sampler, allreduce_fn, user_data, free_user_data) =
     ebm_dataset_default_params(kind) -> ebm_dataset_params
 
 TorchEBM 0.8.9's defaults for dataset `kind` (an EBM_DATASET_* value; an unknown kind
-gets the defaults with that kind, rejected when generating), seed 0.
+gets the defaults with that kind, rejected when generating), seed 0. The fields a kind
+does not read hold the default of a kind that does (std 0.05, noise 0.05, range_limit 1).
 
 Example, a complete program (make test-header-examples compiles and runs it):
 

@@ -28,18 +28,18 @@ end
 """
 How a step size or noise scale evolves with t, the number of steps taken since the chains
 were initialised (t = 0 for the first step). The value at t = 0 is the parameter's base
-value (e.g. step_size). Formulas are TorchEBM's.
+value (e.g. step_size). Formulas are TorchEBM's. Start from ebm_schedule_default(kind).
 """
 struct ebm_schedule
     # EBM_SCHEDULE_CONSTANT (default), _EXPONENTIAL_DECAY, _LINEAR or _COSINE.
     kind::Int32
-    # LINEAR, COSINE: the value reached after n_steps steps (> 0).
+    # LINEAR, COSINE: the value reached after n_steps steps (> 0). Default 1.
     end_value::Cdouble
-    # EXPONENTIAL_DECAY: the factor applied per step, in (0, 1].
+    # EXPONENTIAL_DECAY: the factor applied per step, in (0, 1]. Default 1.
     decay_rate::Cdouble
-    # EXPONENTIAL_DECAY: the lower bound (> 0).
+    # EXPONENTIAL_DECAY: the lower bound (> 0). Default 1e-12.
     min_value::Cdouble
-    # LINEAR, COSINE: the number of steps to reach end_value (>= 1).
+    # LINEAR, COSINE: the number of steps to reach end_value (>= 1). Default 1.
     n_steps::Int64
 end
 
