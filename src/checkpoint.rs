@@ -254,7 +254,10 @@ fn saveable_spec(model: &dyn Model) -> Result<MlpSpec> {
              torch.nn.utils.vector_to_parameters, and torch.jit.save it"
                 .to_string()
         } else {
-            format!("energy '{}' is not an MLP model: only MLP models can be saved", model.name())
+            format!(
+                "energy '{}' is not an MLP model: only MLP models can be saved",
+                model.name()
+            )
         };
         Error::invalid("model", reason)
     })

@@ -207,7 +207,8 @@ impl Mlp {
                             ),
                         ));
                     }
-                    let place = |t: &Tensor| -> Result<Tensor> { Ok(t.f_to_kind(model.spec.kind)?.f_to_device(device)?) };
+                    let place =
+                        |t: &Tensor| -> Result<Tensor> { Ok(t.f_to_kind(model.spec.kind)?.f_to_device(device)?) };
                     state.weights[i].shallow_clone().f_copy_(&place(weight)?)?;
                     state.biases[i].shallow_clone().f_copy_(&place(bias)?)?;
                 }
@@ -231,7 +232,11 @@ impl Mlp {
         let copy = |tensors: &[Tensor], trainable: bool| -> Result<Vec<Tensor>> {
             tensors
                 .iter()
-                .map(|t| Ok(t.f_detach()?.f_to_dtype(kind, false, true)?.f_set_requires_grad(trainable)?))
+                .map(|t| {
+                    Ok(t.f_detach()?
+                        .f_to_dtype(kind, false, true)?
+                        .f_set_requires_grad(trainable)?)
+                })
                 .collect()
         };
         let copied = MlpState {

@@ -84,7 +84,11 @@ fn layers_of(mut tensors: HashMap<String, Tensor>, spec: &MlpSpec, path: &Path) 
         let module = format!("{}{k}", prefix.unwrap_or(""));
         let (weight, bias) = match (weight, bias) {
             (Some(w), Some(b)) => (w, b),
-            (Some(_), None) => return Err(format_error(format!("tensor '{module}.bias' is missing (bias=False layers are not supported)"))),
+            (Some(_), None) => {
+                return Err(format_error(format!(
+                    "tensor '{module}.bias' is missing (bias=False layers are not supported)"
+                )))
+            }
             _ => return Err(format_error(format!("tensor '{module}.weight' is missing"))),
         };
         let (fan_in, fan_out) = (fan_in as i64, fan_out as i64);
@@ -96,7 +100,10 @@ fn layers_of(mut tensors: HashMap<String, Tensor>, spec: &MlpSpec, path: &Path) 
         let mut take = |name: &str, shape: Vec<i64>| -> Result<Tensor> {
             let tensor = tensors.remove(name).expect("a name of the file");
             if !tensor.is_floating_point() {
-                return Err(format_error(format!("tensor '{name}' is {:?}, not floating point", tensor.kind())));
+                return Err(format_error(format!(
+                    "tensor '{name}' is {:?}, not floating point",
+                    tensor.kind()
+                )));
             }
             if tensor.size() != shape {
                 return Err(Error::dimension(

@@ -19,25 +19,65 @@ function _dtype_code(T)
     throw(ArgumentError("dtype must be Float32 or Float64, got $T"))
 end
 
-"""
-    mlp_model(; input_dim=2, hidden=Int[], activation=:silu, spectral_norm=false,
-              dtype=Float32, device=-1, seed=0) -> Energy
-
-An MLP energy input_dim -> hidden... -> 1 (trainable), seeded as PyTorch's nn.Linear after
-`torch.manual_seed(seed)`.
-"""
-function mlp_model(; input_dim::Integer = 2, hidden::AbstractVector{<:Integer} = Int[],
-                   activation = :silu, spectral_norm::Bool = false, dtype::Type = Float32,
-                   device::Integer = -1, seed::Integer = 0)
+# Calls f(params::Ref{ebm_mlp_params}) with the architecture's widths kept alive.
+function _with_mlp_params(f, input_dim, hidden, activation, spectral_norm, dtype, device, seed)
     widths = Vector{Int64}(hidden)
-    out = _out_handle()
     GC.@preserve widths begin
         wptr = isempty(widths) ? Ptr{Int64}(C_NULL) : pointer(widths)
         p = Ref(_with(mlp_default_params(); input_dim = input_dim, hidden = wptr, n_hidden = length(widths),
                       activation = _activation_code(activation), spectral_norm = Int32(spectral_norm),
                       dtype = _dtype_code(dtype), device = device, seed = seed))
+        f(p)
+    end
+end
+
+"""
+    mlp_model(; input_dim=2, hidden=Int[], activation=:silu, spectral_norm=false,
+              dtype=Float32, device=-1, seed=0) -> Energy
+
+An MLP energy input_dim -> hidden... -> 1 (trainable), seeded as PyTorch's nn.Linear after
+`torch.manual_seed(seed)`. It computes in `dtype` whatever the points' element type: a
+Float32 model evaluated on Float64 points gives Float32 results (see [`model_to_dtype`](@ref)).
+"""
+function mlp_model(; input_dim::Integer = 2, hidden::AbstractVector{<:Integer} = Int[],
+                   activation = :silu, spectral_norm::Bool = false, dtype::Type = Float32,
+                   device::Integer = -1, seed::Integer = 0)
+    out = _out_handle()
+    _with_mlp_params(input_dim, hidden, activation, spectral_norm, dtype, device, seed) do p
         check(@ccall libtorchebm.ebm_model_mlp_new(p::Ptr{ebm_mlp_params}, out::Ptr{Ptr{Cvoid}})::Cint)
     end
+    return Energy(out[])
+end
+
+"""
+    load_state_dict(path; input_dim=2, hidden=Int[], activation=:silu, dtype=Float32,
+                    device=-1) -> Energy
+
+A new MLP energy of the given architecture with the weights of a PyTorch MLP's `state_dict`
+saved by `safetensors.torch.save_file(net.state_dict(), path)` (tensors `<prefix><k>.weight`
+and `<prefix><k>.bias`, as `nn.Sequential` names them); names and shapes are checked against
+the architecture (`ebm_model_load_state_dict`).
+"""
+function load_state_dict(path::AbstractString; input_dim::Integer = 2, hidden::AbstractVector{<:Integer} = Int[],
+                         activation = :silu, dtype::Type = Float32, device::Integer = -1)
+    out = _out_handle()
+    _with_mlp_params(input_dim, hidden, activation, false, dtype, device, 0) do p
+        check(@ccall libtorchebm.ebm_model_load_state_dict(path::Cstring, p::Ptr{ebm_mlp_params},
+                                                           out::Ptr{Ptr{Cvoid}})::Cint)
+    end
+    return Energy(out[])
+end
+
+"""
+    model_to_dtype(model, T) -> Energy
+
+A new, independent copy of an MLP model with parameters of element type `T` (Float32 or
+Float64), e.g. to evaluate or sample a Float32 model in double precision
+(`ebm_model_to_dtype`); `model` is untouched.
+"""
+function model_to_dtype(model::Energy, ::Type{T}) where {T <: FloatType}
+    out = _out_handle()
+    check(@ccall libtorchebm.ebm_model_to_dtype(model::Ptr{Cvoid}, _dtype_code(T)::Int32, out::Ptr{Ptr{Cvoid}})::Cint)
     return Energy(out[])
 end
 
