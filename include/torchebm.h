@@ -38,7 +38,11 @@
  * Every buffer is owned by the caller, must hold the number of elements stated for it, be
  * aligned for its element type, and not overlap the other buffers of the call (overlap is
  * reported as EBM_ERR_INVALID_ARGUMENT). Functions come in _f32 (float) and _f64 (double)
- * variants; no conversion is needed on the caller's side. n = 0 is valid for evaluations
+ * variants; no conversion is needed on the caller's side. Precision: analytic and callback
+ * energies compute in double for _f64 buffers, but a neural energy (an MLP or TorchScript
+ * model) computes in its parameters' dtype: _f64 buffers on a float32 model get float32
+ * results in doubles (float32 rounding, 1e-7 to 1e-5 relative), silently. For double precision build the MLP
+ * with EBM_DTYPE_F64, or convert it with ebm_model_to_dtype. n = 0 is valid for evaluations
  * (ebm_energy_eval_*, ebm_energy_gradient_*, ebm_energy_eval_and_gradient_*) and for
  * ebm_render_png's point lists: nothing is read or written and the pointers may be NULL.
  * Functions that start chains, compute a loss or generate points need n >= 1 (and
@@ -1887,6 +1891,7 @@ enum ebm_status ebm_energy_eval_f32(const struct ebm_energy *energy,
  * Energies of n points: energy_out[i] = E(x[i*dim .. i*dim+dim-1]).
  *
  * x: n*dim doubles, row-major. energy_out: n doubles. n = 0 does nothing.
+ * A neural energy computes in its parameters' dtype (see Precision in the preamble).
  *
  * Errors: as ebm_energy_eval_f32.
  */
@@ -1916,6 +1921,7 @@ enum ebm_status ebm_energy_gradient_f32(const struct ebm_energy *energy,
  * gradient_out[i*dim + j] = dE/dx_j at point i.
  *
  * x and gradient_out: n*dim doubles, row-major. n = 0 does nothing.
+ * A neural energy computes in its parameters' dtype (see Precision in the preamble).
  *
  * Errors: as ebm_energy_gradient_f32.
  */
@@ -1941,6 +1947,7 @@ enum ebm_status ebm_energy_eval_and_gradient_f32(const struct ebm_energy *energy
 /**
  * Energies (n doubles into energy_out) and energy gradients grad_x E (n*dim doubles into
  * gradient_out, row-major) of the n points in x (n*dim doubles), in one pass.
+ * A neural energy computes in its parameters' dtype (see Precision in the preamble).
  *
  * Errors: as ebm_energy_eval_f32 and ebm_energy_gradient_f32.
  */
@@ -1992,6 +1999,7 @@ enum ebm_status ebm_energy_hvp_f32(const struct ebm_energy *energy,
  * Hessian-vector products H(x_i) v_i of the energy at n points, as ebm_energy_hvp_f32 in
  * double: x, v, hvp_out and gradient_out (nullable) are n*dim doubles, row-major;
  * energy_out (nullable) n doubles.
+ * A neural energy computes in its parameters' dtype (see Precision in the preamble).
  *
  * Errors: as ebm_energy_hvp_f32.
  */
@@ -2808,11 +2816,35 @@ struct ebm_mlp_params ebm_mlp_default_params(void);
  * A new MLP energy (an ebm_energy usable with every evaluation function and sampler, and
  * trainable). params and its hidden widths are copied.
  *
+ * Precision: the network computes in params.dtype whatever the caller's buffers are:
+ * ebm_energy_eval_f64 on an EBM_DTYPE_F32 model converts the points to float, so its
+ * doubles carry float32 results (1e-7 to 1e-5 relative). For double precision throughout,
+ * build the model with EBM_DTYPE_F64, or convert one with ebm_model_to_dtype.
+ *
  * Errors: EBM_ERR_NULL_POINTER (params, params.hidden with n_hidden > 0, out),
  * EBM_ERR_INVALID_ARGUMENT (struct_size, input_dim < 1, n_hidden < 0, a width < 1, unknown
  * activation or dtype), EBM_ERR_DEVICE_UNAVAILABLE, EBM_ERR_TORCH.
  */
 enum ebm_status ebm_model_mlp_new(const struct ebm_mlp_params *params, struct ebm_energy **out);
+
+/**
+ * A new MLP energy that is a copy of the MLP model with its parameters converted to dtype
+ * (EBM_DTYPE_F32 or EBM_DTYPE_F64), on the same device: e.g. to evaluate, sample or keep
+ * training a float model in double precision (float to double is exact). The copy is a new,
+ * independent handle (free it with ebm_energy_free); model, and the samplers, losses and
+ * optimizers that hold it, are untouched. The copy has no gradients and its own optimizer
+ * state starts afresh.
+ *
+ * To load a saved float model in double: ebm_model_load, then ebm_model_to_dtype, then free
+ * the float one.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (model, out), EBM_ERR_INVALID_ARGUMENT (model not an MLP
+ * model, e.g. a TorchScript module: convert it in PyTorch with module.double() before
+ * torch.jit.save; unknown dtype), EBM_ERR_OUT_OF_MEMORY, EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_model_to_dtype(const struct ebm_energy *model,
+                                   int32_t dtype,
+                                   struct ebm_energy **out);
 
 /**
  * Loads a TorchScript module (torch.jit.save of a scripted or traced module) as an energy on
@@ -2844,21 +2876,74 @@ enum ebm_status ebm_model_torchscript_load(const char *path,
                                            struct ebm_energy **out);
 
 /**
- * Saves an MLP model to path (safetensors: the weights, plus its architecture in the
- * metadata so that ebm_model_load rebuilds it). The file is replaced atomically.
+ * Saves an MLP model to path as a safetensors file (https://huggingface.co/docs/safetensors),
+ * its weights plus its architecture in the metadata, so that ebm_model_load rebuilds it from
+ * the file alone. The file is replaced atomically.
  *
- * Errors: EBM_ERR_NULL_POINTER (model, path), EBM_ERR_INVALID_ARGUMENT (not an MLP model),
- * EBM_ERR_IO.
+ * Layout, for layers i = 0 .. n_hidden (the output layer last, n_hidden + 1 layers), in the
+ * parameters' dtype (F32 or F64):
+ *   layers.<i>.weight   shape [fan_out, fan_in], as torch.nn.Linear.weight (row-major)
+ *   layers.<i>.bias     shape [fan_out]
+ *   layers.<i>.spectral_u  shape [fan_out], only with spectral_norm: the power iteration's
+ *                       left singular vector estimate
+ * where fan_in of layer 0 is input_dim, fan_in of layer i > 0 is hidden[i-1], fan_out is
+ * hidden[i] and 1 for the output layer. Metadata (all values strings):
+ *   format "libtorchebm-mlp", format_version "1", library_version (e.g. "0.1.0"),
+ *   input_dim (e.g. "2"), hidden (comma-separated widths, e.g. "64,64"; "" for none),
+ *   activation ("silu", "relu", "tanh", "softplus" or "elu"), spectral_norm ("true" or
+ *   "false"), dtype ("float32" or "float64").
+ * E(x) is the network applied to x: h = x; h = act(h W_i^T + b_i) for every hidden layer;
+ * E = h W_out^T + b_out. From Python (pip install safetensors), such a file is written by
+ *   safetensors.torch.save_file({"layers.0.weight": w0, "layers.0.bias": b0, ...},
+ *       path, metadata={"format": "libtorchebm-mlp", "format_version": "1", ...})
+ * and read by safetensors.torch.load_file(path) (tensors) and safetensors.safe_open(path,
+ * "pt").metadata() (architecture). A plain PyTorch state_dict loads with
+ * ebm_model_load_state_dict instead.
+ *
+ * Errors: EBM_ERR_NULL_POINTER (model, path), EBM_ERR_INVALID_ARGUMENT (not an MLP model; a
+ * TorchScript module, which only PyTorch can write: the message says how to keep its trained
+ * parameters), EBM_ERR_IO.
  */
 enum ebm_status ebm_model_save(const struct ebm_energy *model, const char *path);
 
 /**
- * Loads a model saved by ebm_model_save onto device, rebuilding its architecture.
+ * Loads a model saved by ebm_model_save (layout there) onto device, rebuilding its
+ * architecture; its parameters keep the saved dtype (metadata dtype). A float32 model
+ * computes in float even through the _f64 functions: convert it with ebm_model_to_dtype
+ * for double precision.
  *
  * Errors: EBM_ERR_NULL_POINTER (path, out), EBM_ERR_IO (unreadable), EBM_ERR_FORMAT
  * (truncated, corrupted, not a libtorchebm model), EBM_ERR_DEVICE_UNAVAILABLE.
  */
 enum ebm_status ebm_model_load(const char *path, int32_t device, struct ebm_energy **out);
+
+/**
+ * Loads the weights of a plain PyTorch MLP into a new MLP energy of the architecture params
+ * describes (input_dim, hidden, activation; params.dtype the parameters' element type,
+ * params.device where they live; seed unused): path is a safetensors file of the network's
+ * state_dict, as written by
+ *   net = torch.nn.Sequential(torch.nn.Linear(2, 64), torch.nn.SiLU(), torch.nn.Linear(64, 1))
+ *   safetensors.torch.save_file(net.state_dict(), path)
+ * The file must hold exactly the tensors <prefix><k>.weight [fan_out, fan_in] and
+ * <prefix><k>.bias [fan_out] of the n_hidden + 1 linear layers, k integers whose increasing
+ * order is the layers' order (nn.Sequential's 0, 2, 4, ... with activations between) and
+ * one common prefix (e.g. "net." for a module holding the Sequential as self.net); its
+ * metadata is ignored. Tensors of any floating dtype are converted to params.dtype. The
+ * network must compute what this library's MLP does (see ebm_model_save): Linear layers
+ * with params.activation between them and one output. Every error names the tensor at fault.
+ * (torch.save's pickled .pt files are not read: convert them with
+ * safetensors.torch.save_file(torch.load(pt_path), path).)
+ *
+ * Errors: EBM_ERR_NULL_POINTER (path, params, params.hidden, out), EBM_ERR_INVALID_ARGUMENT
+ * (as ebm_model_mlp_new; params.spectral_norm nonzero), EBM_ERR_IO (unreadable),
+ * EBM_ERR_FORMAT (not a safetensors file, e.g. a torch.save .pt file; a tensor not named
+ * <prefix><k>.weight|bias, or under another prefix; more or fewer layers than the
+ * architecture; a missing weight or bias; an integer tensor), EBM_ERR_DIMENSION_MISMATCH (a
+ * tensor's shape differs from the architecture's), EBM_ERR_DEVICE_UNAVAILABLE, EBM_ERR_TORCH.
+ */
+enum ebm_status ebm_model_load_state_dict(const char *path,
+                                          const struct ebm_mlp_params *params,
+                                          struct ebm_energy **out);
 
 /**
  * Writes the number of scalar trainable parameters into *count_out.

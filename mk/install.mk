@@ -25,8 +25,15 @@
 # dynamic loader searches anyway (/usr/lib, /lib, ...); PC_RPATH=0 leaves it out, PC_RPATH=1
 # forces it.
 #
-# make uninstall (same variables) removes exactly these files and links; make test-install
-# checks the whole thing in a temporary prefix (tests/install/run.sh).
+# The CMake package's torchebm::torchebm carries the same rpath (INTERFACE_LINK_OPTIONS, computed
+# from the package's own location, so a moved tree still works): programs built with it run
+# from the build tree and after `cmake --install` alike, where CMake would otherwise strip its
+# own build rpath to the empty install rpath (exit 127: libtorchebm.so.X not found).
+#
+# make uninstall (same variables) removes exactly these files and links, then the directories
+# that install created (recorded, relative to PREFIX, in $(CREATED_DIRS_FILE)) once they are
+# empty: never a directory that existed before install, nor one that still holds anything.
+# make test-install checks the whole thing in a temporary prefix (tests/install/run.sh).
 
 PREFIX     ?= /usr/local
 DESTDIR    ?=
@@ -41,6 +48,8 @@ CPP_DISPATCH := bindings/cpp/torchebm_dispatch.hpp
 DEBUG_DIR := $(LIBDIR)/.debug
 PKGCONFIG_DIR := $(LIBDIR)/pkgconfig
 CMAKE_PKG_DIR := $(LIBDIR)/cmake/torchebm
+CREATED_DIRS_FILE := $(CMAKE_PKG_DIR)/installed-directories
+INSTALL_DIRS = '$(LIBDIR)' '$(DEBUG_DIR)' '$(INCLUDEDIR)' '$(PKGCONFIG_DIR)' '$(CMAKE_PKG_DIR)'
 
 # The version, from the header's EBM_VERSION macros (generated from Cargo.toml).
 ebm_version_macro = $(shell sed -n 's/^\#define EBM_VERSION_$(1) \([0-9]*\)$$/\1/p' include/torchebm.h)
@@ -67,8 +76,20 @@ install:
 	@case '$(PREFIX)' in /*) ;; *) echo "install: PREFIX must be an absolute path" >&2; exit 1;; esac
 	@case '$(LIBDIR)' in '$(PREFIX)'/*) ;; *) echo "install: LIBDIR must be under PREFIX" >&2; exit 1;; esac
 	@case '$(INCLUDEDIR)' in '$(PREFIX)'/*) ;; *) echo "install: INCLUDEDIR must be under PREFIX" >&2; exit 1;; esac
-	$(INSTALL) -d '$(DESTDIR)$(LIBDIR)' '$(DESTDIR)$(DEBUG_DIR)' '$(DESTDIR)$(INCLUDEDIR)' '$(DESTDIR)$(PKGCONFIG_DIR)' \
-	    '$(DESTDIR)$(CMAKE_PKG_DIR)'
+	@# The directories about to be created (each install directory and its missing parents up
+	@# to PREFIX), relative to PREFIX ('.' for PREFIX itself), joined to those of earlier installs.
+	@created=$$(for dir in $(INSTALL_DIRS); do \
+	    while [ ! -d '$(DESTDIR)'"$$dir" ]; do \
+	        rel=$${dir#'$(PREFIX)'}; rel=$${rel#/}; echo "$${rel:-.}"; \
+	        [ "$$dir" = '$(PREFIX)' ] && break; dir=$$(dirname "$$dir"); \
+	    done; \
+	done); \
+	for dir in $(INSTALL_DIRS); do \
+	    echo "$(INSTALL) -d '$(DESTDIR)$$dir'"; $(INSTALL) -d '$(DESTDIR)'"$$dir" || exit 1; \
+	done; \
+	created=$$({ cat '$(DESTDIR)$(CREATED_DIRS_FILE)' 2>/dev/null; printf '%s\n' "$$created"; } | sed '/^$$/d' | sort -u) && \
+	printf '%s\n' "$$created" | sed '/^$$/d' > '$(DESTDIR)$(CREATED_DIRS_FILE)' && \
+	chmod 644 '$(DESTDIR)$(CREATED_DIRS_FILE)'
 	@soname=$$($(call soname_of,$(LIBRARY))); test "$$soname" = '$(LIB_SONAME)' || { echo "install: \
 	  $(LIBRARY)'s SONAME is '$$soname', not $(LIB_SONAME): header and library differ (make build)" >&2; exit 1; }
 	$(OBJCOPY) --only-keep-debug $(LIBRARY) '$(DESTDIR)$(DEBUG_DIR)/$(LIB_REAL).debug'
@@ -104,7 +125,18 @@ uninstall:
 	    '$(DESTDIR)$(INCLUDEDIR)/torchebm.hpp' '$(DESTDIR)$(INCLUDEDIR)/torchebm_dispatch.hpp' \
 	    '$(DESTDIR)$(PKGCONFIG_DIR)/torchebm.pc' \
 	    '$(DESTDIR)$(CMAKE_PKG_DIR)/torchebmConfig.cmake' '$(DESTDIR)$(CMAKE_PKG_DIR)/torchebmConfigVersion.cmake'
-	-rmdir '$(DESTDIR)$(CMAKE_PKG_DIR)' '$(DESTDIR)$(DEBUG_DIR)' 2>/dev/null
+	@# The directories install created, deepest first (a child sorts after its parent), each
+	@# only if empty; without the record (an older install), this package's own two.
+	@if [ -f '$(DESTDIR)$(CREATED_DIRS_FILE)' ]; then \
+	    created=$$(sort -ru '$(DESTDIR)$(CREATED_DIRS_FILE)'); rm -f '$(DESTDIR)$(CREATED_DIRS_FILE)'; \
+	else \
+	    created=$$(printf '%s\n' '$(patsubst $(PREFIX)/%,%,$(CMAKE_PKG_DIR))' '$(patsubst $(PREFIX)/%,%,$(DEBUG_DIR))'); \
+	fi; \
+	printf '%s\n' "$$created" | while IFS= read -r rel; do \
+	    [ -n "$$rel" ] || continue; \
+	    if [ "$$rel" = . ]; then dir='$(DESTDIR)$(PREFIX)'; else dir='$(DESTDIR)$(PREFIX)'/"$$rel"; fi; \
+	    if [ -d "$$dir" ] && rmdir "$$dir" 2>/dev/null; then echo "rmdir $$dir"; fi; \
+	done
 
 # Installs into a temporary prefix, then builds and runs a C program through pkg-config alone
 # and a C/C++ project through CMake's find_package alone (tests/install/run.sh).

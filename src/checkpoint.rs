@@ -98,6 +98,12 @@ fn read(path: &Path) -> Result<Contents> {
     Ok(Contents { tensors, metadata })
 }
 
+/// A safetensors file's tensors (on the CPU), whatever its metadata: e.g. a PyTorch
+/// `state_dict` written by `safetensors.torch.save_file`.
+pub(crate) fn read_tensors(path: &Path) -> Result<HashMap<String, Tensor>> {
+    Ok(read(path)?.tensors)
+}
+
 impl Contents {
     fn field(&self, key: &str) -> Result<&str> {
         self.metadata
@@ -241,10 +247,19 @@ fn restore_model(model: &dyn Model, contents: &Contents, prefix: &str) -> Result
 
 fn saveable_spec(model: &dyn Model) -> Result<MlpSpec> {
     model.spec().ok_or_else(|| {
-        Error::invalid(
-            "model",
-            "only MLP models can be saved (save TorchScript modules with torch.jit.save)",
-        )
+        let reason = if model.name() == "torchscript" {
+            "is a TorchScript module, which only PyTorch can write: keep the .pt file it was loaded \
+             from, and to keep trained parameters copy them out with ebm_model_get_parameters_* \
+             (the order of module.parameters()), write them into the module in PyTorch with \
+             torch.nn.utils.vector_to_parameters, and torch.jit.save it"
+                .to_string()
+        } else {
+            format!(
+                "energy '{}' is not an MLP model: only MLP models can be saved",
+                model.name()
+            )
+        };
+        Error::invalid("model", reason)
     })
 }
 

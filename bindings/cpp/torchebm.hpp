@@ -1149,6 +1149,14 @@ class Model : public Energy {
     TORCHEBM_CHECK(ebm_model_load(path.c_str(), device, &out));
     return Model(out);
   }
+  /** Loads a PyTorch MLP's state_dict (safetensors.torch.save_file) into a new MLP of the
+   *  architecture params describes (dtype and device included; ebm_model_load_state_dict). */
+  static Ret<Model> load_state_dict(const std::string& path, const MlpParams& params) {
+    ebm_mlp_params p = params.c();
+    ebm_energy* out = nullptr;
+    TORCHEBM_CHECK(ebm_model_load_state_dict(path.c_str(), &p, &out));
+    return Model(out);
+  }
   /** Loads a TorchScript module as an energy on points of dimension dim. */
   static Ret<Model> torchscript(const std::string& path, int64_t dim, int32_t device = EBM_DEVICE_CPU) {
     ebm_energy* out = nullptr;
@@ -1160,6 +1168,13 @@ class Model : public Energy {
   Ret<void> save(const std::string& path) const {
     TORCHEBM_CHECK(ebm_model_save(get(), path.c_str()));
     return detail::ok();
+  }
+  /** A new, independent copy of the MLP with parameters of dtype EBM_DTYPE_F32 or
+   *  EBM_DTYPE_F64 (ebm_model_to_dtype): a float model computes in float even on doubles. */
+  Ret<Model> to_dtype(int32_t dtype) const {
+    ebm_energy* out = nullptr;
+    TORCHEBM_CHECK(ebm_model_to_dtype(get(), dtype, &out));
+    return Model(out);
   }
   /** The number of scalar trainable parameters. */
   Ret<int64_t> parameter_count() const {

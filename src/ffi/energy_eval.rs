@@ -89,6 +89,7 @@ pub unsafe extern "C" fn ebm_energy_eval_f32(
 /// Energies of n points: energy_out[i] = E(x[i*dim .. i*dim+dim-1]).
 ///
 /// x: n*dim doubles, row-major. energy_out: n doubles. n = 0 does nothing.
+/// A neural energy computes in its parameters' dtype (see Precision in the preamble).
 ///
 /// Errors: as ebm_energy_eval_f32.
 #[no_mangle]
@@ -128,6 +129,7 @@ pub unsafe extern "C" fn ebm_energy_gradient_f32(
 /// gradient_out[i*dim + j] = dE/dx_j at point i.
 ///
 /// x and gradient_out: n*dim doubles, row-major. n = 0 does nothing.
+/// A neural energy computes in its parameters' dtype (see Precision in the preamble).
 ///
 /// Errors: as ebm_energy_gradient_f32.
 #[no_mangle]
@@ -163,6 +165,7 @@ pub unsafe extern "C" fn ebm_energy_eval_and_gradient_f32(
 
 /// Energies (n doubles into energy_out) and energy gradients grad_x E (n*dim doubles into
 /// gradient_out, row-major) of the n points in x (n*dim doubles), in one pass.
+/// A neural energy computes in its parameters' dtype (see Precision in the preamble).
 ///
 /// Errors: as ebm_energy_eval_f32 and ebm_energy_gradient_f32.
 #[no_mangle]

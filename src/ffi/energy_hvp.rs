@@ -108,6 +108,7 @@ pub unsafe extern "C" fn ebm_energy_hvp_f32(
 /// Hessian-vector products H(x_i) v_i of the energy at n points, as ebm_energy_hvp_f32 in
 /// double: x, v, hvp_out and gradient_out (nullable) are n*dim doubles, row-major;
 /// energy_out (nullable) n doubles.
+/// A neural energy computes in its parameters' dtype (see Precision in the preamble).
 ///
 /// Errors: as ebm_energy_hvp_f32.
 #[no_mangle]

@@ -109,7 +109,7 @@ impl MlpSpec {
     /// The seed of the initial weights unless one is chosen.
     pub const DEFAULT_SEED: u64 = 0;
 
-    fn validate(&self) -> Result<()> {
+    pub(crate) fn validate(&self) -> Result<()> {
         if self.input_dim == 0 {
             return Err(Error::invalid("input_dim", "must be >= 1"));
         }
@@ -123,7 +123,7 @@ impl MlpSpec {
     }
 
     /// (fan_in, fan_out) of each layer, the output layer last.
-    fn layers(&self) -> Vec<(usize, usize)> {
+    pub(crate) fn layers(&self) -> Vec<(usize, usize)> {
         let mut widths = vec![self.input_dim];
         widths.extend(&self.hidden);
         widths.push(1);
@@ -191,6 +191,80 @@ impl Mlp {
             spec,
             device,
             state: Mutex::new(state),
+            parameters_lock: ParameterLock::new(),
+        })
+    }
+
+    /// A network of architecture `spec` with the given (weight, bias) of every layer, the
+    /// output layer last, converted to the spec's kind: weight i of shape (fan_out, fan_in) and
+    /// bias i of shape (fan_out,), as `nn.Linear` holds them. Callers check names and shapes
+    /// against the spec first (their errors name the tensors); a mismatch here is an error
+    /// naming `layers`. Spectral normalisation's vectors start as those of seed 0.
+    pub fn with_layers(spec: MlpSpec, device: Device, layers: &[(Tensor, Tensor)]) -> Result<Self> {
+        let model = Mlp::new(spec, device, 0)?;
+        let expected = model.spec.layers();
+        if layers.len() != expected.len() {
+            return Err(Error::invalid(
+                "layers",
+                format!("{} layers given, the architecture has {}", layers.len(), expected.len()),
+            ));
+        }
+        {
+            let state = model.lock();
+            tch::no_grad(|| -> Result<()> {
+                for (i, ((weight, bias), (fan_in, fan_out))) in layers.iter().zip(expected).enumerate() {
+                    let (fan_in, fan_out) = (fan_in as i64, fan_out as i64);
+                    if weight.size() != [fan_out, fan_in] || bias.size() != [fan_out] {
+                        return Err(Error::dimension(
+                            "layers",
+                            format!(
+                                "layer {i} has weight {:?} and bias {:?}, the architecture [{fan_out}, {fan_in}] and [{fan_out}]",
+                                weight.size(),
+                                bias.size()
+                            ),
+                        ));
+                    }
+                    let place =
+                        |t: &Tensor| -> Result<Tensor> { Ok(t.f_to_kind(model.spec.kind)?.f_to_device(device)?) };
+                    state.weights[i].shallow_clone().f_copy_(&place(weight)?)?;
+                    state.biases[i].shallow_clone().f_copy_(&place(bias)?)?;
+                }
+                Ok(())
+            })?;
+        }
+        Ok(model)
+    }
+
+    /// An independent copy whose parameters (and spectral normalisation vectors) have element
+    /// type `kind` (Float or Double), on the same device; the copy has no gradients. Values
+    /// are converted once: from float to double exactly, from double to float rounded.
+    pub fn to_kind(&self, kind: Kind) -> Result<Mlp> {
+        let spec = MlpSpec {
+            kind,
+            ..self.spec.clone()
+        };
+        spec.validate()?;
+        let _reading = self.parameters_lock.read();
+        let state = self.lock();
+        let copy = |tensors: &[Tensor], trainable: bool| -> Result<Vec<Tensor>> {
+            tensors
+                .iter()
+                .map(|t| {
+                    Ok(t.f_detach()?
+                        .f_to_dtype(kind, false, true)?
+                        .f_set_requires_grad(trainable)?)
+                })
+                .collect()
+        };
+        let copied = MlpState {
+            weights: copy(&state.weights, true)?,
+            biases: copy(&state.biases, true)?,
+            singular_vectors: copy(&state.singular_vectors, false)?,
+        };
+        Ok(Mlp {
+            spec,
+            device: self.device,
+            state: Mutex::new(copied),
             parameters_lock: ParameterLock::new(),
         })
     }
@@ -334,6 +408,13 @@ impl Model for Mlp {
 
     fn spec(&self) -> Option<MlpSpec> {
         Some(self.spec.clone())
+    }
+
+    fn converted(&self, kind: Kind) -> Option<Result<std::sync::Arc<dyn Energy>>> {
+        Some(
+            self.to_kind(kind)
+                .map(|copy| std::sync::Arc::new(copy) as std::sync::Arc<dyn Energy>),
+        )
     }
 
     fn buffers(&self) -> Result<Vec<(String, Tensor)>> {

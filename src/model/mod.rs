@@ -4,6 +4,7 @@
 mod archive;
 mod flat;
 mod mlp;
+mod state_dict;
 mod torchscript;
 
 use crate::exclusive::ParameterLock;
@@ -16,6 +17,7 @@ pub use flat::{
     assign_gradient, copy_gradients, copy_parameters, parameter_count, set_gradients, set_parameters, zero_gradients,
 };
 pub use mlp::{Activation, Mlp, MlpSpec};
+pub use state_dict::load_state_dict;
 pub use torchscript::TorchScriptEnergy;
 
 /// An energy with trainable parameters.
@@ -52,6 +54,13 @@ pub trait Model: Energy {
     /// Non-trainable state to save with the weights (name, tensor).
     fn buffers(&self) -> Result<Vec<(String, Tensor)>> {
         Ok(Vec::new())
+    }
+
+    /// An independent copy whose parameters have element type `kind`, for models that can
+    /// convert themselves (MLPs); None for the others.
+    fn converted(&self, kind: Kind) -> Option<Result<std::sync::Arc<dyn Energy>>> {
+        let _ = kind;
+        None
     }
 
     /// Restores state saved by `buffers`.

@@ -75,6 +75,9 @@ static void errors_through_statuses() {
   CHECK(sampler->init_normal(4, 2).ok() && sampler->run(5).ok());
   CHECK(fails_with(Energy().dim().status(), EBM_ERR_NULL_POINTER, "energy"));
   CHECK(fails_with(torchebm::Model::load("/nonexistent/model.safetensors").status(), EBM_ERR_IO, "path"));
+  CHECK(fails_with(torchebm::Model::load_state_dict("/nonexistent/net.safetensors", torchebm::MlpParams()).status(),
+                   EBM_ERR_IO, "path"));
+  CHECK(fails_with(torchebm::Model().to_dtype(EBM_DTYPE_F64).status(), EBM_ERR_NULL_POINTER, "model"));
 }
 
 static void callbacks_report_failures_by_status() {

@@ -535,6 +535,15 @@ static void models() {
   Model back = Model::load(path);
   CHECK(back.eval(x, 2) == m.eval(x, 2));
   CHECK_THROWS(Model::load(scratch + "/does-not-exist.safetensors"), EBM_ERR_IO, "path");
+  // The saved file is a state_dict too (tensors layers.<i>.weight/bias); to_dtype copies.
+  Model as_state_dict = Model::load_state_dict(path, torchebm::MlpParams().input_dim(2).hidden({8, 8}).dtype(EBM_DTYPE_F64));
+  CHECK(as_state_dict.eval(x, 2) == m.eval(x, 2));
+  Model in_float = m.to_dtype(EBM_DTYPE_F32);
+  CHECK(in_float.parameters<float>() == m.parameters<float>());
+  CHECK(in_float.to_dtype(EBM_DTYPE_F64).parameters() == std::vector<double>(as_float.begin(), as_float.end()));
+  CHECK_THROWS(Model::load_state_dict(path, torchebm::MlpParams().input_dim(2).hidden({8})), EBM_ERR_FORMAT,
+               "3 linear layers");
+  CHECK_THROWS(m.to_dtype(5), EBM_ERR_INVALID_ARGUMENT, "dtype");
   CHECK_THROWS(Model::torchscript(path, 2), EBM_ERR_FORMAT, "path");  // not a TorchScript archive
   CHECK_THROWS(Model::mlp(torchebm::MlpParams().input_dim(0)), EBM_ERR_INVALID_ARGUMENT, "input_dim");
   CHECK_THROWS(Model().parameter_count(),

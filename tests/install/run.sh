@@ -4,13 +4,15 @@
 #   - a C program built with `pkg-config --cflags --libs torchebm` alone;
 #   - a C and a C++ program built by CMake with find_package(torchebm) and torchebm::torchebm
 #     alone, after moving the installed tree elsewhere (the CMake package is relocatable);
-#   - all run from another working directory without LD_LIBRARY_PATH;
+#   - all run from another working directory without LD_LIBRARY_PATH, the CMake ones also
+#     after `cmake --install` into yet another prefix (torchebm::torchebm carries the rpath);
 #   - the installed library is libtorchebm.so.X.Y.Z with its SONAME libtorchebm.so.X, the
 #     links libtorchebm.so.X and libtorchebm.so lead to it, and programs record NEEDED
 #     libtorchebm.so.X;
 #   - the installed library carries no debug information: that is in lib/.debug/, named by its
 #     .gnu_debuglink, and GDB (when installed) finds it there;
-#   - the installed library resolves libtorch; DESTDIR staging and make uninstall work.
+#   - the installed library resolves libtorch; DESTDIR staging and make uninstall work, and
+#     uninstall removes the directories install created once empty, and only those.
 # Environment: CC, CXX, MAKE, and CMAKE (the cmake of scripts/setup-tools.sh).
 set -euo pipefail
 
@@ -136,12 +138,38 @@ for app in app_c app_cpp; do check_needed "$tmp/cmake-build/$app"; done
 run_elsewhere "$tmp/cmake-build/app_c" "install-c ok"
 run_elsewhere "$tmp/cmake-build/app_cpp" "install-cpp ok"
 
-# 7. make uninstall leaves nothing of ours.
+# 6b. `cmake --install` replaces CMake's build rpath by the (empty) install rpath: the installed
+#     programs still find the library through the rpath torchebm::torchebm adds.
+apps="$tmp/apps prefix"
+step "cmake --install the programs into $apps"
+quiet "$CMAKE" --install "$tmp/cmake-build" --prefix "$apps"
+for app in app_c app_cpp; do
+    readelf -d "$apps/bin/$app" | grep -E '\((RUN)?PATH\)' | grep -qF "$moved/lib" ||
+        { readelf -d "$apps/bin/$app" >&2; fail "installed $app: no rpath to $moved/lib"; }
+done
+run_elsewhere "$apps/bin/app_c" "install-c ok"
+run_elsewhere "$apps/bin/app_cpp" "install-cpp ok"
+
+# 7. make uninstall leaves nothing of ours: no file, and none of the directories install
+#    created (here all of them, the prefix included).
 step "make uninstall"
 install_make uninstall "" "$moved"
-left=$(find "$moved" ! -type d)
-[[ -z "$left" ]] || fail "left after uninstall: $left"
-[[ ! -e "$moved/lib/.debug" ]] || fail "lib/.debug left after uninstall"
+[[ ! -e "$moved" ]] || fail "left after uninstall: $(find "$moved")"
+
+# 7b. Directories that existed before install stay, empty or not; those install created go.
+step "make uninstall into a prefix that had include/ (with a file) and an empty lib/pkgconfig/"
+shared="$tmp/shared"
+mkdir -p "$shared/include" "$shared/lib/pkgconfig"
+echo '/* the user'"'"'s */' >"$shared/include/other.h"
+install_make install "" "$shared"
+install_make install "" "$shared"   # a second install keeps the record of the first
+install_make uninstall "" "$shared"
+[[ -f "$shared/include/other.h" ]] || fail "uninstall removed the user's include/other.h"
+[[ -d "$shared/lib/pkgconfig" ]] || fail "uninstall removed lib/pkgconfig, which existed before install"
+for dir in lib/cmake lib/.debug; do
+    [[ ! -e "$shared/$dir" ]] || fail "$dir, created by install, left after uninstall"
+done
+[[ -z "$(find "$shared" ! -type d ! -name other.h)" ]] || fail "left after uninstall: $(find "$shared")"
 
 # 8. DESTDIR stages the files for PREFIX, which the generated files then name.
 step "make install DESTDIR=... PREFIX=/opt/torchebm"
@@ -154,5 +182,6 @@ grep -rqF "$stage" "$stage/opt/torchebm/lib" && fail "DESTDIR: staging path in t
 install_make uninstall "$stage" /opt/torchebm
 left=$(find "$stage" ! -type d)
 [[ -z "$left" ]] || fail "DESTDIR: left after uninstall: $left"
+[[ ! -e "$stage/opt/torchebm" ]] || fail "DESTDIR: left after uninstall: $(find "$stage/opt/torchebm")"
 
 echo "install test passed ($( ((have_hpp)) && echo "with torchebm.hpp" || echo "bindings/cpp/torchebm.hpp absent: C API only from C++"))"

@@ -27,21 +27,30 @@ function _mlp_kwargs(kwargs)
     return kw
 end
 
+# Calls f(params::Ref{ebm_mlp_params}): the library's defaults with `hidden` and the other
+# keywords (fields of ebm_mlp_params) written in, the widths kept alive during the call.
+function _with_mlp_params(f, hidden, kwargs)
+    widths = Vector{Int64}(hidden)
+    GC.@preserve widths begin
+        wptr = isempty(widths) ? Ptr{Int64}(C_NULL) : pointer(widths)
+        p = Ref(_with(mlp_default_params(); hidden = wptr, n_hidden = length(widths), _mlp_kwargs(kwargs)...))
+        return f(p)
+    end
+end
+
 """
     mlp_model(; input_dim, hidden=Int[], activation, spectral_norm, dtype, device, seed) -> Energy
 
 An MLP energy input_dim -> hidden... -> 1 (trainable), seeded as PyTorch's nn.Linear after
 `torch.manual_seed(seed)`. Keywords are the fields of `ebm_mlp_params` (`activation` also as
 `:silu`, `:relu`, `:tanh`, `:softplus`, `:elu`; `dtype` also as `Float32` or `Float64`); those
-not given keep the library's defaults (`mlp_default_params()`: 2 inputs, SiLU, Float32, CPU,
-seed 0).
+not given keep the library's defaults (`mlp_default_params()`). It computes in `dtype`
+whatever the points' element type: a Float32 model evaluated on Float64 points gives Float32
+results (see [`model_to_dtype`](@ref)).
 """
 function mlp_model(; hidden::AbstractVector{<:Integer} = Int[], kwargs...)
-    widths = Vector{Int64}(hidden)
     out = _out_handle()
-    GC.@preserve widths begin
-        wptr = isempty(widths) ? Ptr{Int64}(C_NULL) : pointer(widths)
-        p = Ref(_with(mlp_default_params(); hidden = wptr, n_hidden = length(widths), _mlp_kwargs(kwargs)...))
+    _with_mlp_params(hidden, kwargs) do p
         check(ebm_model_mlp_new(p, out))
     end
     return Energy(out[])
@@ -51,6 +60,36 @@ end
 function mlp_model(rng::AbstractRNG; kwargs...)
     haskey(kwargs, :seed) && throw(ArgumentError("mlp_model: give either a random number generator or the keyword seed, not both"))
     return mlp_model(; seed = rand(rng, UInt64), kwargs...)
+end
+
+"""
+    load_state_dict(path; input_dim, hidden=Int[], activation, dtype, device) -> Energy
+
+A new MLP energy of the given architecture with the weights of a PyTorch MLP's `state_dict`
+saved by `safetensors.torch.save_file(net.state_dict(), path)` (tensors `<prefix><k>.weight`
+and `<prefix><k>.bias`, as `nn.Sequential` names them); names and shapes are checked against
+the architecture (`ebm_model_load_state_dict`). Keywords are the fields of `ebm_mlp_params`,
+as for [`mlp_model`](@ref); those not given keep the library's defaults.
+"""
+function load_state_dict(path::AbstractString; hidden::AbstractVector{<:Integer} = Int[], kwargs...)
+    out = _out_handle()
+    _with_mlp_params(hidden, kwargs) do p
+        check(ebm_model_load_state_dict(path, p, out))
+    end
+    return Energy(out[])
+end
+
+"""
+    model_to_dtype(model, T) -> Energy
+
+A new, independent copy of an MLP model with parameters of element type `T` (Float32 or
+Float64), e.g. to evaluate or sample a Float32 model in double precision
+(`ebm_model_to_dtype`); `model` is untouched.
+"""
+function model_to_dtype(model::Energy, ::Type{T}) where {T <: FloatType}
+    out = _out_handle()
+    check(ebm_model_to_dtype(model, _dtype_code(T), out))
+    return Energy(out[])
 end
 
 """

@@ -415,6 +415,14 @@ end
     @test energy(loaded, probe) ≈ energy(model, probe)
     @test status_of(() -> load_model(joinpath(dir, "missing.safetensors"))).status == T.EBM_ERR_IO
     @test status_of(() -> save_model(harmonic_energy(), joinpath(dir, "h.safetensors"))).status == T.EBM_ERR_INVALID_ARGUMENT
+    # The saved file is a state_dict too (layers.<i>.weight/bias); a Float64 copy computes in double.
+    as_state_dict = load_state_dict(path; input_dim = 2, hidden = [16, 16], activation = :silu)
+    @test energy(as_state_dict, probe) == energy(model, probe)
+    @test status_of(() -> load_state_dict(path; input_dim = 2, hidden = [16])).status == T.EBM_ERR_FORMAT
+    in_double = model_to_dtype(model, Float64)
+    @test parameters(in_double; eltype = Float64) == Float64.(parameters(model))
+    @test energy(in_double, Float64.(probe)) isa Vector{Float64}
+    @test status_of(() -> model_to_dtype(harmonic_energy(), Float64)).status == T.EBM_ERR_INVALID_ARGUMENT
 
     ck = joinpath(dir, "run.ckpt")
     save_checkpoint(ck, model; optimizer = opt, loss = loss)
