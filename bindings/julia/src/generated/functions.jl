@@ -431,6 +431,7 @@ ebm_energy_eval_f32(energy, x, n, dim, energy_out; may_call_julia::Bool = true) 
 Energies of n points: energy_out[i] = E(x[i*dim .. i*dim+dim-1]).
 
 x: n*dim doubles, row-major. energy_out: n doubles. n = 0 does nothing.
+A neural energy computes in its parameters' dtype (see Precision in the preamble).
 
 Errors: as ebm_energy_eval_f32.
 """
@@ -458,6 +459,7 @@ Gradients of the energy, grad_x E (not the score, which is its negative), at n p
 gradient_out[i*dim + j] = dE/dx_j at point i.
 
 x and gradient_out: n*dim doubles, row-major. n = 0 does nothing.
+A neural energy computes in its parameters' dtype (see Precision in the preamble).
 
 Errors: as ebm_energy_gradient_f32.
 """
@@ -480,6 +482,7 @@ ebm_energy_eval_and_gradient_f32(energy, x, n, dim, energy_out, gradient_out; ma
 
 Energies (n doubles into energy_out) and energy gradients grad_x E (n*dim doubles into
 gradient_out, row-major) of the n points in x (n*dim doubles), in one pass.
+A neural energy computes in its parameters' dtype (see Precision in the preamble).
 
 Errors: as ebm_energy_eval_f32 and ebm_energy_gradient_f32.
 """
@@ -525,6 +528,7 @@ ebm_energy_hvp_f32(energy, x, v, n, dim, hvp_out, energy_out, gradient_out; may_
 Hessian-vector products H(x_i) v_i of the energy at n points, as ebm_energy_hvp_f32 in
 double: x, v, hvp_out and gradient_out (nullable) are n*dim doubles, row-major;
 energy_out (nullable) n doubles.
+A neural energy computes in its parameters' dtype (see Precision in the preamble).
 
 Errors: as ebm_energy_hvp_f32.
 """
@@ -1354,12 +1358,37 @@ ebm_mlp_default_params() =
 A new MLP energy (an ebm_energy usable with every evaluation function and sampler, and
 trainable). params and its hidden widths are copied.
 
+Precision: the network computes in params.dtype whatever the caller's buffers are:
+ebm_energy_eval_f64 on an EBM_DTYPE_F32 model converts the points to float, so its
+doubles carry float32 results (1e-7 to 1e-5 relative). For double precision throughout,
+build the model with EBM_DTYPE_F64, or convert one with ebm_model_to_dtype.
+
 Errors: EBM_ERR_NULL_POINTER (params, params.hidden with n_hidden > 0, out),
 EBM_ERR_INVALID_ARGUMENT (struct_size, input_dim < 1, n_hidden < 0, a width < 1, unknown
 activation or dtype), EBM_ERR_DEVICE_UNAVAILABLE, EBM_ERR_TORCH.
 """
 ebm_model_mlp_new(params, out) =
     @ccall libtorchebm.ebm_model_mlp_new(params::Ref{ebm_mlp_params}, out::Ptr{Ptr{Cvoid}})::Cint
+
+"""
+    ebm_model_to_dtype(model, dtype, out) -> Cint
+
+A new MLP energy that is a copy of the MLP model with its parameters converted to dtype
+(EBM_DTYPE_F32 or EBM_DTYPE_F64), on the same device: e.g. to evaluate, sample or keep
+training a float model in double precision (float to double is exact). The copy is a new,
+independent handle (free it with ebm_energy_free); model, and the samplers, losses and
+optimizers that hold it, are untouched. The copy has no gradients and its own optimizer
+state starts afresh.
+
+To load a saved float model in double: ebm_model_load, then ebm_model_to_dtype, then free
+the float one.
+
+Errors: EBM_ERR_NULL_POINTER (model, out), EBM_ERR_INVALID_ARGUMENT (model not an MLP
+model, e.g. a TorchScript module: convert it in PyTorch with module.double() before
+torch.jit.save; unknown dtype), EBM_ERR_OUT_OF_MEMORY, EBM_ERR_TORCH.
+"""
+ebm_model_to_dtype(model, dtype, out) =
+    @ccall libtorchebm.ebm_model_to_dtype(model::Ptr{Cvoid}, dtype::Int32, out::Ptr{Ptr{Cvoid}})::Cint
 
 """
     ebm_model_torchscript_load(path, dim, device, out) -> Cint
@@ -1393,11 +1422,33 @@ ebm_model_torchscript_load(path, dim, device, out) =
 """
     ebm_model_save(model, path) -> Cint
 
-Saves an MLP model to path (safetensors: the weights, plus its architecture in the
-metadata so that ebm_model_load rebuilds it). The file is replaced atomically.
+Saves an MLP model to path as a safetensors file (https://huggingface.co/docs/safetensors),
+its weights plus its architecture in the metadata, so that ebm_model_load rebuilds it from
+the file alone. The file is replaced atomically.
 
-Errors: EBM_ERR_NULL_POINTER (model, path), EBM_ERR_INVALID_ARGUMENT (not an MLP model),
-EBM_ERR_IO.
+Layout, for layers i = 0 .. n_hidden (the output layer last, n_hidden + 1 layers), in the
+parameters' dtype (F32 or F64):
+  layers.<i>.weight   shape [fan_out, fan_in], as torch.nn.Linear.weight (row-major)
+  layers.<i>.bias     shape [fan_out]
+  layers.<i>.spectral_u  shape [fan_out], only with spectral_norm: the power iteration's
+                      left singular vector estimate
+where fan_in of layer 0 is input_dim, fan_in of layer i > 0 is hidden[i-1], fan_out is
+hidden[i] and 1 for the output layer. Metadata (all values strings):
+  format "libtorchebm-mlp", format_version "1", library_version (e.g. "0.1.0"),
+  input_dim (e.g. "2"), hidden (comma-separated widths, e.g. "64,64"; "" for none),
+  activation ("silu", "relu", "tanh", "softplus" or "elu"), spectral_norm ("true" or
+  "false"), dtype ("float32" or "float64").
+E(x) is the network applied to x: h = x; h = act(h W_i^T + b_i) for every hidden layer;
+E = h W_out^T + b_out. From Python (pip install safetensors), such a file is written by
+  safetensors.torch.save_file({"layers.0.weight": w0, "layers.0.bias": b0, ...},
+      path, metadata={"format": "libtorchebm-mlp", "format_version": "1", ...})
+and read by safetensors.torch.load_file(path) (tensors) and safetensors.safe_open(path,
+"pt").metadata() (architecture). A plain PyTorch state_dict loads with
+ebm_model_load_state_dict instead.
+
+Errors: EBM_ERR_NULL_POINTER (model, path), EBM_ERR_INVALID_ARGUMENT (not an MLP model; a
+TorchScript module, which only PyTorch can write: the message says how to keep its trained
+parameters), EBM_ERR_IO.
 """
 ebm_model_save(model, path) =
     @ccall libtorchebm.ebm_model_save(model::Ptr{Cvoid}, path::Cstring)::Cint
@@ -1405,13 +1456,45 @@ ebm_model_save(model, path) =
 """
     ebm_model_load(path, device, out) -> Cint
 
-Loads a model saved by ebm_model_save onto device, rebuilding its architecture.
+Loads a model saved by ebm_model_save (layout there) onto device, rebuilding its
+architecture; its parameters keep the saved dtype (metadata dtype). A float32 model
+computes in float even through the _f64 functions: convert it with ebm_model_to_dtype
+for double precision.
 
 Errors: EBM_ERR_NULL_POINTER (path, out), EBM_ERR_IO (unreadable), EBM_ERR_FORMAT
 (truncated, corrupted, not a libtorchebm model), EBM_ERR_DEVICE_UNAVAILABLE.
 """
 ebm_model_load(path, device, out) =
     @ccall libtorchebm.ebm_model_load(path::Cstring, device::Int32, out::Ptr{Ptr{Cvoid}})::Cint
+
+"""
+    ebm_model_load_state_dict(path, params, out) -> Cint
+
+Loads the weights of a plain PyTorch MLP into a new MLP energy of the architecture params
+describes (input_dim, hidden, activation; params.dtype the parameters' element type,
+params.device where they live; seed unused): path is a safetensors file of the network's
+state_dict, as written by
+  net = torch.nn.Sequential(torch.nn.Linear(2, 64), torch.nn.SiLU(), torch.nn.Linear(64, 1))
+  safetensors.torch.save_file(net.state_dict(), path)
+The file must hold exactly the tensors <prefix><k>.weight [fan_out, fan_in] and
+<prefix><k>.bias [fan_out] of the n_hidden + 1 linear layers, k integers whose increasing
+order is the layers' order (nn.Sequential's 0, 2, 4, ... with activations between) and
+one common prefix (e.g. "net." for a module holding the Sequential as self.net); its
+metadata is ignored. Tensors of any floating dtype are converted to params.dtype. The
+network must compute what this library's MLP does (see ebm_model_save): Linear layers
+with params.activation between them and one output. Every error names the tensor at fault.
+(torch.save's pickled .pt files are not read: convert them with
+safetensors.torch.save_file(torch.load(pt_path), path).)
+
+Errors: EBM_ERR_NULL_POINTER (path, params, params.hidden, out), EBM_ERR_INVALID_ARGUMENT
+(as ebm_model_mlp_new; params.spectral_norm nonzero), EBM_ERR_IO (unreadable),
+EBM_ERR_FORMAT (not a safetensors file, e.g. a torch.save .pt file; a tensor not named
+<prefix><k>.weight|bias, or under another prefix; more or fewer layers than the
+architecture; a missing weight or bias; an integer tensor), EBM_ERR_DIMENSION_MISMATCH (a
+tensor's shape differs from the architecture's), EBM_ERR_DEVICE_UNAVAILABLE, EBM_ERR_TORCH.
+"""
+ebm_model_load_state_dict(path, params, out) =
+    @ccall libtorchebm.ebm_model_load_state_dict(path::Cstring, params::Ref{ebm_mlp_params}, out::Ptr{Ptr{Cvoid}})::Cint
 
 """
     ebm_model_parameter_count(model, count_out) -> Cint
