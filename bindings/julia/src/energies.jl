@@ -98,35 +98,35 @@ function gaussian_energy(mean::AbstractVector{<:Real}, cov::AbstractMatrix{<:Rea
 end
 
 "Double well E(x) = a * sum_i (x_i^2 - b)^2 (defaults a = 1, b = 2), any dim."
-function double_well_energy(; a::Real = 1.0, b::Real = 2.0)
+function double_well_energy(; a::Real = EBM_DOUBLE_WELL_DEFAULT_A, b::Real = EBM_DOUBLE_WELL_DEFAULT_B)
     out = _out_handle()
     check(ebm_energy_double_well_new(a, b, out))
     return Energy(out[])
 end
 
 "Harmonic oscillator E(x) = k/2 * |x|^2 (default k = 1), any dim."
-function harmonic_energy(; k::Real = 1.0)
+function harmonic_energy(; k::Real = EBM_HARMONIC_DEFAULT_K)
     out = _out_handle()
     check(ebm_energy_harmonic_new(k, out))
     return Energy(out[])
 end
 
 "Rosenbrock E(x) = sum_i (a - x_i)^2 + b (x_{i+1} - x_i^2)^2 (defaults 1, 100), dim >= 2."
-function rosenbrock_energy(; a::Real = 1.0, b::Real = 100.0)
+function rosenbrock_energy(; a::Real = EBM_ROSENBROCK_DEFAULT_A, b::Real = EBM_ROSENBROCK_DEFAULT_B)
     out = _out_handle()
     check(ebm_energy_rosenbrock_new(a, b, out))
     return Energy(out[])
 end
 
 "Ackley function (defaults a = 20, b = 0.2, c = 2pi), any dim."
-function ackley_energy(; a::Real = 20.0, b::Real = 0.2, c::Real = 2pi)
+function ackley_energy(; a::Real = EBM_ACKLEY_DEFAULT_A, b::Real = EBM_ACKLEY_DEFAULT_B, c::Real = EBM_ACKLEY_DEFAULT_C)
     out = _out_handle()
     check(ebm_energy_ackley_new(a, b, c, out))
     return Energy(out[])
 end
 
 "Rastrigin E(x) = a d + sum_i (x_i^2 - a cos(2 pi x_i)) (default a = 10), any dim."
-function rastrigin_energy(; a::Real = 10.0)
+function rastrigin_energy(; a::Real = EBM_RASTRIGIN_DEFAULT_A)
     out = _out_handle()
     check(ebm_energy_rastrigin_new(a, out))
     return Energy(out[])
