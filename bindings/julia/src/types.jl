@@ -179,6 +179,9 @@ struct ebm_cd_params
     energy_reg_weight::Cdouble
     n_negatives::Int64
     seed::UInt64
+    init_steps::Int64
+    add_noise_to_real::Int32
+    real_noise_scale::Cdouble
 end
 
 struct ebm_score_matching_params
