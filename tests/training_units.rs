@@ -624,7 +624,11 @@ fn record_runs(sampler: &Arc<Exclusive<Sampler>>) -> Arc<std::sync::Mutex<Vec<u6
         }
         std::ops::ControlFlow::Continue(())
     });
-    sampler.lock("sampler").unwrap().set_progress(Some(callback), 1).unwrap();
+    sampler
+        .lock("sampler")
+        .unwrap()
+        .set_progress(Some(callback), 1)
+        .unwrap();
     runs
 }
 
@@ -680,7 +684,10 @@ fn init_steps_is_ignored_unless_chains_persist() {
             init_steps: 50,
             ..CdParams::default()
         };
-        ContrastiveDivergence::new(model, sampler, params).unwrap().compute(&data, 2).unwrap();
+        ContrastiveDivergence::new(model, sampler, params)
+            .unwrap()
+            .compute(&data, 2)
+            .unwrap();
         assert_eq!(*runs.lock().unwrap(), [4], "{start:?}");
     }
 }
@@ -715,11 +722,22 @@ fn noise_added_to_real_data_has_the_stated_scale() {
     let doubled = data_energy(true, 1.0) - clean;
     assert!((doubled - 2.0 * shift).abs() < 1e-12, "{doubled} vs 2 × {shift}");
     // mean(w·z) ~ N(0, |w|² / n): nonzero, and within 5 standard deviations.
-    let mut e = [0.0; 3];
-    evaluate(model.as_ref(), Device::Cpu, &[0.0, 0.0, 1.0, 0.0, 0.0, 1.0], 2, Some(&mut e), None).unwrap();
+    let mut e = [0.0f64; 3];
+    evaluate(
+        model.as_ref(),
+        Device::Cpu,
+        &[0.0, 0.0, 1.0, 0.0, 0.0, 1.0],
+        2,
+        Some(&mut e),
+        None,
+    )
+    .unwrap();
     let w_norm = ((e[1] - e[0]).powi(2) + (e[2] - e[0]).powi(2)).sqrt();
     let sd = 0.5 * w_norm / (n as f64).sqrt();
-    assert!(shift != 0.0 && shift.abs() < 5.0 * sd, "shift {shift}, standard deviation {sd}");
+    assert!(
+        shift != 0.0 && shift.abs() < 5.0 * sd,
+        "shift {shift}, standard deviation {sd}"
+    );
 }
 
 #[test]
