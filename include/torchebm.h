@@ -2613,7 +2613,9 @@ enum ebm_status ebm_model_zero_grad(struct ebm_energy *model);
 
 /**
  * Default CD parameters: the specification's CD-1 from noise, TorchEBM's regulariser weight
- * 0.001, and for PCD a 10000-point buffer with 5% restarts.
+ * 0.001, and for PCD a 10000-point buffer with 5% restarts warmed up by 100 sampler steps;
+ * no noise on the data. With a Langevin sampler at its defaults this diverges on toy data:
+ * see the example in ebm_cd_loss_new.
  */
 struct ebm_cd_params ebm_cd_default_params(void);
 

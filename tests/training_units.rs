@@ -762,3 +762,33 @@ fn cd_refuses_a_negative_or_non_finite_real_noise_scale() {
         }
     }
 }
+
+#[test]
+fn a_failed_warm_up_is_run_again_by_the_next_loss() {
+    let data: Vec<f32> = points(32).iter().map(|v| *v as f32).collect();
+    let model = mlp_with(1, false);
+    let sampler = langevin(&model, 2);
+    let cancel_warm_up: torchebm::sampler::ProgressCallback = Box::new(|p| {
+        if p.steps_total == 50 {
+            std::ops::ControlFlow::Break(Some("cancelled".into()))
+        } else {
+            std::ops::ControlFlow::Continue(())
+        }
+    });
+    sampler
+        .lock("sampler")
+        .unwrap()
+        .set_progress(Some(cancel_warm_up), 1)
+        .unwrap();
+    let params = CdParams {
+        k: 5,
+        start: persistent(100),
+        init_steps: 50,
+        ..CdParams::default()
+    };
+    let mut loss = ContrastiveDivergence::new(model, Arc::clone(&sampler), params).unwrap();
+    assert!(loss.compute(&data, 2).is_err());
+    let runs = record_runs(&sampler);
+    loss.compute(&data, 2).unwrap();
+    assert_eq!(*runs.lock().unwrap(), [50, 5]);
+}

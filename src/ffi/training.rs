@@ -68,7 +68,9 @@ pub struct ebm_cd_params {
 const CD_PARAMS_SIZE_BEFORE_INIT_STEPS: usize = std::mem::offset_of!(ebm_cd_params, init_steps);
 
 /// Default CD parameters: the specification's CD-1 from noise, TorchEBM's regulariser weight
-/// 0.001, and for PCD a 10000-point buffer with 5% restarts.
+/// 0.001, and for PCD a 10000-point buffer with 5% restarts warmed up by 100 sampler steps;
+/// no noise on the data. With a Langevin sampler at its defaults this diverges on toy data:
+/// see the example in ebm_cd_loss_new.
 #[no_mangle]
 pub extern "C" fn ebm_cd_default_params() -> ebm_cd_params {
     let d = CdParams::default();

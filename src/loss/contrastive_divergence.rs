@@ -249,7 +249,11 @@ impl ContrastiveDivergence {
                 let buffer = self.buffer.as_mut().expect("persistent CD has a buffer");
                 buffer.ensure_holds(m)?;
                 if buffer.fill_if_empty(&mut self.generator, dim)? && self.params.init_steps > 0 {
-                    warm_up(&mut sampler, buffer, self.params.init_steps, dim)?;
+                    if let Err(error) = warm_up(&mut sampler, buffer, self.params.init_steps, dim) {
+                        // The next loss fills and warms up the buffer again.
+                        buffer.empty();
+                        return Err(error);
+                    }
                 }
                 let (starts, rows) = buffer.draw(&mut self.generator, m, dim)?;
                 sampler.init(Some(&starts), m, dim)?;

@@ -61,6 +61,11 @@ impl ReplayBuffer {
         Ok(())
     }
 
+    /// Forgets the points (after a failed warm-up): the next draw fills the buffer again.
+    pub(crate) fn empty(&mut self) {
+        self.samples = None;
+    }
+
     /// Refuses to draw `m` distinct chains from fewer points.
     pub(crate) fn ensure_holds(&self, m: usize) -> Result<()> {
         if m > self.capacity {
