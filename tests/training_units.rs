@@ -147,6 +147,7 @@ fn cd_loss_is_the_energy_difference_of_its_negatives() {
             energy_reg_weight: 0.01,
             n_negatives: 0,
             seed: 3,
+            ..CdParams::default()
         };
         let mut loss = ContrastiveDivergence::new(model.clone(), langevin(&model, 2), params).unwrap();
         let data: Vec<f32> = points(32).iter().map(|v| *v as f32).collect();
@@ -512,6 +513,7 @@ impl Run {
             energy_reg_weight: 0.001,
             n_negatives: 0,
             seed: 5,
+            ..CdParams::default()
         };
         let loss = ContrastiveDivergence::new(model.clone(), langevin(&model, 6), params).unwrap();
         let rule = Rule::Adam {
@@ -610,4 +612,183 @@ fn training_resumed_from_a_checkpoint_continues_identically() {
     ));
     assert_eq!(resumed.parameters(), before);
     std::fs::remove_file(&path).unwrap();
+}
+
+/// The steps_total of every sampler run the loss makes, in order.
+fn record_runs(sampler: &Arc<Exclusive<Sampler>>) -> Arc<std::sync::Mutex<Vec<u64>>> {
+    let runs = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = Arc::clone(&runs);
+    let callback: torchebm::sampler::ProgressCallback = Box::new(move |p| {
+        if p.steps_done == p.steps_total {
+            seen.lock().unwrap().push(p.steps_total);
+        }
+        std::ops::ControlFlow::Continue(())
+    });
+    sampler
+        .lock("sampler")
+        .unwrap()
+        .set_progress(Some(callback), 1)
+        .unwrap();
+    runs
+}
+
+fn persistent(buffer_size: usize) -> ChainStart {
+    ChainStart::Persistent {
+        buffer_size,
+        reinit_fraction: 0.05,
+    }
+}
+
+#[test]
+fn pcd_warms_up_a_fresh_buffer_with_init_steps_sampler_steps_once() {
+    let data: Vec<f32> = points(32).iter().map(|v| *v as f32).collect();
+    let buffer_after_first_loss = |init_steps: u64| {
+        let model = mlp_with(1, false);
+        let sampler = langevin(&model, 2);
+        let runs = record_runs(&sampler);
+        let params = CdParams {
+            k: 5,
+            start: persistent(100),
+            seed: 3,
+            init_steps,
+            ..CdParams::default()
+        };
+        let mut loss = ContrastiveDivergence::new(model, sampler, params).unwrap();
+        loss.compute(&data, 2).unwrap();
+        let buffer = loss.buffer().unwrap().samples().unwrap().copy();
+        loss.compute(&data, 2).unwrap();
+        let runs = runs.lock().unwrap().clone();
+        (runs, Vec::<f64>::try_from(buffer.flatten(0, -1)).unwrap())
+    };
+    // The warm-up is one extra run before the first loss's k steps, never again.
+    let (warm_runs, warm) = buffer_after_first_loss(50);
+    assert_eq!(warm_runs, [50, 5, 5]);
+    let (cold_runs, cold) = buffer_after_first_loss(0);
+    assert_eq!(cold_runs, [5, 5]);
+    // Both buffers start from the same N(0, I) fill and draw the same rows: the 68 rows the
+    // first loss did not draw are that fill without the warm-up and moved with it.
+    let moved = warm.chunks(2).zip(cold.chunks(2)).filter(|(w, c)| w != c).count();
+    assert_eq!(moved, 100);
+}
+
+#[test]
+fn init_steps_is_ignored_unless_chains_persist() {
+    let data: Vec<f32> = points(16).iter().map(|v| *v as f32).collect();
+    for start in [ChainStart::Noise, ChainStart::Data] {
+        let model = mlp_with(1, false);
+        let sampler = langevin(&model, 2);
+        let runs = record_runs(&sampler);
+        let params = CdParams {
+            k: 4,
+            start,
+            init_steps: 50,
+            ..CdParams::default()
+        };
+        ContrastiveDivergence::new(model, sampler, params)
+            .unwrap()
+            .compute(&data, 2)
+            .unwrap();
+        assert_eq!(*runs.lock().unwrap(), [4], "{start:?}");
+    }
+}
+
+#[test]
+fn noise_added_to_real_data_has_the_stated_scale() {
+    // A linear energy E(x) = w·x + b: the perturbation z shifts the mean data energy by
+    // scale · mean(w·z), linear in the scale for the same draws z (same seed).
+    let spec = MlpSpec {
+        input_dim: 2,
+        hidden: vec![],
+        activation: Activation::Silu,
+        spectral_norm: false,
+        kind: Kind::Double,
+    };
+    let model: Arc<dyn Energy> = Arc::new(Mlp::new(spec, Device::Cpu, 4).unwrap());
+    let n = 4096;
+    let data = points(n);
+    let data_energy = |add_noise_to_real: bool, real_noise_scale: f64| {
+        let params = CdParams {
+            add_noise_to_real,
+            real_noise_scale,
+            seed: 8,
+            ..CdParams::default()
+        };
+        let mut loss = ContrastiveDivergence::new(model.clone(), langevin(&model, 2), params).unwrap();
+        loss.compute(&data, 2).unwrap().data_energy
+    };
+    let clean = data_energy(false, 0.5);
+    assert_eq!(data_energy(true, 0.0), clean);
+    let shift = data_energy(true, 0.5) - clean;
+    let doubled = data_energy(true, 1.0) - clean;
+    assert!((doubled - 2.0 * shift).abs() < 1e-12, "{doubled} vs 2 × {shift}");
+    // mean(w·z) ~ N(0, |w|² / n): nonzero, and within 5 standard deviations.
+    let mut e = [0.0f64; 3];
+    evaluate(
+        model.as_ref(),
+        Device::Cpu,
+        &[0.0, 0.0, 1.0, 0.0, 0.0, 1.0],
+        2,
+        Some(&mut e),
+        None,
+    )
+    .unwrap();
+    let w_norm = ((e[1] - e[0]).powi(2) + (e[2] - e[0]).powi(2)).sqrt();
+    let sd = 0.5 * w_norm / (n as f64).sqrt();
+    assert!(
+        shift != 0.0 && shift.abs() < 5.0 * sd,
+        "shift {shift}, standard deviation {sd}"
+    );
+}
+
+#[test]
+fn cd_refuses_a_negative_or_non_finite_real_noise_scale() {
+    let model = small_mlp(1);
+    for (scale, negative) in [(-1e-4, true), (f64::NAN, false), (f64::INFINITY, false)] {
+        let params = CdParams {
+            add_noise_to_real: true,
+            real_noise_scale: scale,
+            ..CdParams::default()
+        };
+        match ContrastiveDivergence::new(model.clone(), langevin(&model, 0), params) {
+            Err(Error::InvalidArgument {
+                arg: "params.real_noise_scale",
+                ..
+            }) if negative => {}
+            Err(Error::NonFinite {
+                arg: "params.real_noise_scale",
+                ..
+            }) if !negative => {}
+            other => panic!("{scale}: {:?}", other.err()),
+        }
+    }
+}
+
+#[test]
+fn a_failed_warm_up_is_run_again_by_the_next_loss() {
+    let data: Vec<f32> = points(32).iter().map(|v| *v as f32).collect();
+    let model = mlp_with(1, false);
+    let sampler = langevin(&model, 2);
+    let cancel_warm_up: torchebm::sampler::ProgressCallback = Box::new(|p| {
+        if p.steps_total == 50 {
+            std::ops::ControlFlow::Break(Some("cancelled".into()))
+        } else {
+            std::ops::ControlFlow::Continue(())
+        }
+    });
+    sampler
+        .lock("sampler")
+        .unwrap()
+        .set_progress(Some(cancel_warm_up), 1)
+        .unwrap();
+    let params = CdParams {
+        k: 5,
+        start: persistent(100),
+        init_steps: 50,
+        ..CdParams::default()
+    };
+    let mut loss = ContrastiveDivergence::new(model, Arc::clone(&sampler), params).unwrap();
+    assert!(loss.compute(&data, 2).is_err());
+    let runs = record_runs(&sampler);
+    loss.compute(&data, 2).unwrap();
+    assert_eq!(*runs.lock().unwrap(), [50, 5]);
 }

@@ -738,6 +738,14 @@ class CdParams {
   TORCHEBM_FIELD(CdParams, double, energy_reg_weight)
   TORCHEBM_FIELD(CdParams, int64_t, n_negatives)
   TORCHEBM_FIELD(CdParams, uint64_t, seed)
+  TORCHEBM_FIELD(CdParams, int64_t, init_steps)
+  /** Perturb the data by real_noise_scale * N(0, I) before their energies enter the loss. */
+  CdParams& add_noise_to_real(bool on) noexcept {
+    p_.add_noise_to_real = on ? 1 : 0;
+    return *this;
+  }
+  bool add_noise_to_real() const noexcept { return p_.add_noise_to_real != 0; }
+  TORCHEBM_FIELD(CdParams, double, real_noise_scale)
   /** The C struct (struct_size set). */
   const ebm_cd_params& c() const noexcept { return p_; }
 

@@ -9,7 +9,7 @@ use super::energy::ebm_energy;
 use super::guard::call;
 use super::loss_args::{batch, lock, write_loss};
 use super::sampler::ebm_sampler;
-use super::sampler_params::read;
+use super::sampler_params::{read, read_appended};
 use super::status::ebm_status;
 use crate::error::{Error, Result};
 use crate::exclusive::Exclusive;
@@ -44,12 +44,30 @@ pub struct ebm_cd_params {
     /// Negatives per loss; 0 (default) for as many as data points. Must be 0 with
     /// EBM_CD_START_DATA.
     pub n_negatives: i64,
-    /// Seed of the replay buffer's draws. Default 0.
+    /// Seed of the replay buffer's draws and of the data noise. Default 0.
     pub seed: u64,
+    /// PCD: sampler steps run over the whole replay buffer once, when it is first filled from
+    /// N(0, I), so that the first negatives come from warmed-up chains; >= 0. Ignored by the
+    /// other starts. Default 100 (TorchEBM's init_steps). Appended field: a caller whose
+    /// struct_size ends before it gets the default.
+    pub init_steps: i64,
+    /// Nonzero: each data point is perturbed by real_noise_scale * N(0, I) before its energy
+    /// enters the loss, which smooths the energy around the data. Default 0 (TorchEBM's
+    /// add_noise_to_real). Appended field, as init_steps.
+    pub add_noise_to_real: i32,
+    /// Standard deviation of that perturbation, >= 0. Default 1e-4 (TorchEBM's noise_scale).
+    /// Appended field, as init_steps.
+    pub real_noise_scale: f64,
 }
 
+/// sizeof(ebm_cd_params) before init_steps, add_noise_to_real and real_noise_scale were
+/// appended: callers built against it still work, with those fields' defaults.
+const CD_PARAMS_SIZE_BEFORE_INIT_STEPS: usize = std::mem::offset_of!(ebm_cd_params, init_steps);
+
 /// Default CD parameters: the specification's CD-1 from noise, TorchEBM's regulariser weight
-/// 0.001, and for PCD a 10000-point buffer with 5% restarts.
+/// 0.001, and for PCD a 10000-point buffer with 5% restarts warmed up by 100 sampler steps;
+/// no noise on the data. With a Langevin sampler at its defaults this diverges on toy data:
+/// see the example in ebm_cd_loss_new.
 #[no_mangle]
 pub extern "C" fn ebm_cd_default_params() -> ebm_cd_params {
     let d = CdParams::default();
@@ -74,6 +92,9 @@ pub extern "C" fn ebm_cd_default_params() -> ebm_cd_params {
         energy_reg_weight: d.energy_reg_weight,
         n_negatives: d.n_negatives as i64,
         seed: d.seed,
+        init_steps: d.init_steps as i64,
+        add_noise_to_real: i32::from(d.add_noise_to_real),
+        real_noise_scale: d.real_noise_scale,
     }
 }
 
@@ -94,10 +115,28 @@ pub struct ebm_cd_loss {
 /// Creates a CD loss training `model` with negatives from `sampler`, which must sample that
 /// same model (built with it as its energy). params is copied.
 ///
+/// Example: PCD on 2-D data with settings that stay stable (examples/c/cd_eight_gaussians.c,
+/// where the defaults diverge; see the README's "Training with contrastive divergence"):
+///
+///     ebm_langevin_params lp = ebm_langevin_default_params();
+///     lp.step_size = 0.1;
+///     lp.noise_scale = 0.01;  // temperature: the model learns exp(-E / 0.01)
+///     ebm_sampler *sampler;
+///     ebm_langevin_new(model, &lp, &sampler);
+///     ebm_cd_params cd = ebm_cd_default_params();
+///     cd.start = EBM_CD_START_PERSISTENT;
+///     cd.k = 20;
+///     cd.energy_reg_weight = 0.1;
+///     ebm_cd_loss *loss;
+///     ebm_cd_loss_new(model, sampler, &cd, &loss);
+///     for (int step = 0; step < 3000; step++)  // adam: Adam of the model, lr 1e-2
+///         ebm_cd_loss_train_step_f32(loss, adam, batch(step), 256, 2, NULL);
+///
 /// Errors: EBM_ERR_NULL_POINTER (model, sampler, params, out), EBM_ERR_INVALID_ARGUMENT
 /// (struct_size, a model without parameters, a sampler of another energy, k < 1, unknown
 /// start, buffer_size < 1, reinit_fraction outside [0, 1], energy_reg_weight < 0,
-/// n_negatives < 0 or nonzero with EBM_CD_START_DATA), EBM_ERR_NON_FINITE.
+/// n_negatives < 0 or nonzero with EBM_CD_START_DATA, init_steps < 0,
+/// real_noise_scale < 0), EBM_ERR_NON_FINITE.
 #[no_mangle]
 pub unsafe extern "C" fn ebm_cd_loss_new(
     model: *const ebm_energy,
@@ -109,7 +148,7 @@ pub unsafe extern "C" fn ebm_cd_loss_new(
         out_pointer(out, "out")?;
         let model = unsafe { handle(model, "model")? };
         let sampler = unsafe { handle(sampler, "sampler")? };
-        let p = unsafe { read(params)? };
+        let p = unsafe { read_appended(params, ebm_cd_default_params(), &[CD_PARAMS_SIZE_BEFORE_INIT_STEPS])? };
         let start = match p.start {
             EBM_CD_START_NOISE => ChainStart::Noise,
             EBM_CD_START_DATA => ChainStart::Data,
@@ -130,6 +169,10 @@ pub unsafe extern "C" fn ebm_cd_loss_new(
             energy_reg_weight: p.energy_reg_weight,
             n_negatives: count("params.n_negatives", p.n_negatives)?,
             seed: p.seed,
+            init_steps: u64::try_from(p.init_steps)
+                .map_err(|_| Error::invalid("params.init_steps", format!("must be >= 0, got {}", p.init_steps)))?,
+            add_noise_to_real: p.add_noise_to_real != 0,
+            real_noise_scale: p.real_noise_scale,
         };
         let loss = ContrastiveDivergence::new(model.energy.clone(), Arc::clone(&sampler.sampler), params)?;
         // SAFETY: `out` checked above.

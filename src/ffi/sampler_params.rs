@@ -442,6 +442,33 @@ pub(crate) unsafe fn read<P: Copy>(params: *const P) -> Result<P> {
     Ok(unsafe { std::ptr::read_unaligned(params) })
 }
 
+/// A copy of the caller's params struct of this version or of an older one, `older_sizes`
+/// being the struct_size of each older version: the fields an older struct lacks (appended
+/// since) take their values from `defaults`.
+pub(crate) unsafe fn read_appended<P: Copy>(params: *const P, defaults: P, older_sizes: &[usize]) -> Result<P> {
+    if params.is_null() {
+        return Err(Error::null("params"));
+    }
+    // SAFETY: every params struct starts with its size_t struct_size.
+    let declared = unsafe { *(params as *const usize) };
+    if declared >= size_of::<P>() {
+        return unsafe { read(params) };
+    }
+    if !older_sizes.contains(&declared) {
+        return Err(Error::invalid(
+            "params.struct_size",
+            format!(
+                "is {declared}, expected {} (or an older version's {older_sizes:?}): initialise params with the matching _default_params()",
+                size_of::<P>()
+            ),
+        ));
+    }
+    let mut value = defaults;
+    // SAFETY: the caller's struct holds `declared` bytes, fewer than P's; both are plain data.
+    unsafe { std::ptr::copy_nonoverlapping(params as *const u8, (&mut value as *mut P).cast::<u8>(), declared) };
+    Ok(value)
+}
+
 impl ebm_langevin_params {
     pub(crate) fn defaults() -> Self {
         let d = LangevinParams::default();

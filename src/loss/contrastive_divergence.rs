@@ -47,8 +47,18 @@ pub struct CdParams {
     pub energy_reg_weight: f64,
     /// Number of negatives (0: as many as data points).
     pub n_negatives: usize,
-    /// Seed of the replay buffer's draws.
+    /// Seed of the replay buffer's draws and of the data noise.
     pub seed: u64,
+    /// PCD: sampler steps run over the whole replay buffer once, when it is first filled
+    /// from N(0, I), so that the first negatives start from warmed-up chains (TorchEBM's
+    /// init_steps, default 100). Ignored by the other starts.
+    pub init_steps: u64,
+    /// Perturb each data point by real_noise_scale · N(0, I) before its energy enters the
+    /// loss, which smooths the energy around the data (TorchEBM's add_noise_to_real,
+    /// default off).
+    pub add_noise_to_real: bool,
+    /// Standard deviation of that perturbation, >= 0 (TorchEBM's noise_scale, default 1e-4).
+    pub real_noise_scale: f64,
 }
 
 impl Default for CdParams {
@@ -59,6 +69,9 @@ impl Default for CdParams {
             energy_reg_weight: 0.001,
             n_negatives: 0,
             seed: 0,
+            init_steps: 100,
+            add_noise_to_real: false,
+            real_noise_scale: 1e-4,
         }
     }
 }
@@ -124,6 +137,13 @@ impl ContrastiveDivergence {
         if params.energy_reg_weight < 0.0 {
             return Err(Error::invalid("params.energy_reg_weight", "must be >= 0"));
         }
+        ensure_finite_scalar("params.real_noise_scale", params.real_noise_scale)?;
+        if params.real_noise_scale < 0.0 {
+            return Err(Error::invalid(
+                "params.real_noise_scale",
+                format!("must be >= 0, got {}", params.real_noise_scale),
+            ));
+        }
         let buffer = match params.start {
             ChainStart::Persistent {
                 buffer_size,
@@ -187,6 +207,11 @@ impl ContrastiveDivergence {
         // The sampler's state plus the training forward and backward over the negatives.
         crate::memory::ensure_allocatable("params.n_negatives", &[m, dim], std::mem::size_of::<f64>(), 16)?;
         let negatives = self.negatives_for(&data, m, dim)?;
+        let data = if self.params.add_noise_to_real {
+            self.perturbed(&data)?
+        } else {
+            data
+        };
         let reg = self.params.energy_reg_weight;
         let (loss, data_energy, negative_energy) = tch::with_grad(|| -> Result<(Tensor, f64, f64)> {
             // One forward pass over data and negatives together: half the launches and one
@@ -231,6 +256,14 @@ impl ContrastiveDivergence {
             }
             ChainStart::Persistent { .. } => {
                 let buffer = self.buffer.as_mut().expect("persistent CD has a buffer");
+                buffer.ensure_holds(m)?;
+                if buffer.fill_if_empty(&mut self.generator, dim)? && self.params.init_steps > 0 {
+                    if let Err(error) = warm_up(&mut sampler, buffer, self.params.init_steps, dim) {
+                        // The next loss fills and warms up the buffer again.
+                        buffer.empty();
+                        return Err(error);
+                    }
+                }
                 let (starts, rows) = buffer.draw(&mut self.generator, m, dim)?;
                 sampler.init(Some(&starts), m, dim)?;
                 Some(rows)
@@ -245,6 +278,17 @@ impl ContrastiveDivergence {
         }
         let (kind, device) = (data.kind(), data.device());
         Ok(negatives.f_to_kind(kind)?.f_to_device(device)?.f_detach_copy()?)
+    }
+
+    /// `data` + real_noise_scale · N(0, I), from the loss's own random stream.
+    fn perturbed(&mut self, data: &Tensor) -> Result<Tensor> {
+        let mut noise = Tensor::f_empty(data.size(), (Kind::Double, Device::Cpu))?;
+        self.generator.fill_normal(&mut noise)?;
+        let noise = noise
+            .f_mul_scalar(self.params.real_noise_scale)?
+            .f_to_kind(data.kind())?
+            .f_to_device(data.device())?;
+        Ok(data.f_add(&noise)?)
     }
 
     /// The negatives of the last computed loss (n_negatives × dim, row-major) into `out`.
@@ -272,4 +316,19 @@ impl ContrastiveDivergence {
             .as_ref()
             .map(|t| (t.size()[0] as usize, t.size()[1] as usize))
     }
+}
+
+/// Runs `steps` sampler steps over every point of a freshly filled replay buffer and keeps
+/// the final states: TorchEBM's init_steps warm-up.
+fn warm_up(sampler: &mut Sampler, buffer: &mut ReplayBuffer, steps: u64, dim: usize) -> Result<()> {
+    let points = buffer
+        .samples()
+        .map(crate::tensor::to_f64_vec)
+        .ok_or_else(|| Error::invalid("buffer", "is not initialised"))??;
+    let capacity = buffer.capacity();
+    sampler.init(Some(&points), capacity, dim)?;
+    sampler.run::<f64>(steps, 1, None)?;
+    let mut states = vec![0.0; capacity * dim];
+    sampler.samples(&mut states)?;
+    buffer.restore(borrow_matrix(&states, capacity, dim)?.f_detach_copy()?)
 }

@@ -61,28 +61,47 @@ impl ReplayBuffer {
         Ok(())
     }
 
-    /// Start points for `m` chains of dimension `dim` (distinct rows, restarted from N(0, I)
-    /// with probability reinit_fraction) and the buffer rows they came from.
-    pub(crate) fn draw(&mut self, generator: &mut TorchGenerator, m: usize, dim: usize) -> Result<(Vec<f64>, Tensor)> {
+    /// Forgets the points (after a failed warm-up): the next draw fills the buffer again.
+    pub(crate) fn empty(&mut self) {
+        self.samples = None;
+    }
+
+    /// Refuses to draw `m` distinct chains from fewer points.
+    pub(crate) fn ensure_holds(&self, m: usize) -> Result<()> {
         if m > self.capacity {
             return Err(Error::invalid(
                 "params.buffer_size",
                 format!("is {}, smaller than the {m} chains drawn from it", self.capacity),
             ));
         }
-        if self.samples.is_some() && self.dim != dim {
-            return Err(Error::dimension(
-                "dim",
-                format!("is {dim}, the replay buffer holds dim {}", self.dim),
-            ));
+        Ok(())
+    }
+
+    /// Fills an empty buffer with N(0, I) points of dimension `dim` and says whether it did;
+    /// a filled buffer must hold points of dimension `dim`.
+    pub(crate) fn fill_if_empty(&mut self, generator: &mut TorchGenerator, dim: usize) -> Result<bool> {
+        if self.samples.is_some() {
+            if self.dim != dim {
+                return Err(Error::dimension(
+                    "dim",
+                    format!("is {dim}, the replay buffer holds dim {}", self.dim),
+                ));
+            }
+            return Ok(false);
         }
-        if self.samples.is_none() {
-            crate::memory::ensure_allocatable("params.buffer_size", &[self.capacity, dim], 8, 2)?;
-            let mut noise = Tensor::f_empty([self.capacity as i64, dim as i64], (Kind::Double, Device::Cpu))?;
-            generator.fill_normal(&mut noise)?;
-            self.samples = Some(noise);
-            self.dim = dim;
-        }
+        crate::memory::ensure_allocatable("params.buffer_size", &[self.capacity, dim], 8, 2)?;
+        let mut noise = Tensor::f_empty([self.capacity as i64, dim as i64], (Kind::Double, Device::Cpu))?;
+        generator.fill_normal(&mut noise)?;
+        self.samples = Some(noise);
+        self.dim = dim;
+        Ok(true)
+    }
+
+    /// Start points for `m` chains of dimension `dim` (distinct rows, restarted from N(0, I)
+    /// with probability reinit_fraction) and the buffer rows they came from.
+    pub(crate) fn draw(&mut self, generator: &mut TorchGenerator, m: usize, dim: usize) -> Result<(Vec<f64>, Tensor)> {
+        self.ensure_holds(m)?;
+        self.fill_if_empty(generator, dim)?;
         let samples = self.samples.as_ref().expect("initialised above");
         let rows = generator.randperm(self.capacity)?.f_narrow(0, 0, m as i64)?;
         let starts = samples.f_index_select(0, &rows)?;

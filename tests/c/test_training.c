@@ -1,6 +1,7 @@
 /* Models, losses, optimizers, datasets and checkpoints through the C API: every function,
  * float and double, and every bad input. */
 #define _POSIX_C_SOURCE 200809L
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -433,6 +434,50 @@ static void bad_loss_and_optimizer_configuration(void) {
     ebm_energy_free(model), ebm_energy_free(other);
 }
 
+/* init_steps, add_noise_to_real and real_noise_scale were appended to ebm_cd_params: a caller
+ * built before them passes the older struct_size and gets their defaults, whatever lies in
+ * memory after its struct; any other smaller size is refused. */
+static void cd_params_of_the_older_struct_size_are_accepted(void) {
+    ebm_cd_params cp = ebm_cd_default_params();
+    CHECK(cp.init_steps == 100 && cp.add_noise_to_real == 0 && cp.real_noise_scale == 1e-4);
+    ebm_energy *model = mlp(8, 1, EBM_DTYPE_F32);
+    ebm_langevin_params lp = ebm_langevin_default_params();
+    ebm_sampler *sampler = NULL;
+    CHECK_OK(ebm_langevin_new(model, &lp, &sampler));
+    ebm_cd_loss *loss = NULL;
+    const size_t older = offsetof(ebm_cd_params, init_steps);
+    cp.struct_size = older;
+    cp.init_steps = -1; /* past the older struct: not read */
+    cp.real_noise_scale = -1;
+    CHECK_OK(ebm_cd_loss_new(model, sampler, &cp, &loss));
+    ebm_cd_loss_free(loss);
+    loss = NULL;
+    cp.k = 0; /* inside the older struct: read */
+    CHECK_FAILS(ebm_cd_loss_new(model, sampler, &cp, &loss), EBM_ERR_INVALID_ARGUMENT, "ebm_cd_loss_new", "params.k");
+    cp = ebm_cd_default_params();
+    cp.struct_size = older + sizeof(int64_t);
+    CHECK_FAILS(ebm_cd_loss_new(model, sampler, &cp, &loss), EBM_ERR_INVALID_ARGUMENT, "ebm_cd_loss_new",
+                "params.struct_size");
+    cp.struct_size = older - sizeof(uint64_t);
+    CHECK_FAILS(ebm_cd_loss_new(model, sampler, &cp, &loss), EBM_ERR_INVALID_ARGUMENT, "ebm_cd_loss_new",
+                "params.struct_size");
+    cp = ebm_cd_default_params();
+    cp.init_steps = -1;
+    CHECK_FAILS(ebm_cd_loss_new(model, sampler, &cp, &loss), EBM_ERR_INVALID_ARGUMENT, "ebm_cd_loss_new",
+                "params.init_steps");
+    cp = ebm_cd_default_params();
+    cp.add_noise_to_real = 1;
+    cp.real_noise_scale = -0.1;
+    CHECK_FAILS(ebm_cd_loss_new(model, sampler, &cp, &loss), EBM_ERR_INVALID_ARGUMENT, "ebm_cd_loss_new",
+                "params.real_noise_scale");
+    cp.real_noise_scale = NAN;
+    CHECK_FAILS(ebm_cd_loss_new(model, sampler, &cp, &loss), EBM_ERR_NON_FINITE, "ebm_cd_loss_new",
+                "params.real_noise_scale");
+    CHECK(loss == NULL);
+    ebm_sampler_free(sampler);
+    ebm_energy_free(model);
+}
+
 static void bad_files(void) {
     char path[256], bad[256];
     temp_path(path, sizeof path, "good.safetensors");
@@ -514,6 +559,7 @@ int main(void) {
     RUN(parameters_of_energies_without_any);
     RUN(bad_training_data);
     RUN(bad_loss_and_optimizer_configuration);
+    RUN(cd_params_of_the_older_struct_size_are_accepted);
     RUN(bad_files);
     RUN(bad_dataset_parameters);
     return CHECK_RESULT();

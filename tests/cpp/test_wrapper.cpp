@@ -593,6 +593,9 @@ static void losses_and_optimizers() {
   double cd_loss = cd.train_step(adam, batch, 2);
   CHECK(std::isfinite(cd_loss));
   CHECK(std::isfinite(cd.compute(batch.data(), 128, 2)));
+  auto options = torchebm::CdParams().init_steps(7).add_noise_to_real(true).real_noise_scale(1e-3);
+  CHECK(options.init_steps() == 7 && options.add_noise_to_real() && options.c().real_noise_scale == 1e-3);
+  CHECK(torchebm::CdParams().init_steps() == 100 && !torchebm::CdParams().add_noise_to_real());
   CHECK(cd.negatives<float>(128, 2).size() == 256);
   std::vector<double> negs(256);
   cd.get_negatives(negs.data(), 128, 2);

@@ -113,10 +113,13 @@ end
 
 """
     cd_loss(model, sampler; k=1, start=:noise, buffer_size=10000, reinit_fraction=0.05,
-            energy_reg_weight=0.001, n_negatives=0, seed=0) -> CDLoss
+            energy_reg_weight=0.001, n_negatives=0, seed=0, init_steps=100,
+            add_noise_to_real=false, real_noise_scale=1e-4) -> CDLoss
 
 Contrastive divergence of `model` with negatives after `k` steps of `sampler` (a sampler
 built with `model` as its energy). `start` is `:noise`, `:data` or `:persistent` (PCD).
+With PCD the buffer's chains are first warmed up by `init_steps` sampler steps;
+`add_noise_to_real` perturbs the data by `real_noise_scale`·N(0, I) (TorchEBM's options).
 """
 function cd_loss(model::Energy, sampler::Sampler; start = :noise, kwargs...)
     sampler.energy === model || model.ptr == sampler.energy.ptr ||

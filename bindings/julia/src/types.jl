@@ -2,7 +2,7 @@
 # generated (generated/structs.jl, generated/constants.jl: scripts/generate_bindings.py).
 
 "The library's `ebm_schedule` of kind `code` (an `EBM_SCHEDULE_*` value) before its fields are chosen."
-schedule_default(code::Integer) = @ccall libtorchebm.ebm_schedule_default(code::Int32)::ebm_schedule
+schedule_default(code::Integer) = ebm_schedule_default(code)
 
 """
     schedule(kind; end_value, decay_rate, min_value, n_steps) -> ebm_schedule

@@ -400,6 +400,11 @@ end
     set_learning_rate!(opt, 5e-4)
     @test learning_rate(opt) ≈ 5e-4
     @test_throws ArgumentError loss!(loss, zeros(Float32, 3, 4))
+    p = T.cd_default_params()
+    @test p.init_steps == 100 && p.add_noise_to_real == 0 && p.real_noise_scale == 1e-4
+    @test isfinite(loss!(cd_loss(model, s; start = :persistent, buffer_size = 300, init_steps = 10,
+                                 add_noise_to_real = true, real_noise_scale = 0.01), data))
+    @test status_of(() -> cd_loss(model, s; init_steps = -1)).status == T.EBM_ERR_INVALID_ARGUMENT
 
     sm = score_matching(model; method = :sliced, n_projections = 2)
     optsgd = sgd(model; learning_rate = 1e-3, momentum = 0.9)
