@@ -386,7 +386,7 @@ PLANTED_BUGS = [
      "@ccall libtorchebm.ebm_langevin_default_params()::ebm_langevin_params",
      "@ccall libtorchebm.ebm_langevin_default_params()::ebm_mala_params", "return type"),
     ("struct fields in the wrong order", STRUCT_GEN,
-     "    end_value::Cdouble\n    # EXPONENTIAL_DECAY: the factor applied per step, in (0, 1].\n    decay_rate::Cdouble",
+     "    end_value::Cdouble\n    # EXPONENTIAL_DECAY: the factor applied per step, in (0, 1]. Default 1.\n    decay_rate::Cdouble",
      "    decay_rate::Cdouble\n    end_value::Cdouble", "order must match"),
     ("Int64 for an enum field", STRUCT_GEN, "    kind::Int32\n", "    kind::Int64\n", "ebm_schedule.kind"),
     ("Ref in a struct field", STRUCT_GEN, "    mass::Ptr{Cdouble}\n", "    mass::Ref{Cdouble}\n", "Ref{...} is not valid"),

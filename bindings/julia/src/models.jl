@@ -27,14 +27,12 @@ function _mlp_kwargs(kwargs)
     return kw
 end
 
-# Calls f(params::Ref{ebm_mlp_params}): the library's defaults with `hidden` and the other
-# keywords (fields of ebm_mlp_params) written in, the widths kept alive during the call.
-function _with_mlp_params(f, hidden, kwargs)
+# Calls f(pointer, count) with the hidden widths as a C array (NULL when empty), kept alive
+# during the call.
+function _with_widths(f, hidden)
     widths = Vector{Int64}(hidden)
     GC.@preserve widths begin
-        wptr = isempty(widths) ? Ptr{Int64}(C_NULL) : pointer(widths)
-        p = Ref(_with(mlp_default_params(); hidden = wptr, n_hidden = length(widths), _mlp_kwargs(kwargs)...))
-        return f(p)
+        return f(isempty(widths) ? Ptr{Int64}(C_NULL) : pointer(widths), length(widths))
     end
 end
 
@@ -50,7 +48,8 @@ results (see [`model_to_dtype`](@ref)).
 """
 function mlp_model(; hidden::AbstractVector{<:Integer} = Int[], kwargs...)
     out = _out_handle()
-    _with_mlp_params(hidden, kwargs) do p
+    _with_widths(hidden) do wptr, n_hidden
+        p = Ref(_with(mlp_default_params(); hidden = wptr, n_hidden = n_hidden, _mlp_kwargs(kwargs)...))
         check(ebm_model_mlp_new(p, out))
     end
     return Energy(out[])
@@ -73,7 +72,8 @@ as for [`mlp_model`](@ref); those not given keep the library's defaults.
 """
 function load_state_dict(path::AbstractString; hidden::AbstractVector{<:Integer} = Int[], kwargs...)
     out = _out_handle()
-    _with_mlp_params(hidden, kwargs) do p
+    _with_widths(hidden) do wptr, n_hidden
+        p = Ref(_with(mlp_default_params(); hidden = wptr, n_hidden = n_hidden, _mlp_kwargs(kwargs)...))
         check(ebm_model_load_state_dict(path, p, out))
     end
     return Energy(out[])

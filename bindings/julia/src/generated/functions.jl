@@ -1600,7 +1600,9 @@ ebm_model_zero_grad(model) =
     ebm_cd_default_params() -> ebm_cd_params
 
 Default CD parameters: the specification's CD-1 from noise, TorchEBM's regulariser weight
-0.001, and for PCD a 10000-point buffer with 5% restarts.
+0.001, and for PCD a 10000-point buffer with 5% restarts warmed up by 100 sampler steps;
+no noise on the data. With a Langevin sampler at its defaults this diverges on toy data:
+see the example in ebm_cd_loss_new.
 """
 ebm_cd_default_params() =
     @ccall libtorchebm.ebm_cd_default_params()::ebm_cd_params
@@ -1611,10 +1613,28 @@ ebm_cd_default_params() =
 Creates a CD loss training `model` with negatives from `sampler`, which must sample that
 same model (built with it as its energy). params is copied.
 
+Example: PCD on 2-D data with settings that stay stable (examples/c/cd_eight_gaussians.c,
+where the defaults diverge; see the README's "Training with contrastive divergence"):
+
+    ebm_langevin_params lp = ebm_langevin_default_params();
+    lp.step_size = 0.1;
+    lp.noise_scale = 0.01;  // temperature: the model learns exp(-E / 0.01)
+    ebm_sampler *sampler;
+    ebm_langevin_new(model, &lp, &sampler);
+    ebm_cd_params cd = ebm_cd_default_params();
+    cd.start = EBM_CD_START_PERSISTENT;
+    cd.k = 20;
+    cd.energy_reg_weight = 0.1;
+    ebm_cd_loss *loss;
+    ebm_cd_loss_new(model, sampler, &cd, &loss);
+    for (int step = 0; step < 3000; step++)  // adam: Adam of the model, lr 1e-2
+        ebm_cd_loss_train_step_f32(loss, adam, batch(step), 256, 2, NULL);
+
 Errors: EBM_ERR_NULL_POINTER (model, sampler, params, out), EBM_ERR_INVALID_ARGUMENT
 (struct_size, a model without parameters, a sampler of another energy, k < 1, unknown
 start, buffer_size < 1, reinit_fraction outside [0, 1], energy_reg_weight < 0,
-n_negatives < 0 or nonzero with EBM_CD_START_DATA), EBM_ERR_NON_FINITE.
+n_negatives < 0 or nonzero with EBM_CD_START_DATA, init_steps < 0,
+real_noise_scale < 0), EBM_ERR_NON_FINITE.
 """
 ebm_cd_loss_new(model, sampler, params, out) =
     @ccall libtorchebm.ebm_cd_loss_new(model::Ptr{Cvoid}, sampler::Ptr{Cvoid}, params::Ref{ebm_cd_params}, out::Ptr{Ptr{Cvoid}})::Cint

@@ -380,8 +380,20 @@ struct ebm_cd_params
     # Negatives per loss; 0 (default) for as many as data points. Must be 0 with
     # EBM_CD_START_DATA.
     n_negatives::Int64
-    # Seed of the replay buffer's draws. Default 0.
+    # Seed of the replay buffer's draws and of the data noise. Default 0.
     seed::UInt64
+    # PCD: sampler steps run over the whole replay buffer once, when it is first filled from
+    # N(0, I), so that the first negatives come from warmed-up chains; >= 0. Ignored by the
+    # other starts. Default 100 (TorchEBM's init_steps). Appended field: a caller whose
+    # struct_size ends before it gets the default.
+    init_steps::Int64
+    # Nonzero: each data point is perturbed by real_noise_scale * N(0, I) before its energy
+    # enters the loss, which smooths the energy around the data. Default 0 (TorchEBM's
+    # add_noise_to_real). Appended field, as init_steps.
+    add_noise_to_real::Int32
+    # Standard deviation of that perturbation, >= 0. Default 1e-4 (TorchEBM's noise_scale).
+    # Appended field, as init_steps.
+    real_noise_scale::Cdouble
 end
 
 """
