@@ -3066,22 +3066,55 @@ struct ebm_cd_params ebm_cd_default_params(void);
  * Creates a CD loss training `model` with negatives from `sampler`, which must sample that
  * same model (built with it as its energy). params is copied.
  *
- * Example: PCD on 2-D data with settings that stay stable (examples/c/cd_eight_gaussians.c,
- * where the defaults diverge; see the README's "Training with contrastive divergence"):
+ * Example, a complete program (make test-header-examples compiles and runs it): PCD on
+ * eight Gaussians with settings that stay stable (examples/c/cd_eight_gaussians.c trains
+ * longer and checks more; see the README's "Training with contrastive divergence").
  *
- *     ebm_langevin_params lp = ebm_langevin_default_params();
- *     lp.step_size = 0.1;
- *     lp.noise_scale = 0.01;  // temperature: the model learns exp(-E / 0.01)
- *     ebm_sampler *sampler;
- *     ebm_langevin_new(model, &lp, &sampler);
+ * ```c
+ * #include <stdio.h>
+ * #include "torchebm.h"
+ *
+ * int main(void) {
+ *     static float data[4096 * 2]; // eight Gaussians, row-major (n, 2)
+ *     ebm_dataset_params dataset = ebm_dataset_default_params(EBM_DATASET_EIGHT_GAUSSIANS);
+ *     dataset.std = 0.05;
+ *     int64_t hidden[2] = {32, 32};
+ *     ebm_mlp_params mlp = ebm_mlp_default_params(); // 2 -> 32 -> 32 -> 1, SiLU
+ *     mlp.hidden = hidden;
+ *     mlp.n_hidden = 2;
+ *     ebm_langevin_params langevin = ebm_langevin_default_params();
+ *     langevin.step_size = 0.1;
+ *     langevin.noise_scale = 0.01; // the model learns exp(-E / 0.01)
  *     ebm_cd_params cd = ebm_cd_default_params();
- *     cd.start = EBM_CD_START_PERSISTENT;
+ *     cd.start = EBM_CD_START_PERSISTENT; // PCD: a replay buffer, warmed up by init_steps steps
  *     cd.k = 20;
- *     cd.energy_reg_weight = 0.1;
- *     ebm_cd_loss *loss;
- *     ebm_cd_loss_new(model, sampler, &cd, &loss);
- *     for (int step = 0; step < 3000; step++)  // adam: Adam of the model, lr 1e-2
- *         ebm_cd_loss_train_step_f32(loss, adam, batch(step), 256, 2, NULL);
+ *     cd.energy_reg_weight = 0.1; // the defaults (CD-1 from noise, 0.001) diverge here
+ *     ebm_adam_params adam = ebm_adam_default_params();
+ *     adam.learning_rate = 1e-2;
+ *     ebm_energy *model = NULL;
+ *     ebm_sampler *sampler = NULL;
+ *     ebm_cd_loss *loss = NULL;
+ *     ebm_optimizer *optimizer = NULL;
+ *     double value = 0;
+ *     ebm_status status = ebm_dataset_generate_f32(&dataset, 4096, data);
+ *     if (status == EBM_OK) status = ebm_model_mlp_new(&mlp, &model);
+ *     if (status == EBM_OK) status = ebm_langevin_new(model, &langevin, &sampler);
+ *     if (status == EBM_OK) status = ebm_cd_loss_new(model, sampler, &cd, &loss);
+ *     if (status == EBM_OK) status = ebm_optimizer_adam_new(model, &adam, &optimizer);
+ *     for (int step = 0; step < 300 && status == EBM_OK; step++)
+ *         status = ebm_cd_loss_train_step_f32(loss, optimizer, data + 2 * ((step * 128) % 4096), 128, 2, &value);
+ *     float points[3 * 2] = {2, 0, 0, 2, 0, 0}; // two modes, then the origin
+ *     float energies[3] = {0};
+ *     if (status == EBM_OK) status = ebm_energy_eval_f32(model, points, 3, 2, energies);
+ *     if (status != EBM_OK) fprintf(stderr, "%s\n", ebm_last_error_message());
+ *     else printf("loss %.3f; E at two modes %.3f %.3f, at the origin %.3f\n", value, energies[0], energies[1], energies[2]);
+ *     ebm_optimizer_free(optimizer);
+ *     ebm_cd_loss_free(loss);
+ *     ebm_sampler_free(sampler);
+ *     ebm_energy_free(model);
+ *     return status == EBM_OK && energies[0] < energies[2] && energies[1] < energies[2] ? 0 : 1;
+ * }
+ * ```
  *
  * Errors: EBM_ERR_NULL_POINTER (model, sampler, params, out), EBM_ERR_INVALID_ARGUMENT
  * (struct_size, a model without parameters, a sampler of another energy, k < 1, unknown

@@ -5,7 +5,7 @@ An example is a ```c fenced block inside a doc comment; its file is named after 
 or type whose comment holds it (the next declaration below it). A complete program (one
 defining main) is linked and run by mk/docs.mk; any other snippet is compiled only. Also
 checks that every section banner of the header ("SECTION: <title>") has at least one complete
-program, except the sections listed in PENDING.
+program.
 
 usage: extract.py HEADER OUT_DIR   (prints the programs' names, then the snippets' names)
 """
@@ -13,10 +13,6 @@ usage: extract.py HEADER OUT_DIR   (prints the programs' names, then the snippet
 import re
 import sys
 from pathlib import Path
-
-# Sections whose worked example is written elsewhere and not merged yet.
-PENDING = {"Training"}  # ebm_cd_loss_new's, by the CD-options work of issue 12
-
 
 def examples(header: str):
     """(section, name, code) per example, in header order."""
@@ -60,7 +56,7 @@ def main() -> None:
         (out / f"{base}.c").write_text(code if is_program else f'#include "torchebm.h"\n\n{code}')
         (programs if is_program else snippets).append((section, base))
     with_program = {section for section, _ in programs}
-    missing = [s for s in sections if s not in with_program and s not in PENDING]
+    missing = [s for s in sections if s not in with_program]
     if missing:
         sys.exit(f"header sections without a worked example (a complete C program): {missing}")
     if not sections:
