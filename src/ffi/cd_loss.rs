@@ -9,7 +9,7 @@ use super::energy::ebm_energy;
 use super::guard::call;
 use super::loss_args::{batch, lock, write_loss};
 use super::sampler::ebm_sampler;
-use super::sampler_params::{read, read_appended};
+use super::sampler_params::read_appended;
 use super::status::ebm_status;
 use crate::error::{Error, Result};
 use crate::exclusive::Exclusive;
