@@ -3178,6 +3178,17 @@ enum ebm_status ebm_cd_loss_get_negatives_f64(const struct ebm_cd_loss *loss,
                                               int64_t dim);
 
 /**
+ * Writes the number of negatives of the last computed loss into *n_out and their dimension
+ * into *dim_out, both 0 before the first loss: the sizes ebm_cd_loss_get_negatives_* takes.
+ * Wrappers ask it rather than remember them (n follows params.n_negatives or the batch).
+ *
+ * Errors: EBM_ERR_NULL_POINTER (loss, n_out, dim_out).
+ */
+enum ebm_status ebm_cd_loss_get_negatives_shape(const struct ebm_cd_loss *loss,
+                                                int64_t *n_out,
+                                                int64_t *dim_out);
+
+/**
  * Default score matching: exact; 1 Rademacher projection when sliced; noise 0.1 when
  * denoising; seed 0.
  */

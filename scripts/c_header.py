@@ -90,6 +90,7 @@ class Header:
 
 
 def first_error(node) -> tuple[int, int]:
+    """(line, column), 1-based, of the first syntax error under node (tree-sitter)."""
     stack = [node]
     while stack:
         n = stack.pop()

@@ -1759,6 +1759,14 @@ class CdLoss : public detail::Handle<ebm_cd_loss, detail::CdLossFree> {
     TORCHEBM_CHECK(detail::Api<T>::cd_loss_get_negatives(get(), out.data(), n, dim));
     return out;
   }
+  /** The last loss's negatives, row-major (n, dim) with the sizes the library reports
+   *  (ebm_cd_loss_get_negatives_shape); EBM_ERR_INVALID_ARGUMENT before the first loss. */
+  template <class T = double, detail::if_real<T> = 0>
+  Ret<std::vector<T>> negatives() const {
+    int64_t n = 0, dim = 0;
+    TORCHEBM_CHECK(ebm_cd_loss_get_negatives_shape(get(), &n, &dim));
+    return negatives<T>(n, dim);
+  }
   /** zero_grad, loss and gradient on n points, optimizer step: returns the loss. */
   template <class T, detail::if_real<T> = 0>
   Ret<double> train_step(Optimizer& optimizer, const T* data, int64_t n, int64_t dim) {

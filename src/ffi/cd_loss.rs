@@ -317,3 +317,25 @@ pub unsafe extern "C" fn ebm_cd_loss_get_negatives_f64(
         cd_negatives(loss, negatives_out, n, dim)
     })
 }
+
+/// Writes the number of negatives of the last computed loss into *n_out and their dimension
+/// into *dim_out, both 0 before the first loss: the sizes ebm_cd_loss_get_negatives_* takes.
+/// Wrappers ask it rather than remember them (n follows params.n_negatives or the batch).
+///
+/// Errors: EBM_ERR_NULL_POINTER (loss, n_out, dim_out).
+#[no_mangle]
+pub unsafe extern "C" fn ebm_cd_loss_get_negatives_shape(
+    loss: *const ebm_cd_loss,
+    n_out: *mut i64,
+    dim_out: *mut i64,
+) -> ebm_status {
+    call("ebm_cd_loss_get_negatives_shape", || {
+        let loss = unsafe { handle(loss, "loss")? };
+        let n_out = unsafe { n_out.as_mut() }.ok_or(Error::null("n_out"))?;
+        let dim_out = unsafe { dim_out.as_mut() }.ok_or(Error::null("dim_out"))?;
+        let (n, dim) = lock(&loss.loss, "loss")?.last_negatives_shape().unwrap_or((0, 0));
+        *n_out = i64::try_from(n).unwrap_or(i64::MAX);
+        *dim_out = i64::try_from(dim).unwrap_or(i64::MAX);
+        Ok(())
+    })
+}

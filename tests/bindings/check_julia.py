@@ -207,17 +207,6 @@ def _is_generated(path: Path) -> bool:
     return path.parent.name == "generated"
 
 
-def _first_error(node) -> tuple[int, int]:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if n.type == "ERROR" or n.is_missing:
-            return n.start_point[0] + 1, n.start_point[1] + 1
-        if n.has_error:
-            stack.extend(reversed(n.children))
-    return node.start_point[0] + 1, node.start_point[1] + 1
-
-
 def _errors(node, limit=5) -> list[tuple[int, int, str]]:
     found = []
     stack = [node]

@@ -138,6 +138,9 @@ static void cd_training_steps_run_and_change_the_model(void) {
         CHECK(memcmp(before, after, sizeof(float) * (size_t)n) != 0);
         float negatives[256];
         double negatives64[256];
+        int64_t negatives_n = 0, negatives_dim = 0;
+        CHECK_OK(ebm_cd_loss_get_negatives_shape(loss, &negatives_n, &negatives_dim));
+        CHECK(negatives_n == 128 && negatives_dim == 2);
         CHECK_OK(ebm_cd_loss_get_negatives_f32(loss, negatives, 128, 2));
         CHECK_OK(ebm_cd_loss_get_negatives_f64(loss, negatives64, 128, 2));
         CHECK(negatives[7] == (float)negatives64[7]);
@@ -361,6 +364,16 @@ static void bad_training_data(void) {
     float negatives[8];
     CHECK_FAILS(ebm_cd_loss_get_negatives_f32(loss, negatives, 4, 2), EBM_ERR_INVALID_ARGUMENT,
                 "ebm_cd_loss_get_negatives_f32", "loss: has not been computed yet");
+    int64_t shape_n = -1, shape_dim = -1;
+    CHECK_OK(ebm_cd_loss_get_negatives_shape(loss, &shape_n, &shape_dim));
+    CHECK(shape_n == 0 && shape_dim == 0); /* before the first loss */
+#define GET_NEGATIVES_SHAPE "ebm_cd_loss_get_negatives_shape"
+    CHECK_FAILS(ebm_cd_loss_get_negatives_shape(NULL, &shape_n, &shape_dim), EBM_ERR_NULL_POINTER, GET_NEGATIVES_SHAPE,
+                "loss");
+    CHECK_FAILS(ebm_cd_loss_get_negatives_shape(loss, NULL, &shape_dim), EBM_ERR_NULL_POINTER, GET_NEGATIVES_SHAPE,
+                "n_out");
+    CHECK_FAILS(ebm_cd_loss_get_negatives_shape(loss, &shape_n, NULL), EBM_ERR_NULL_POINTER, GET_NEGATIVES_SHAPE,
+                "dim_out");
     ebm_score_matching_params sp = ebm_score_matching_default_params();
     ebm_score_matching *sm = NULL;
     CHECK_OK(ebm_score_matching_new(model, &sp, &sm));

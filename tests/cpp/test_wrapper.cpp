@@ -597,6 +597,7 @@ static void losses_and_optimizers() {
   CHECK(options.init_steps() == 7 && options.add_noise_to_real() && options.c().real_noise_scale == 1e-3);
   CHECK(torchebm::CdParams().init_steps() == 100 && !torchebm::CdParams().add_noise_to_real());
   CHECK(cd.negatives<float>(128, 2).size() == 256);
+  CHECK(cd.negatives<float>() == cd.negatives<float>(128, 2));  // sizes asked of the library
   std::vector<double> negs(256);
   cd.get_negatives(negs.data(), 128, 2);
   CHECK_THROWS(cd.negatives(3, 2), EBM_ERR_LENGTH_MISMATCH, "negatives");

@@ -10,11 +10,10 @@ mutable struct CDLoss
     ptr::Ptr{Cvoid}
     model::Energy
     sampler::Sampler
-    n_negatives::Int        # params.n_negatives (0: as many as data points)
-    last_n::Int             # negatives of the last computed loss, 0 before
-    function CDLoss(ptr::Ptr{Cvoid}, model::Energy, sampler::Sampler, n_negatives::Integer)
+    # No copy of the negatives' count: the library has it (ebm_cd_loss_get_negatives_shape).
+    function CDLoss(ptr::Ptr{Cvoid}, model::Energy, sampler::Sampler)
         ptr == C_NULL && throw(ArgumentError("CDLoss: NULL handle"))
-        return finalizer(_finalize, new(ptr, model, sampler, n_negatives, 0))
+        return finalizer(_finalize, new(ptr, model, sampler))
     end
 end
 
@@ -112,22 +111,23 @@ function _cd_start(start)
 end
 
 """
-    cd_loss(model, sampler; k=1, start=:noise, buffer_size=10000, reinit_fraction=0.05,
-            energy_reg_weight=0.001, n_negatives=0, seed=0, init_steps=100,
-            add_noise_to_real=false, real_noise_scale=1e-4) -> CDLoss
+    cd_loss(model, sampler; k, start, buffer_size, reinit_fraction, energy_reg_weight,
+            n_negatives, seed, init_steps, add_noise_to_real, real_noise_scale) -> CDLoss
 
 Contrastive divergence of `model` with negatives after `k` steps of `sampler` (a sampler
-built with `model` as its energy). `start` is `:noise`, `:data` or `:persistent` (PCD).
+built with `model` as its energy). `start` is `:noise`, `:data` or `:persistent` (PCD; also
+an `EBM_CD_START_*` code).
 With PCD the buffer's chains are first warmed up by `init_steps` sampler steps;
 `add_noise_to_real` perturbs the data by `real_noise_scale`·N(0, I) (TorchEBM's options).
+Keywords are the fields of `ebm_cd_params`; those not given keep the library's defaults
+(`cd_default_params()`). The library refuses a sampler of another energy.
 """
-function cd_loss(model::Energy, sampler::Sampler; start = :noise, kwargs...)
-    sampler.energy === model || model.ptr == sampler.energy.ptr ||
-        throw(ArgumentError("cd_loss: the sampler does not sample this model"))
-    p = Ref(_with(cd_default_params(); start = _cd_start(start), kwargs...))
+function cd_loss(model::Energy, sampler::Sampler; start = nothing, kwargs...)
+    defaults = cd_default_params()
+    p = Ref(start === nothing ? _with(defaults; kwargs...) : _with(defaults; start = _cd_start(start), kwargs...))
     out = _out_handle()
     check(ebm_cd_loss_new(model, sampler, p, out))
-    return CDLoss(out[], model, sampler, p[].n_negatives)
+    return CDLoss(out[], model, sampler)
 end
 
 "`cd_loss(model, sampler; seed = rand(rng, UInt64), kwargs...)`, seeded from a Julia `rng`."
@@ -146,13 +146,10 @@ function _batch(l, X::AbstractMatrix, what)
     return d, n
 end
 
-# After a successful CD loss on n points of dimension d: the negatives' count; the loss
-# re-initialised the sampler's chains (in double precision) with that many negatives, whose
-# shape samples(sampler) etc. ask the library for.
-function _cd_computed!(l::CDLoss, n::Integer, d::Integer)
-    l.last_n = l.n_negatives == 0 ? n : l.n_negatives
-    s = l.sampler
-    s.eltype = Float64
+# After a successful CD loss: it re-initialised the sampler's chains in double precision
+# (their shape, like the negatives', is asked of the library when needed).
+function _cd_computed!(l::CDLoss)
+    l.sampler.eltype = Float64
     return nothing
 end
 
@@ -170,7 +167,7 @@ function loss!(l::CDLoss, X::Matrix{Float64})
     d, n = _batch(l, X, "loss!")
     out = Ref{Cdouble}(NaN)
     _check_loss(l, ebm_cd_loss_compute_f64(l, X, n, d, out; may_call_julia = _calls_julia(l)))
-    _cd_computed!(l, n, d)
+    _cd_computed!(l)
     return out[]
 end
 
@@ -178,7 +175,7 @@ function loss!(l::CDLoss, X::Matrix{Float32})
     d, n = _batch(l, X, "loss!")
     out = Ref{Cdouble}(NaN)
     _check_loss(l, ebm_cd_loss_compute_f32(l, X, n, d, out; may_call_julia = _calls_julia(l)))
-    _cd_computed!(l, n, d)
+    _cd_computed!(l)
     return out[]
 end
 
@@ -187,24 +184,31 @@ end
 
 The negatives of the last computed CD loss, `(dim, n_negatives)`.
 """
+# (dim, n) of the last computed loss's negatives, asked of the library; (0, 0) before.
+function _negatives_shape(l::CDLoss)
+    n, dim = Ref{Int64}(0), Ref{Int64}(0)
+    check(ebm_cd_loss_get_negatives_shape(l, n, dim))
+    return Int(dim[]), Int(n[])
+end
+
 function negatives!(N::Matrix{Float32}, l::CDLoss)
-    l.last_n > 0 || throw(ArgumentError("negatives!: no loss computed yet"))
-    d, n = size(N)
-    _check_len("negatives!", "N", size(N), (l.model.dim == 0 ? d : l.model.dim, l.last_n))
+    d, n = _negatives_shape(l)
+    n > 0 || throw(ArgumentError("negatives!: no loss computed yet"))
+    _check_len("negatives!", "N", size(N), (d, n))
     check(ebm_cd_loss_get_negatives_f32(l, N, n, d))
     return N
 end
 
 function negatives!(N::Matrix{Float64}, l::CDLoss)
-    l.last_n > 0 || throw(ArgumentError("negatives!: no loss computed yet"))
-    d, n = size(N)
-    _check_len("negatives!", "N", size(N), (l.model.dim == 0 ? d : l.model.dim, l.last_n))
+    d, n = _negatives_shape(l)
+    n > 0 || throw(ArgumentError("negatives!: no loss computed yet"))
+    _check_len("negatives!", "N", size(N), (d, n))
     check(ebm_cd_loss_get_negatives_f64(l, N, n, d))
     return N
 end
 
 negatives(l::CDLoss; eltype::Type{T} = Float32) where {T <: FloatType} =
-    negatives!(Matrix{T}(undef, l.model.dim, l.last_n), l)
+    negatives!(Matrix{T}(undef, _negatives_shape(l)...), l)
 
 # --- score matching ----------------------------------------------------------------------
 
@@ -324,10 +328,6 @@ learning_rate(o::Optimizer) = _optimizer_state(o)[1]
 "The number of steps taken."
 optimizer_steps(o::Optimizer) = _optimizer_state(o)[2]
 
-function _check_model(o::Optimizer, model::Energy, what)
-    o.model.ptr == model.ptr || throw(ArgumentError("$what: the optimizer is for another model"))
-end
-
 """
     train_step!(l, opt, X::Matrix{T}) -> Float64
 
@@ -338,25 +338,22 @@ together.
 """
 function train_step!(l::CDLoss, o::Optimizer, X::Matrix{Float64})
     d, n = _batch(l, X, "train_step!")
-    _check_model(o, l.model, "train_step!")
     out = Ref{Cdouble}(NaN)
     _check_loss(l, ebm_cd_loss_train_step_f64(l, o, X, n, d, out; may_call_julia = (_calls_julia(l) || _calls_julia(o))))
-    _cd_computed!(l, n, d)
+    _cd_computed!(l)
     return out[]
 end
 
 function train_step!(l::CDLoss, o::Optimizer, X::Matrix{Float32})
     d, n = _batch(l, X, "train_step!")
-    _check_model(o, l.model, "train_step!")
     out = Ref{Cdouble}(NaN)
     _check_loss(l, ebm_cd_loss_train_step_f32(l, o, X, n, d, out; may_call_julia = (_calls_julia(l) || _calls_julia(o))))
-    _cd_computed!(l, n, d)
+    _cd_computed!(l)
     return out[]
 end
 
 function train_step!(l::ScoreMatching, o::Optimizer, X::Matrix{Float64})
     d, n = _batch(l, X, "train_step!")
-    _check_model(o, l.energy, "train_step!")
     out = Ref{Cdouble}(NaN)
     check(ebm_score_matching_train_step_f64(l, o, X, n, d, out; may_call_julia = (l.energy.calls_julia || _calls_julia(o))))
     return out[]
@@ -364,7 +361,6 @@ end
 
 function train_step!(l::ScoreMatching, o::Optimizer, X::Matrix{Float32})
     d, n = _batch(l, X, "train_step!")
-    _check_model(o, l.energy, "train_step!")
     out = Ref{Cdouble}(NaN)
     check(ebm_score_matching_train_step_f32(l, o, X, n, d, out; may_call_julia = (l.energy.calls_julia || _calls_julia(o))))
     return out[]

@@ -1724,6 +1724,18 @@ ebm_cd_loss_get_negatives_f64(loss, negatives_out, n, dim; may_call_julia::Bool 
     @ebm_blocking may_call_julia libtorchebm.ebm_cd_loss_get_negatives_f64(loss::Ptr{Cvoid}, negatives_out::Ptr{Cdouble}, n::Int64, dim::Int64)::Cint
 
 """
+    ebm_cd_loss_get_negatives_shape(loss, n_out, dim_out) -> Cint
+
+Writes the number of negatives of the last computed loss into *n_out and their dimension
+into *dim_out, both 0 before the first loss: the sizes ebm_cd_loss_get_negatives_* takes.
+Wrappers ask it rather than remember them (n follows params.n_negatives or the batch).
+
+Errors: EBM_ERR_NULL_POINTER (loss, n_out, dim_out).
+"""
+ebm_cd_loss_get_negatives_shape(loss, n_out, dim_out) =
+    @ccall libtorchebm.ebm_cd_loss_get_negatives_shape(loss::Ptr{Cvoid}, n_out::Ptr{Int64}, dim_out::Ptr{Int64})::Cint
+
+"""
     ebm_score_matching_default_params() -> ebm_score_matching_params
 
 Default score matching: exact; 1 Rademacher projection when sliced; noise 0.1 when
