@@ -32,6 +32,14 @@ pub(crate) unsafe fn store<T>(out: *mut *mut T, value: T) {
     unsafe { *out = Box::into_raw(Box::new(value)) };
 }
 
+/// Writes a (rows, columns) shape into a `*_get_shape` function's caller-owned outputs:
+/// (0, 0) when there is none yet, each size saturated at i64::MAX.
+pub(crate) fn write_shape(shape: Option<(usize, usize)>, rows_out: &mut i64, columns_out: &mut i64) {
+    let (rows, columns) = shape.unwrap_or((0, 0));
+    *rows_out = i64::try_from(rows).unwrap_or(i64::MAX);
+    *columns_out = i64::try_from(columns).unwrap_or(i64::MAX);
+}
+
 /// A non-negative count as usize.
 pub(crate) fn count(arg: &'static str, value: i64) -> Result<usize> {
     usize::try_from(value).map_err(|_| Error::invalid(arg, format!("must be >= 0, got {value}")))

@@ -4,7 +4,7 @@
 use std::mem::size_of;
 use std::sync::Arc;
 
-use super::args::{count, dimension, element_count, handle, handle_mut, out_pointer, output, store};
+use super::args::{count, dimension, element_count, handle, handle_mut, out_pointer, output, store, write_shape};
 use super::energy::ebm_energy;
 use super::guard::call;
 use super::loss_args::{batch, lock, write_loss};
@@ -333,9 +333,7 @@ pub unsafe extern "C" fn ebm_cd_loss_get_negatives_shape(
         let loss = unsafe { handle(loss, "loss")? };
         let n_out = unsafe { n_out.as_mut() }.ok_or(Error::null("n_out"))?;
         let dim_out = unsafe { dim_out.as_mut() }.ok_or(Error::null("dim_out"))?;
-        let (n, dim) = lock(&loss.loss, "loss")?.last_negatives_shape().unwrap_or((0, 0));
-        *n_out = i64::try_from(n).unwrap_or(i64::MAX);
-        *dim_out = i64::try_from(dim).unwrap_or(i64::MAX);
+        write_shape(lock(&loss.loss, "loss")?.last_negatives_shape(), n_out, dim_out);
         Ok(())
     })
 }

@@ -1,7 +1,7 @@
 //! Reading and writing the chains' state between runs: energies, momenta, positions, the
 //! acceptance trace, and refreshing the cached energy after the host changed it.
 
-use super::args::{count, handle, handle_mut, input, output};
+use super::args::{count, handle, handle_mut, input, output, write_shape};
 use super::guard::call;
 use super::sampler::ebm_sampler;
 use super::sampler_run::{copy_exact, shape, write_trace};
@@ -27,9 +27,7 @@ pub unsafe extern "C" fn ebm_sampler_get_shape(
         let n_out = unsafe { n_chains_out.as_mut() }.ok_or(Error::null("n_chains_out"))?;
         let dim_out = unsafe { dim_out.as_mut() }.ok_or(Error::null("dim_out"))?;
         // The only failure of shape() is chains not initialised yet: (0, 0).
-        let (n, dim) = sampler.lock()?.shape().unwrap_or((0, 0));
-        *n_out = i64::try_from(n).unwrap_or(i64::MAX);
-        *dim_out = i64::try_from(dim).unwrap_or(i64::MAX);
+        write_shape(sampler.lock()?.shape().ok(), n_out, dim_out);
         Ok(())
     })
 }
